@@ -1,0 +1,3 @@
+module github.com/envivo/socketio
+
+go 1.26
