@@ -1,0 +1,226 @@
+// client.js: a generic driver of the official socket.io-client, for Go tests.
+//
+// It reads commands as JSON lines on stdin and reports what happens as JSON
+// lines on stdout (stdout carries nothing else; diagnostics go to stderr).
+// The Go side is internal/nodepeer; the protocol is documented there and in
+// the comments below.
+//
+// Commands (one JSON object per line; "seq" is optional and echoed back):
+//   {"cmd":"connect","client":"c1","url":"http://127.0.0.1:PORT/nsp","opts":{...}}
+//   {"cmd":"emit","client":"c1","name":"x","args":[...],"ack":bool,"timeout":ms,"ref":"r1","volatile":bool}
+//   {"cmd":"ack","client":"c1","ackRef":N,"args":[...]}
+//   {"cmd":"disconnect","client":"c1"}
+//   {"cmd":"connect_again","client":"c1"}
+//   {"cmd":"exit"}
+// Every command is answered with {"ev":"done","cmd":...,"client":...,"seq":...}
+// once issued, or with {"ev":"error","cmd":...,"client":...,"seq":...,"message":...}
+// when it could not be carried out.
+//
+// Reports (besides done/error):
+//   {"ev":"connect","client":"c1","id":"...","transport":"polling"|"websocket"}
+//   {"ev":"connect_error","client":"c1","message":"...","data":...,"type":...}
+//   {"ev":"disconnect","client":"c1","reason":"...","description":...}
+//   {"ev":"upgrade","client":"c1","transport":"websocket"}
+//   {"ev":"reconnect_attempt"|"reconnect","client":"c1","attempt":N}
+//   {"ev":"reconnect_error","client":"c1","message":"..."}
+//   {"ev":"reconnect_failed","client":"c1"}
+//   {"ev":"event","client":"c1","name":"...","args":[...],"ackRef":N}   (ackRef only when the sender wants an ack)
+//   {"ev":"ack","client":"c1","ref":"r1","args":[...]}
+//   {"ev":"ack_error","client":"c1","ref":"r1","message":"..."}
+//
+// Binary values (Buffer, ArrayBuffer, typed arrays) are written as
+// {"$bin":"<base64>"} at any depth, and {"$bin":"<base64>"} objects in command
+// arguments become Buffers before they are sent.
+"use strict";
+
+const { io } = require("socket.io-client");
+const readline = require("readline");
+
+const sockets = new Map(); // client name -> Socket
+const acks = new Map(); // ackRef -> { client, fn }
+let nextAckRef = 1;
+
+function out(obj) {
+  process.stdout.write(JSON.stringify(obj) + "\n");
+}
+
+function log(...args) {
+  process.stderr.write("client.js: " + args.map(String).join(" ") + "\n");
+}
+
+// toWire turns a value received from socket.io into JSON-ready form.
+function toWire(v) {
+  if (Buffer.isBuffer(v)) return { $bin: v.toString("base64") };
+  if (v instanceof ArrayBuffer) return { $bin: Buffer.from(v).toString("base64") };
+  if (ArrayBuffer.isView(v)) {
+    return { $bin: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") };
+  }
+  if (Array.isArray(v)) return v.map(toWire);
+  if (v !== null && typeof v === "object" && typeof v.toJSON !== "function") {
+    const o = {};
+    for (const k of Object.keys(v)) o[k] = toWire(v[k]);
+    return o;
+  }
+  return v;
+}
+
+// fromWire turns command arguments into the values to send.
+function fromWire(v) {
+  if (Array.isArray(v)) return v.map(fromWire);
+  if (v !== null && typeof v === "object") {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === "$bin" && typeof v.$bin === "string") {
+      return Buffer.from(v.$bin, "base64");
+    }
+    const o = {};
+    for (const k of keys) o[k] = fromWire(v[k]);
+    return o;
+  }
+  return v;
+}
+
+// describe makes a disconnect description (an Error, or
+// {description, context} holding an Error or an event) printable.
+function describe(d) {
+  if (d === undefined || d === null) return undefined;
+  if (d instanceof Error) return d.message;
+  if (typeof d !== "object") return d;
+  const o = {};
+  if ("description" in d) o.description = describe(d.description);
+  if (typeof d.context === "string" || typeof d.context === "number") o.context = d.context;
+  if (typeof d.type === "string") o.type = d.type;
+  return o;
+}
+
+function socketOf(client) {
+  const s = sockets.get(client);
+  if (!s) throw new Error(`unknown client ${JSON.stringify(client)}`);
+  return s;
+}
+
+function connect(c) {
+  if (typeof c.client !== "string" || c.client === "") throw new Error("connect: client name required");
+  if (sockets.has(c.client)) throw new Error(`client ${JSON.stringify(c.client)} already exists`);
+  if (typeof c.url !== "string") throw new Error("connect: url required");
+  const client = c.client;
+  const opts = Object.assign({ forceNew: true }, fromWire(c.opts || {}));
+  const socket = io(c.url, opts);
+  sockets.set(client, socket);
+  const manager = socket.io;
+
+  socket.on("connect", () => {
+    const engine = manager.engine;
+    out({ ev: "connect", client, id: socket.id, transport: engine && engine.transport ? engine.transport.name : undefined });
+  });
+  socket.on("connect_error", (err) => {
+    out({ ev: "connect_error", client, message: err.message, data: toWire(err.data), type: err.type });
+  });
+  socket.on("disconnect", (reason, description) => {
+    out({ ev: "disconnect", client, reason, description: describe(description) });
+  });
+  socket.onAny((name, ...args) => {
+    const ev = { ev: "event", client, name };
+    if (args.length > 0 && typeof args[args.length - 1] === "function") {
+      const ref = nextAckRef++;
+      acks.set(ref, { client, fn: args.pop() });
+      ev.ackRef = ref;
+    }
+    ev.args = toWire(args);
+    out(ev);
+  });
+
+  // A Manager makes a new engine for every (re)connection attempt; watch each.
+  manager.on("open", () => {
+    const engine = manager.engine;
+    if (engine) engine.on("upgrade", (transport) => out({ ev: "upgrade", client, transport: transport.name }));
+  });
+  manager.on("reconnect_attempt", (attempt) => out({ ev: "reconnect_attempt", client, attempt }));
+  manager.on("reconnect", (attempt) => out({ ev: "reconnect", client, attempt }));
+  manager.on("reconnect_error", (err) => out({ ev: "reconnect_error", client, message: err && err.message }));
+  manager.on("reconnect_failed", () => out({ ev: "reconnect_failed", client }));
+}
+
+function emit(c) {
+  const client = c.client;
+  let socket = socketOf(client);
+  if (typeof c.name !== "string") throw new Error("emit: name required");
+  const args = fromWire(Array.isArray(c.args) ? c.args : []);
+  const ref = c.ref;
+  if (c.volatile) socket = socket.volatile;
+  if (typeof c.timeout === "number" && c.timeout > 0) {
+    socket.timeout(c.timeout).emit(c.name, ...args, (err, ...res) => {
+      if (err) out({ ev: "ack_error", client, ref, message: err.message });
+      else out({ ev: "ack", client, ref, args: toWire(res) });
+    });
+  } else if (c.ack) {
+    socket.emit(c.name, ...args, (...res) => out({ ev: "ack", client, ref, args: toWire(res) }));
+  } else {
+    socket.emit(c.name, ...args);
+  }
+}
+
+function ack(c) {
+  const entry = acks.get(c.ackRef);
+  if (!entry) throw new Error(`unknown ackRef ${JSON.stringify(c.ackRef)}`);
+  if (c.client !== undefined && c.client !== entry.client) {
+    throw new Error(`ackRef ${c.ackRef} belongs to client ${JSON.stringify(entry.client)}`);
+  }
+  acks.delete(c.ackRef);
+  entry.fn(...fromWire(Array.isArray(c.args) ? c.args : []));
+}
+
+let exiting = false;
+function exit() {
+  if (exiting) return;
+  exiting = true;
+  for (const s of sockets.values()) {
+    try {
+      s.disconnect();
+    } catch (e) {
+      log("disconnect on exit:", e && e.message);
+    }
+  }
+  // Let the disconnect packets leave: Node exits by itself once the last
+  // connection is closed; the timer only bounds that wait.
+  rl.close();
+  process.stdin.destroy();
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+
+const handlers = {
+  connect,
+  emit,
+  ack,
+  disconnect: (c) => socketOf(c.client).disconnect(),
+  connect_again: (c) => socketOf(c.client).connect(),
+  exit,
+};
+
+function handle(line) {
+  if (line.trim() === "") return;
+  let c;
+  try {
+    c = JSON.parse(line);
+  } catch (e) {
+    out({ ev: "error", message: `bad command line: ${e.message}` });
+    return;
+  }
+  const reply = { cmd: c.cmd, client: c.client, seq: c.seq, ref: c.ref };
+  try {
+    const h = Object.prototype.hasOwnProperty.call(handlers, c.cmd) ? handlers[c.cmd] : undefined;
+    if (!h) throw new Error(`unknown command ${JSON.stringify(c.cmd)}`);
+    h(c);
+    out(Object.assign({ ev: "done" }, reply));
+  } catch (e) {
+    out(Object.assign({ ev: "error", message: e && e.message ? e.message : String(e) }, reply));
+  }
+}
+
+process.on("uncaughtException", (e) => {
+  log("uncaught:", e && e.stack ? e.stack : e);
+  out({ ev: "error", message: `uncaught: ${e && e.message ? e.message : String(e)}` });
+});
+
+const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+rl.on("line", handle);
+rl.on("close", exit);
