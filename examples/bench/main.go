@@ -1,0 +1,45 @@
+// Command bench answers the bench protocol of the shared benchmark tooling
+// on envivo, so that its numbers compare with Node socket.io's on the same
+// load. On the main namespace:
+//
+//	echo(...args, ack)  calls ack(...args)
+//	join(room, ack)     joins room, then calls ack()
+//	bcast(room, data)   emits "msg" with data to everyone in room, sender included
+//
+// It listens on 127.0.0.1:$PORT (default 3000) with CORS open to every
+// origin and the defaults everywhere else.
+package main
+
+import (
+	"log"
+	"net/http"
+	"os"
+
+	"github.com/envivo/socketio/socket"
+)
+
+func main() {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	io := socket.NewServer(&socket.Options{CORS: socket.CORS{Origins: []string{"*"}}})
+	io.OnConnection(func(s *socket.Socket) {
+		s.OnEvent("echo", func(s *socket.Socket, args socket.Args, ack socket.AckFunc) {
+			if ack != nil {
+				_ = ack(args.Values()...)
+			}
+		})
+		s.OnEvent("join", func(s *socket.Socket, args socket.Args, ack socket.AckFunc) {
+			s.Join(args.String(0))
+			if ack != nil {
+				_ = ack()
+			}
+		})
+		s.OnEvent("bcast", func(s *socket.Socket, args socket.Args, _ socket.AckFunc) {
+			_ = io.To(args.String(0)).Emit("msg", args.Value(1))
+		})
+	})
+	log.Printf("envivo bench listening on 127.0.0.1:%s", port)
+	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, io))
+}

@@ -1,0 +1,481 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Close reasons given to Handler.HandleClose, Node's names.
+const (
+	ReasonTransportClose = "transport close"      // the client closed the connection
+	ReasonTransportError = "transport error"      // a network or protocol failure, or a full write queue
+	ReasonPingTimeout    = "ping timeout"         // no pong within PingTimeout
+	ReasonParseError     = "parse error"          // a packet that does not decode
+	ReasonForcedClose    = "forced close"         // Conn.Close without a reason
+	ReasonServerShutdown = "server shutting down" // Server.Shutdown
+)
+
+// Errors returned by Conn.Send.
+var (
+	ErrClosed    = errors.New("engine: connection closed")
+	ErrQueueFull = errors.New("engine: write queue full")
+)
+
+// Handler receives what happens on one connection.
+type Handler interface {
+	// HandleMessage is called for each message packet received, in order
+	// and never concurrently for one connection: on the WebSocket read loop,
+	// or on the goroutine of the polling POST that carried it (the POSTs of
+	// a session are serialized: an overlapping one closes the session, as
+	// in Node). data is owned by the callee. HandleMessage must not block
+	// for long: it holds up the connection's reads and heartbeat answers.
+	HandleMessage(data []byte, binary bool)
+	// HandleClose is called exactly once, when the session stops: no
+	// HandleMessage follows it or runs concurrently with it, and Send
+	// returns ErrClosed from then on. reason is one of the Reason*
+	// constants or what was given to Conn.Close. When the close comes from
+	// Conn.Close, Conn.Send or Server.Shutdown, HandleClose runs on a new
+	// goroutine, never inside that call.
+	HandleClose(reason string)
+}
+
+type nopHandler struct{}
+
+func (nopHandler) HandleMessage([]byte, bool) {}
+func (nopHandler) HandleClose(string)         {}
+
+type connState uint8
+
+const (
+	stateOpen    connState = iota
+	stateClosing           // Close: flushing the queue, then the close packet or frame
+	stateClosed            // nothing more is sent; the transport is torn down
+)
+
+// Conn is one Engine.IO session. Its methods are safe for concurrent use.
+type Conn struct {
+	srv     *Server
+	id      string
+	req     *http.Request
+	handler Handler
+	flushFn func() // c.flushLoop, made once so starting a flusher does not allocate
+
+	dispatchMu sync.Mutex // held while HandleMessage runs
+
+	mu          sync.Mutex
+	state       connState
+	reason      string
+	transport   string
+	dispatching bool // HandleMessage (or accept) is running: HandleClose waits for it
+	notified    bool // HandleClose was called or is due
+	finished    bool // removed from the server
+	queue       []*Message
+	spare       []*Message // a drained queue kept for reuse
+
+	timer        *time.Timer // heartbeat, then the bound of a graceful close
+	due          time.Time   // when timer is meant to fire
+	awaitingPong bool
+
+	// polling
+	wake        chan struct{} // signals the pending GET
+	pollWaiting bool          // a GET is pending
+	pollAnswer  byte          // what the pending GET answers regardless of the queue
+	posting     bool          // a POST is being handled
+
+	// websocket
+	ws        *wsConn // the WebSocket transport, once there is one
+	upg       *wsConn // a WebSocket upgrading this polling session
+	upgTimer  *time.Timer
+	probed    bool // upg received "2probe"
+	flushing  bool // a flusher goroutine owns writes to ws
+	closeSent bool // the close frame was written to ws
+}
+
+// newConn returns a session on transport for the handshake request r.
+func newConn(s *Server, r *http.Request, transport string) *Conn {
+	req := r.WithContext(context.WithoutCancel(r.Context()))
+	req.Body = http.NoBody
+	req.GetBody = nil
+	c := &Conn{srv: s, req: req, transport: transport}
+	c.flushFn = c.flushLoop
+	return c
+}
+
+// ID returns the Engine.IO session id (sid): 20 characters of base64url
+// from 15 bytes of crypto/rand.
+func (c *Conn) ID() string { return c.id }
+
+// Request returns the handshake request: its headers, URL with query,
+// RemoteAddr, TLS state and context values. Its body is not readable and its
+// context is never canceled.
+func (c *Conn) Request() *http.Request { return c.req }
+
+// Transport returns the current transport, "polling" or "websocket".
+func (c *Conn) Transport() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.transport
+}
+
+// Writable reports whether a message sent now would go out at once rather
+// than wait behind others: the session is open, nothing is queued or being
+// written, and a polling session has a GET pending. Volatile broadcasts skip
+// sessions that are not writable, as Node does.
+func (c *Conn) Writable() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != stateOpen || len(c.queue) > 0 {
+		return false
+	}
+	if c.ws != nil {
+		return !c.flushing
+	}
+	return c.pollWaiting
+}
+
+// Send queues msgs to be sent in order, with nothing else between them. It
+// never waits for the network. It returns ErrClosed once the session is
+// closing. If the queue would hold more than WriteQueueSize messages, the
+// session is closed with reason "transport error" and Send returns
+// ErrQueueFull.
+func (c *Conn) Send(msgs ...*Message) error {
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	if len(c.queue)+len(msgs) > c.srv.opts.WriteQueueSize {
+		c.mu.Unlock()
+		c.fail(ReasonTransportError, failOpts{async: true, noFrame: true})
+		return ErrQueueFull
+	}
+	c.queue = append(c.queue, msgs...)
+	c.kickLocked()
+	c.mu.Unlock()
+	return nil
+}
+
+// Close closes the session from the server side: Send fails from now on,
+// what is queued is still sent, then the close packet (polling) or close
+// frame (WebSocket), bounded by PingTimeout. HandleClose receives reason
+// ("forced close" if empty). Calls after the first do nothing.
+func (c *Conn) Close(reason string) {
+	if reason == "" {
+		reason = ReasonForcedClose
+	}
+	c.close(reason, c.srv.opts.PingTimeout, false)
+}
+
+// close starts a graceful close that grace bounds. With discard, a polling
+// session without a pending GET is closed at once instead of waiting for
+// one (Node's close(discard) on server close).
+func (c *Conn) close(reason string, grace time.Duration, discard bool) {
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return
+	}
+	if discard && c.ws == nil && !c.pollWaiting {
+		c.mu.Unlock()
+		c.fail(reason, failOpts{async: true})
+		return
+	}
+	notify := c.endLocked(reason, stateClosing)
+	c.awaitingPong = false
+	c.armLocked(grace)
+	upg := c.dropUpgradeLocked()
+	c.kickLocked()
+	c.mu.Unlock()
+	if upg != nil {
+		upg.nc.Close()
+	}
+	if notify {
+		c.notify(true)
+	}
+}
+
+// start runs accept, queues the open packet and starts the heartbeat.
+func (c *Conn) start() {
+	c.dispatchMu.Lock()
+	c.mu.Lock()
+	c.dispatching = true
+	c.queue = append(c.queue, c.srv.openMessage(c.id, c.transport))
+	c.mu.Unlock()
+
+	h := c.callAccept()
+
+	c.mu.Lock()
+	c.handler = h
+	c.dispatching = false
+	notify := c.state != stateOpen && !c.notified
+	c.notified = c.notified || notify
+	if c.state == stateOpen {
+		c.armLocked(c.srv.opts.PingInterval)
+	}
+	c.kickLocked()
+	c.mu.Unlock()
+	c.dispatchMu.Unlock()
+	if notify {
+		c.callClose()
+	}
+}
+
+func (c *Conn) callAccept() (h Handler) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.opts.Logger.Error("engine: panic in accept", "sid", c.id, "panic", p)
+			h = nil
+			c.fail(ReasonTransportError, failOpts{})
+		}
+		if h == nil {
+			h = nopHandler{}
+		}
+	}()
+	if c.srv.accept == nil {
+		return nil
+	}
+	return c.srv.accept(c)
+}
+
+// kickLocked gets what is queued moving: a flusher for WebSocket, the
+// pending GET for polling.
+func (c *Conn) kickLocked() {
+	if c.ws != nil {
+		c.startFlushLocked()
+		return
+	}
+	c.signalLocked()
+}
+
+// signalLocked wakes the pending polling GET, if any.
+func (c *Conn) signalLocked() {
+	if !c.pollWaiting {
+		return
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dispatch hands one received message to the Handler, unless the session
+// is closing.
+func (c *Conn) dispatch(data []byte, binary bool) {
+	c.dispatchMu.Lock()
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		c.dispatchMu.Unlock()
+		return
+	}
+	c.dispatching = true
+	c.mu.Unlock()
+
+	c.handleMessage(data, binary)
+
+	c.mu.Lock()
+	c.dispatching = false
+	notify := c.state != stateOpen && !c.notified
+	c.notified = c.notified || notify
+	c.mu.Unlock()
+	c.dispatchMu.Unlock()
+	if notify {
+		c.callClose()
+	}
+}
+
+func (c *Conn) handleMessage(data []byte, binary bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.opts.Logger.Error("engine: panic in HandleMessage", "sid", c.id, "panic", p)
+			c.fail(ReasonTransportError, failOpts{})
+		}
+	}()
+	c.handler.HandleMessage(data, binary)
+}
+
+// onPacket acts on a packet received on the current transport (a polling
+// close packet is handled by the POST).
+func (c *Conn) onPacket(p packet) {
+	switch p.typ {
+	case typeMessage:
+		c.dispatch(p.data, p.binary)
+	case typePong:
+		c.mu.Lock()
+		if c.state == stateOpen {
+			c.awaitingPong = false
+			c.armLocked(c.srv.opts.PingInterval)
+		}
+		c.mu.Unlock()
+	case typePing:
+		// In protocol 4 the server pings; Node closes on a client ping
+		// ("invalid heartbeat direction").
+		c.fail(ReasonTransportError, failOpts{})
+	}
+}
+
+// armLocked sets the session timer to fire after d.
+func (c *Conn) armLocked(d time.Duration) {
+	c.due = time.Now().Add(d)
+	if c.timer == nil {
+		c.timer = time.AfterFunc(d, c.onTimer)
+		return
+	}
+	c.timer.Reset(d)
+}
+
+// onTimer sends a ping, or closes a session whose pong or graceful close is
+// late.
+func (c *Conn) onTimer() {
+	c.mu.Lock()
+	if c.state == stateClosed || time.Now().Before(c.due) {
+		c.mu.Unlock() // stopped, or a stale firing after a Reset
+		return
+	}
+	if c.state == stateClosing || c.awaitingPong {
+		c.mu.Unlock()
+		c.srv.opts.Logger.Debug("engine: timed out", "sid", c.id)
+		c.fail(ReasonPingTimeout, failOpts{})
+		return
+	}
+	c.srv.opts.Logger.Debug("engine: ping", "sid", c.id)
+	c.awaitingPong = true
+	c.queue = append(c.queue, pingMessage)
+	c.kickLocked()
+	c.armLocked(c.srv.opts.PingTimeout)
+	c.mu.Unlock()
+}
+
+// endLocked moves the session to state st (never backwards). The first
+// call records reason and reports whether the caller must call HandleClose
+// now: not if HandleMessage runs, whose end will.
+func (c *Conn) endLocked(reason string, st connState) bool {
+	wasOpen := c.state == stateOpen
+	if st > c.state {
+		c.state = st
+	}
+	if !wasOpen {
+		return false
+	}
+	c.reason = reason
+	if c.dispatching {
+		return false
+	}
+	c.notified = true
+	return true
+}
+
+// notify calls HandleClose, on a new goroutine if async.
+func (c *Conn) notify(async bool) {
+	if !async {
+		c.callClose()
+		return
+	}
+	c.srv.track()
+	go func() {
+		defer c.srv.done()
+		c.callClose()
+	}()
+}
+
+func (c *Conn) callClose() {
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.opts.Logger.Error("engine: panic in HandleClose", "sid", c.id, "panic", p)
+		}
+	}()
+	c.mu.Lock()
+	reason := c.reason
+	c.mu.Unlock()
+	c.handler.HandleClose(reason)
+}
+
+// failOpts tunes how fail tears a session down.
+type failOpts struct {
+	noop      bool   // polling: the pending GET answers noop, not close (the client closed)
+	noFrame   bool   // WebSocket: write no close frame (the peer is gone)
+	closeBody []byte // WebSocket: payload of the close frame
+	async     bool   // call HandleClose on a new goroutine
+}
+
+// fail closes the session at once for reason, dropping what is queued.
+func (c *Conn) fail(reason string, o failOpts) {
+	c.mu.Lock()
+	if c.state == stateClosed {
+		c.mu.Unlock()
+		return
+	}
+	notify := c.endLocked(reason, stateClosed)
+	c.queue, c.spare = nil, nil
+	c.stopTimerLocked()
+	upg := c.dropUpgradeLocked()
+	w := c.ws
+	frame := w != nil && !o.noFrame && !c.closeSent
+	c.closeSent = c.closeSent || frame
+	if w == nil && c.pollWaiting {
+		c.pollAnswer = typeClose
+		if o.noop {
+			c.pollAnswer = typeNoop
+		}
+		c.signalLocked()
+	}
+	c.mu.Unlock()
+
+	if upg != nil {
+		upg.nc.Close()
+	}
+	if w != nil {
+		if frame {
+			// A flusher in the middle of a write gets a second more, then
+			// the close frame goes after what it wrote.
+			_ = w.nc.SetWriteDeadline(time.Now().Add(time.Second))
+			w.wmu.Lock()
+			_ = w.writeClose(o.closeBody, time.Second)
+			w.nc.Close()
+			w.wmu.Unlock()
+		}
+		w.nc.Close() // its read loop ends and finishes the session
+	} else {
+		c.finish()
+	}
+	if notify {
+		c.notify(o.async)
+	}
+}
+
+// finish removes the session from the server once its transport is gone.
+func (c *Conn) finish() {
+	c.mu.Lock()
+	if c.finished {
+		c.mu.Unlock()
+		return
+	}
+	c.finished = true
+	c.state = stateClosed
+	c.stopTimerLocked()
+	c.mu.Unlock()
+	c.srv.sessions.remove(c)
+	c.srv.done()
+}
+
+func (c *Conn) stopTimerLocked() {
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+}
+
+// dropUpgradeLocked abandons an upgrade in progress and returns its
+// WebSocket, for the caller to close outside the lock.
+func (c *Conn) dropUpgradeLocked() *wsConn {
+	upg := c.upg
+	c.upg = nil
+	c.probed = false
+	if c.upgTimer != nil {
+		c.upgTimer.Stop()
+		c.upgTimer = nil
+	}
+	return upg
+}

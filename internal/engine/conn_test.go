@@ -1,0 +1,397 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+)
+
+func TestSendQueueFull(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, &Options{WriteQueueSize: 3})
+	sid, h := ts.handshake(t)
+	msg := NewTextMessage([]byte("x"))
+	if err := h.c.Send(msg, msg); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.c.Send(msg, msg); !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("Send over the limit = %v", err)
+	}
+	if r := h.closeReason(t); r != ReasonTransportError {
+		t.Fatalf("close reason %q", r)
+	}
+	if err := h.c.Send(msg); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Send after close = %v", err)
+	}
+	if res := ts.do(t, "GET", pollQuery(sid), ""); res.status != 400 {
+		t.Fatalf("GET after overflow: %d %q", res.status, res.body)
+	}
+}
+
+func TestSendQueueFullWebSocket(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, &Options{WriteQueueSize: 64})
+	c, h := ts.openWS(t)
+	// The client reads nothing: the socket buffers fill, then the queue.
+	big := NewBinaryMessage(make([]byte, 256<<10))
+	var err error
+	for i := 0; i < 10000 && err == nil; i++ {
+		err = h.c.Send(big)
+	}
+	if !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("Send never failed: %v", err)
+	}
+	if r := h.closeReason(t); r != ReasonTransportError {
+		t.Fatalf("close reason %q", r)
+	}
+	c.conn.Close()
+}
+
+// blockingHandler holds HandleMessage until released.
+type blockingHandler struct {
+	c       *Conn
+	entered chan struct{}
+	release chan struct{}
+	events  chan string
+}
+
+func (h *blockingHandler) HandleMessage(data []byte, _ bool) {
+	h.events <- "message " + string(data)
+	if string(data) == "block" {
+		close(h.entered)
+		<-h.release
+	}
+	if string(data) == "close me" {
+		h.c.Close("from handler") // must not deadlock
+	}
+	if string(data) == "panic" {
+		panic("boom")
+	}
+	h.events <- "message done"
+}
+
+func (h *blockingHandler) HandleClose(reason string) { h.events <- "close " + reason }
+
+func newBlockingServer(t *testing.T) (*testServer, chan *blockingHandler) {
+	t.Helper()
+	hs := make(chan *blockingHandler, 4)
+	eng := NewServer(nil, func(c *Conn) Handler {
+		h := &blockingHandler{c: c, entered: make(chan struct{}), release: make(chan struct{}), events: make(chan string, 16)}
+		hs <- h
+		return h
+	})
+	return newTestServerWith(t, eng), hs
+}
+
+func TestHandleCloseAfterHandleMessage(t *testing.T) {
+	t.Parallel()
+	ts, hs := newBlockingServer(t)
+	c := ts.dialWS(t, "EIO=4&transport=websocket", nil)
+	c.read()
+	h := wait(t, hs)
+	c.write(ws.OpText, "4block")
+	wait(t, h.entered)
+	h.c.Close("") // while HandleMessage runs
+	time.Sleep(20 * time.Millisecond)
+	close(h.release)
+	want := []string{"message block", "message done", "close forced close"}
+	for _, w := range want {
+		if got := wait(t, h.events); got != w {
+			t.Fatalf("event %q, want %q", got, w)
+		}
+	}
+}
+
+func TestCloseFromHandleMessage(t *testing.T) {
+	t.Parallel()
+	ts, hs := newBlockingServer(t)
+	sid := parseOpen(t, ts.do(t, "GET", "EIO=4&transport=polling", "").body).SID
+	h := wait(t, hs)
+	if res := ts.do(t, "POST", pollQuery(sid), "4close me\x1e4ignored"); res.status != 200 {
+		t.Fatalf("POST: %d %q", res.status, res.body)
+	}
+	for _, w := range []string{"message close me", "message done", "close from handler"} {
+		if got := wait(t, h.events); got != w {
+			t.Fatalf("event %q, want %q", got, w)
+		}
+	}
+	if res := ts.do(t, "GET", pollQuery(sid), ""); res.body != "1" {
+		t.Fatalf("GET = %q", res.body)
+	}
+}
+
+func TestHandlerPanic(t *testing.T) {
+	t.Parallel()
+	ts, hs := newBlockingServer(t)
+	c := ts.dialWS(t, "EIO=4&transport=websocket", nil)
+	c.read()
+	h := wait(t, hs)
+	c.write(ws.OpText, "4panic")
+	for _, w := range []string{"message panic", "close transport error"} {
+		if got := wait(t, h.events); got != w {
+			t.Fatalf("event %q, want %q", got, w)
+		}
+	}
+	c.expectClosed()
+}
+
+func TestCloseInAccept(t *testing.T) {
+	t.Parallel()
+	closed := make(chan string, 2)
+	eng := NewServer(nil, func(c *Conn) Handler {
+		_ = c.Send(NewTextMessage([]byte("sorry")))
+		c.Close("refused")
+		return closeRecorder(closed)
+	})
+	ts := newTestServerWith(t, eng)
+	res := ts.do(t, "GET", "EIO=4&transport=polling", "")
+	open, rest, _ := strings.Cut(res.body, "\x1e")
+	parseOpen(t, open)
+	if rest != "4sorry\x1e1" {
+		t.Fatalf("handshake response %q", res.body)
+	}
+	if r := wait(t, closed); r != "refused" {
+		t.Fatalf("close reason %q", r)
+	}
+
+	c := ts.dialWS(t, "EIO=4&transport=websocket", nil)
+	c.read()
+	c.expectText("4sorry")
+	if _, sawClose := c.expectClosed(); !sawClose {
+		t.Fatal("no close frame")
+	}
+	if r := wait(t, closed); r != "refused" {
+		t.Fatalf("close reason %q", r)
+	}
+}
+
+type closeRecorder chan string
+
+func (closeRecorder) HandleMessage([]byte, bool)  {}
+func (r closeRecorder) HandleClose(reason string) { r <- reason }
+
+func TestNilAcceptAndHandler(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerWith(t, NewServer(nil, nil))
+	sid := parseOpen(t, ts.do(t, "GET", "EIO=4&transport=polling", "").body).SID
+	if res := ts.do(t, "POST", pollQuery(sid), "4ignored"); res.status != 200 {
+		t.Fatalf("POST: %d", res.status)
+	}
+}
+
+// TestIdleWebSocketGoroutines checks an idle WebSocket connection costs one
+// goroutine (its read loop) and no writer.
+func TestIdleWebSocketGoroutines(t *testing.T) {
+	ts := newTestServer(t, &Options{})
+	const n = 50
+	settle := func() int {
+		var g int
+		for range 50 {
+			time.Sleep(10 * time.Millisecond)
+			runtime.GC()
+			g = runtime.NumGoroutine()
+		}
+		return g
+	}
+	before := settle()
+	for range n {
+		c, _ := ts.openWS(t)
+		c.write(ws.OpText, "4x")
+		c.expectText("4x")
+	}
+	after := settle()
+	if d := after - before; d != n {
+		t.Fatalf("%d idle connections use %d goroutines", n, d)
+	}
+}
+
+// discardConn is a net.Conn that accepts every write.
+type discardConn struct {
+	net.Conn
+	writes atomic.Int64
+}
+
+func (d *discardConn) Write(p []byte) (int, error) { d.writes.Add(1); return len(p), nil }
+
+func (d *discardConn) SetWriteDeadline(time.Time) error { return nil }
+func (d *discardConn) Close() error                     { return nil }
+func (d *discardConn) Read([]byte) (int, error)         { return 0, io.EOF }
+
+// newBenchConns returns n open WebSocket sessions writing to discardConns.
+func newBenchConns(s *Server, n int) []*Conn {
+	conns := make([]*Conn, n)
+	for i := range conns {
+		c := &Conn{srv: s, id: newSID(), transport: TransportWebSocket, handler: nopHandler{}}
+		c.flushFn = c.flushLoop
+		c.ws = &wsConn{c: c, nc: &discardConn{}, vectored: true}
+		conns[i] = c
+	}
+	return conns
+}
+
+// waitFlushed waits until no flusher runs.
+func waitFlushed(s *Server) {
+	for s.live.Load() != 0 {
+		runtime.Gosched()
+	}
+}
+
+// cpuTime returns the CPU time the process used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func BenchmarkBroadcastFrame(b *testing.B) {
+	for _, yield := range []bool{true, false} {
+		name := "yield"
+		if !yield {
+			name = "noyield"
+		}
+		b.Run(name, func(b *testing.B) {
+			defer func(old bool) { flushYield = old }(flushYield)
+			flushYield = yield
+			benchmarkBroadcast(b, 1)
+		})
+	}
+}
+
+// BenchmarkBroadcastFrameBatch sends 10 messages to each of 1000
+// connections, as a busy room does: frames queued together are written
+// together.
+func BenchmarkBroadcastFrameBatch(b *testing.B) {
+	for _, yield := range []bool{true, false} {
+		name := "yield"
+		if !yield {
+			name = "noyield"
+		}
+		b.Run(name, func(b *testing.B) {
+			defer func(old bool) { flushYield = old }(flushYield)
+			flushYield = yield
+			benchmarkBroadcast(b, 10)
+		})
+	}
+}
+
+// benchmarkBroadcast sends k messages, one after the other, each to 1000
+// connections.
+func benchmarkBroadcast(b *testing.B, k int) {
+	s := NewServer(nil, nil)
+	conns := newBenchConns(s, 1000)
+	for _, c := range conns {
+		c.ws.vectored = false // one Write per batch, as writev does on TCP
+	}
+	data := []byte(`2["news",{"title":"something happened","id":12345}]`)
+	for _, c := range conns { // warm the queues up
+		_ = c.Send(NewTextMessage(data))
+	}
+	waitFlushed(s)
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		for range k {
+			m := NewTextMessage(data)
+			for _, c := range conns {
+				if err := c.Send(m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		waitFlushed(s)
+	}
+	var writes int64
+	for _, c := range conns {
+		writes += c.ws.nc.(*discardConn).writes.Load()
+	}
+	n := float64(b.N * len(conns) * k)
+	b.ReportMetric(float64(cpuTime()-cpu0)/n, "cpu-ns/msg")
+	b.ReportMetric(float64(writes-int64(len(conns)))/n, "writes/msg")
+}
+
+// syscallWrites returns how many write system calls the process made.
+func syscallWrites() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "syscw: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// BenchmarkBroadcastTCP sends k messages, each to 1000 WebSocket sessions
+// over loopback TCP, and reports write system calls per message.
+func BenchmarkBroadcastTCP(b *testing.B) {
+	for _, k := range []int{1, 10} {
+		for _, yield := range []bool{true, false} {
+			b.Run(fmt.Sprintf("msgs=%d/yield=%v", k, yield), func(b *testing.B) {
+				defer func(old bool) { flushYield = old }(flushYield)
+				flushYield = yield
+				benchmarkBroadcastTCP(b, 1000, k)
+			})
+		}
+	}
+}
+
+func benchmarkBroadcastTCP(b *testing.B, n, k int) {
+	s := NewServer(nil, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	conns := make([]*Conn, n)
+	for i := range conns {
+		client, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		server, err := ln.Accept()
+		if err != nil {
+			b.Fatal(err)
+		}
+		wg.Go(func() { _, _ = io.Copy(io.Discard, client) })
+		defer client.Close()
+		defer server.Close()
+		c := &Conn{srv: s, id: newSID(), transport: TransportWebSocket, handler: nopHandler{}}
+		c.flushFn = c.flushLoop
+		c.ws = &wsConn{c: c, nc: server, vectored: true}
+		conns[i] = c
+	}
+	data := []byte(`2["news",{"title":"something happened","id":12345}]`)
+	b.ReportAllocs()
+	cpu0, w0 := cpuTime(), syscallWrites()
+	for b.Loop() {
+		for range k {
+			m := NewTextMessage(data)
+			for _, c := range conns {
+				if err := c.Send(m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		waitFlushed(s)
+	}
+	total := float64(b.N * n * k)
+	b.ReportMetric(float64(cpuTime()-cpu0)/total, "cpu-ns/msg")
+	b.ReportMetric(float64(syscallWrites()-w0)/total, "writes/msg")
+}

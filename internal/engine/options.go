@@ -1,0 +1,217 @@
+// Package engine implements the server side of Engine.IO protocol version 4:
+// the handshake, HTTP long-polling, WebSocket, the upgrade from one to the
+// other, the heartbeat, CORS and the limits that keep a peer from using more
+// than its share.
+//
+// The package is internal to envivo; the Socket.IO layer (package socket)
+// mounts a Server and receives each session's messages through a Handler.
+package engine
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults of Options, those of Node's engine.io.
+const (
+	DefaultPingInterval   = 25 * time.Second
+	DefaultPingTimeout    = 20 * time.Second
+	DefaultUpgradeTimeout = 10 * time.Second
+	DefaultMaxPayload     = 1_000_000
+	DefaultWriteQueueSize = 1024
+)
+
+// Transport names, as they appear in the "transport" query parameter.
+const (
+	TransportPolling   = "polling"
+	TransportWebSocket = "websocket"
+)
+
+// Options configures a Server. The zero value is valid: zero fields take the
+// defaults documented on them. NewServer copies the Options, so changing them
+// afterwards has no effect.
+type Options struct {
+	// PingInterval is how often the server sends a ping packet.
+	// Default: 25s.
+	PingInterval time.Duration
+	// PingTimeout is how long the server waits for the pong that answers a
+	// ping before it closes the session with reason "ping timeout". It also
+	// bounds how long a graceful close waits for the client.
+	// Default: 20s.
+	PingTimeout time.Duration
+	// UpgradeTimeout is how long an upgrade from polling to WebSocket may
+	// take; an upgrade not completed by then is abandoned (the WebSocket is
+	// closed, the session goes on polling).
+	// Default: 10s.
+	UpgradeTimeout time.Duration
+	// MaxPayload bounds, in bytes, the body of a polling POST (however it is
+	// sent: Content-Length or chunked) and a WebSocket message (fragments
+	// included). Over it, a POST gets 413 and a WebSocket is closed with
+	// status 1009; either way the session ends with "transport error".
+	// Default: 1_000_000.
+	MaxPayload int64
+	// Transports lists the transports clients may use: "polling",
+	// "websocket". A request for another transport gets error 0 "Transport
+	// unknown".
+	// Default: {"polling", "websocket"}.
+	Transports []string
+	// DisableUpgrades, when true, offers polling sessions no upgrade
+	// (the handshake says "upgrades":[]).
+	// Default: false.
+	DisableUpgrades bool
+	// CORS configures cross-origin access. The zero value sends no CORS
+	// headers and accepts WebSocket upgrades from any origin.
+	CORS CORS
+	// AllowRequest, when set, is asked about every handshake request (the
+	// first request of a session, polling or WebSocket) before a session is
+	// made. A non-nil error refuses it with HTTP 403 and
+	// {"code":4,"message":<the error's text, or "Forbidden" if empty>},
+	// like Node's allowRequest callback.
+	// Default: nil (everything is allowed).
+	AllowRequest func(r *http.Request) error
+	// WriteQueueSize bounds how many messages may wait to be written to one
+	// connection. Send that would exceed it closes the connection ("transport
+	// error") and returns ErrQueueFull, so a client that cannot keep up never
+	// grows memory without bound.
+	// Default: 1024.
+	WriteQueueSize int
+	// Logger receives diagnostics (recovered panics, refused requests at
+	// debug level).
+	// Default: a logger that discards everything.
+	Logger *slog.Logger
+}
+
+// CORS configures cross-origin access for polling requests and the origin
+// check of WebSocket upgrades. It is enabled when Origins or AllowOrigin is
+// set.
+//
+// When enabled, every polling response (errors included) carries
+// Access-Control-Allow-Origin for an allowed Origin, OPTIONS requests are
+// answered as preflights (204, methods GET,POST), and a WebSocket upgrade
+// whose Origin header is present but not allowed is refused with HTTP 403
+// {"code":4,"message":"Forbidden"}. Requests without an Origin header (not
+// from a browser) are never refused for their origin.
+type CORS struct {
+	// Origins lists the allowed origins, compared exactly
+	// ("https://example.com"). "*" allows any origin: the response then
+	// says "*", or echoes the request's origin when Credentials is set
+	// (browsers refuse "*" with credentials).
+	Origins []string
+	// AllowOrigin, when set, decides instead of Origins.
+	AllowOrigin func(origin string) bool
+	// Credentials sends Access-Control-Allow-Credentials: true.
+	Credentials bool
+	// Headers is the Access-Control-Allow-Headers answered to preflights.
+	// Default: the request's Access-Control-Request-Headers, echoed.
+	Headers []string
+	// MaxAge is how long a browser may cache a preflight answer
+	// (Access-Control-Max-Age). Default: 0, no header.
+	MaxAge time.Duration
+}
+
+// withDefaults returns a copy of o (nil is the zero Options) with every zero
+// field set to its default and every slice copied.
+func (o *Options) withDefaults() Options {
+	var out Options
+	if o != nil {
+		out = *o
+	}
+	if out.PingInterval <= 0 {
+		out.PingInterval = DefaultPingInterval
+	}
+	if out.PingTimeout <= 0 {
+		out.PingTimeout = DefaultPingTimeout
+	}
+	if out.UpgradeTimeout <= 0 {
+		out.UpgradeTimeout = DefaultUpgradeTimeout
+	}
+	if out.MaxPayload <= 0 {
+		out.MaxPayload = DefaultMaxPayload
+	}
+	if len(out.Transports) == 0 {
+		out.Transports = []string{TransportPolling, TransportWebSocket}
+	} else {
+		out.Transports = slices.Clone(out.Transports)
+	}
+	if out.WriteQueueSize <= 0 {
+		out.WriteQueueSize = DefaultWriteQueueSize
+	}
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.DiscardHandler)
+	}
+	out.CORS.Origins = slices.Clone(out.CORS.Origins)
+	out.CORS.Headers = slices.Clone(out.CORS.Headers)
+	return out
+}
+
+// corsPolicy is CORS prepared for answering requests.
+type corsPolicy struct {
+	enabled     bool
+	anyOrigin   bool
+	origins     []string
+	allow       func(string) bool
+	credentials bool
+	headers     string // joined Headers, "" to echo the request's
+	maxAge      string // seconds, "" for none
+}
+
+func newCORSPolicy(c CORS) corsPolicy {
+	p := corsPolicy{
+		enabled:     len(c.Origins) > 0 || c.AllowOrigin != nil,
+		anyOrigin:   slices.Contains(c.Origins, "*"),
+		origins:     c.Origins,
+		allow:       c.AllowOrigin,
+		credentials: c.Credentials,
+		headers:     strings.Join(c.Headers, ","),
+	}
+	if c.MaxAge > 0 {
+		p.maxAge = strconv.FormatInt(int64(c.MaxAge/time.Second), 10)
+	}
+	return p
+}
+
+// allowed reports whether a request from origin may proceed.
+func (p *corsPolicy) allowed(origin string) bool {
+	if p.allow != nil {
+		return p.allow(origin)
+	}
+	return p.anyOrigin || slices.Contains(p.origins, origin)
+}
+
+// apply sets the headers every response to a cross-origin polling request
+// carries, like Node's cors middleware.
+func (p *corsPolicy) apply(h http.Header, r *http.Request) {
+	if p.anyOrigin && p.allow == nil && !p.credentials {
+		h.Set("Access-Control-Allow-Origin", "*")
+	} else {
+		h.Add("Vary", "Origin")
+		if origin := r.Header.Get("Origin"); origin != "" && p.allowed(origin) {
+			h.Set("Access-Control-Allow-Origin", origin)
+		}
+	}
+	if p.credentials {
+		h.Set("Access-Control-Allow-Credentials", "true")
+	}
+}
+
+// preflight answers an OPTIONS request: 204 with the allowed methods and
+// headers.
+func (p *corsPolicy) preflight(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", "GET,POST")
+	if p.headers != "" {
+		h.Set("Access-Control-Allow-Headers", p.headers)
+	} else if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Add("Vary", "Access-Control-Request-Headers")
+		h.Set("Access-Control-Allow-Headers", req)
+	}
+	if p.maxAge != "" {
+		h.Set("Access-Control-Max-Age", p.maxAge)
+	}
+	h.Set("Content-Length", "0")
+	w.WriteHeader(http.StatusNoContent)
+}

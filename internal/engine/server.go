@@ -1,0 +1,429 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gobwas/ws"
+)
+
+// Error codes of refused requests, Node's Server.errors.
+const (
+	codeUnknownTransport    = 0
+	codeUnknownSID          = 1
+	codeBadHandshakeMethod  = 2
+	codeBadRequest          = 3
+	codeForbidden           = 4
+	codeUnsupportedProtocol = 5
+)
+
+// errorMessages are Node's Server.errorMessages, indexed by code.
+var errorMessages = [...]string{
+	codeUnknownTransport:    "Transport unknown",
+	codeUnknownSID:          "Session ID unknown",
+	codeBadHandshakeMethod:  "Bad handshake method",
+	codeBadRequest:          "Bad request",
+	codeForbidden:           "Forbidden",
+	codeUnsupportedProtocol: "Unsupported protocol version",
+}
+
+// shutdownMessage is the message of the 503 answered to handshakes during
+// Shutdown (Node has no equivalent: its HTTP server stops listening).
+const shutdownMessage = "Server shutting down"
+
+// Server serves Engine.IO v4 at whatever path it is mounted on. It is an
+// http.Handler and never owns a listener. Its methods are safe for
+// concurrent use.
+type Server struct {
+	opts      Options
+	accept    func(c *Conn) Handler
+	cors      corsPolicy
+	upgrades  string // JSON array offered to polling sessions
+	upgrader  ws.HTTPUpgrader
+	sessions  sessionMap
+	live      atomic.Int64 // sessions not finished + goroutines started
+	mu        sync.RWMutex
+	closing   bool
+	openFixed string // the end of the open packet's JSON, after "upgrades"
+}
+
+// NewServer returns a Server configured by opts (nil means all defaults;
+// opts is copied). accept is called once for every new session, after its
+// handshake request has been validated and before the open packet reaches
+// the client; the Handler it returns receives the session's events (nil
+// means a Handler that ignores them). accept may call Send and Close on the
+// Conn.
+func NewServer(opts *Options, accept func(c *Conn) Handler) *Server {
+	s := &Server{opts: opts.withDefaults(), accept: accept}
+	s.cors = newCORSPolicy(s.opts.CORS)
+	s.upgrades = "[]"
+	if !s.opts.DisableUpgrades && s.transportEnabled(TransportWebSocket) {
+		s.upgrades = `["websocket"]`
+	}
+	s.openFixed = `,"pingInterval":` + strconv.FormatInt(s.opts.PingInterval.Milliseconds(), 10) +
+		`,"pingTimeout":` + strconv.FormatInt(s.opts.PingTimeout.Milliseconds(), 10) +
+		`,"maxPayload":` + strconv.FormatInt(s.opts.MaxPayload, 10) + `}`
+	return s
+}
+
+// Count returns the number of open sessions, those closing included.
+func (s *Server) Count() int {
+	return s.sessions.count()
+}
+
+// ServeHTTP routes an Engine.IO request: a handshake (no sid), a polling GET
+// or POST, or a WebSocket (new, or an upgrade of a polling session).
+// Refused requests get HTTP 400 (403 for code 4) with
+// {"code":N,"message":"..."} and Content-Type application/json, as Node
+// answers polling requests; refused WebSocket requests get the same answer
+// (Node writes the bare message as text/html there). Another method than
+// GET or POST on a polling session gets 500, as in Node.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := parseQuery(r.URL.RawQuery)
+	upgrade := q.transport == TransportWebSocket && isWebSocketRequest(r)
+	if s.cors.enabled {
+		if !upgrade {
+			s.cors.apply(w.Header(), r)
+			if r.Method == http.MethodOptions {
+				s.cors.preflight(w, r)
+				return
+			}
+		} else if o := r.Header.Get("Origin"); o != "" && !s.cors.allowed(o) {
+			s.refuse(w, r, codeForbidden, "")
+			return
+		}
+	}
+	c, code, msg := s.verify(r, q, upgrade)
+	switch {
+	case code >= 0:
+		s.refuse(w, r, code, msg)
+	case c == nil:
+		s.handshake(w, r, q)
+	case upgrade:
+		s.serveUpgrade(w, r, c)
+	case r.Method == http.MethodGet:
+		c.servePoll(w, r)
+	case r.Method == http.MethodPost:
+		c.serveData(w, r)
+	default:
+		w.WriteHeader(http.StatusInternalServerError) // Node's polling answer to other methods
+	}
+}
+
+// verify checks a request the way Node's Server.verify does, in its order.
+// It returns the session the request names, or an error code (-1 if none)
+// and a message overriding the code's ("" to keep it).
+func (s *Server) verify(r *http.Request, q query, upgrade bool) (c *Conn, code int, msg string) {
+	if !s.transportEnabled(q.transport) {
+		return nil, codeUnknownTransport, ""
+	}
+	if invalidHeaderValue(r.Header.Get("Origin")) {
+		return nil, codeBadRequest, ""
+	}
+	plainWS := q.transport == TransportWebSocket && !upgrade // a WebSocket URL without the upgrade
+	if q.sid != "" {
+		c = s.sessions.get(q.sid)
+		if c == nil {
+			return nil, codeUnknownSID, ""
+		}
+		if plainWS || (!upgrade && c.Transport() != q.transport) {
+			return nil, codeBadRequest, ""
+		}
+		return c, -1, ""
+	}
+	if r.Method != http.MethodGet {
+		return nil, codeBadHandshakeMethod, ""
+	}
+	if plainWS {
+		return nil, codeBadRequest, ""
+	}
+	if allow := s.opts.AllowRequest; allow != nil {
+		if err := allow(r); err != nil {
+			return nil, codeForbidden, err.Error()
+		}
+	}
+	return nil, -1, ""
+}
+
+// handshake opens a new session on the transport the request names.
+func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q query) {
+	if q.eio != "4" {
+		s.refuse(w, r, codeUnsupportedProtocol, "")
+		return
+	}
+	if s.isClosing() {
+		writeError(w, http.StatusServiceUnavailable, codeBadRequest, shutdownMessage)
+		return
+	}
+	if q.transport == TransportWebSocket {
+		s.handshakeWebSocket(w, r)
+		return
+	}
+	c := newConn(s, r, TransportPolling)
+	if !s.register(c) {
+		writeError(w, http.StatusServiceUnavailable, codeBadRequest, shutdownMessage)
+		return
+	}
+	c.start()
+	c.servePoll(w, r)
+}
+
+// register gives c a fresh sid and adds it to the sessions, unless the
+// server is shutting down.
+func (s *Server) register(c *Conn) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closing {
+		return false
+	}
+	for {
+		c.id = newSID()
+		if s.sessions.add(c) {
+			break
+		}
+	}
+	s.live.Add(1)
+	return true
+}
+
+// openMessage returns the open packet of session sid on transport.
+func (s *Server) openMessage(sid, transport string) *Message {
+	upgrades := "[]"
+	if transport == TransportPolling {
+		upgrades = s.upgrades
+	}
+	b := make([]byte, 0, 48+len(sid)+len(upgrades)+len(s.openFixed))
+	b = append(b, `{"sid":"`...)
+	b = append(b, sid...)
+	b = append(b, `","upgrades":`...)
+	b = append(b, upgrades...)
+	b = append(b, s.openFixed...)
+	return &Message{typ: typeOpen, Data: b}
+}
+
+// shutdownGrace bounds how long Shutdown waits for a WebSocket client to
+// answer the close frame.
+const shutdownGrace = time.Second
+
+// Shutdown closes every session with reason "server shutting down". A
+// WebSocket gets what is queued, then a close frame; a polling GET that is
+// pending gets what is queued, then the close packet; a polling session with
+// no GET pending is closed at once (its next request gets 400), as Node's
+// server close does. From its call on, new handshakes are refused with HTTP
+// 503 {"code":3,"message":"Server shutting down"}. Shutdown waits until
+// every session is gone and every goroutine of the server has exited, or
+// until ctx is done; then it closes what remains at once and returns
+// ctx.Err().
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	grace := min(s.opts.PingTimeout, shutdownGrace)
+	s.sessions.each(func(c *Conn) { c.close(ReasonServerShutdown, grace, true) })
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for s.live.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			s.sessions.each(func(c *Conn) { c.fail(ReasonServerShutdown, failOpts{noFrame: true, async: true}) })
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+func (s *Server) isClosing() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.closing
+}
+
+// track counts a goroutine (or session) Shutdown must wait for; done
+// uncounts it.
+func (s *Server) track() { s.live.Add(1) }
+func (s *Server) done()  { s.live.Add(-1) }
+
+func (s *Server) transportEnabled(t string) bool {
+	return (t == TransportPolling || t == TransportWebSocket) && slices.Contains(s.opts.Transports, t)
+}
+
+// refuse answers a refused request with code and logs it.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	if msg == "" {
+		msg = errorMessages[code]
+	}
+	s.opts.Logger.Debug("engine: request refused", "code", code, "message", msg,
+		"method", r.Method, "query", r.URL.RawQuery, "remote", r.RemoteAddr)
+	status := http.StatusBadRequest
+	if code == codeForbidden {
+		status = http.StatusForbidden
+	}
+	writeError(w, status, code, msg)
+}
+
+// writeError writes {"code":code,"message":msg} with status.
+func writeError(w http.ResponseWriter, status, code int, msg string) {
+	body, _ := json.Marshal(struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}{code, msg})
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// query holds the Engine.IO query parameters.
+type query struct {
+	eio, transport, sid string
+}
+
+// parseQuery extracts EIO, transport and sid from a raw query; the last
+// occurrence of a key wins, as with Node's URLSearchParams.
+func parseQuery(raw string) query {
+	var q query
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "EIO":
+			q.eio = unescape(v)
+		case "transport":
+			q.transport = unescape(v)
+		case "sid":
+			q.sid = unescape(v)
+		}
+	}
+	return q
+}
+
+func unescape(v string) string {
+	if !strings.ContainsAny(v, "%+") {
+		return v
+	}
+	if u, err := url.QueryUnescape(v); err == nil {
+		return u
+	}
+	return v
+}
+
+// isWebSocketRequest reports whether r asks for a WebSocket upgrade.
+func isWebSocketRequest(r *http.Request) bool {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return false
+	}
+	for _, v := range r.Header.Values("Connection") {
+		for tok := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// invalidHeaderValue reports a value with a character Node refuses in a
+// header (controls other than tab, and DEL).
+func invalidHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; (b < 0x20 && b != '\t') || b == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// newSID returns a random session id: 15 bytes of crypto/rand, base64url
+// (20 characters).
+func newSID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// sessionMap is the set of sessions by sid, sharded to keep handshakes and
+// lookups from contending on one lock.
+type sessionMap struct {
+	n      atomic.Int64
+	shards [32]sessionShard
+}
+
+type sessionShard struct {
+	mu sync.RWMutex
+	m  map[string]*Conn
+	_  [40]byte // keep shards on separate cache lines
+}
+
+func (m *sessionMap) shard(sid string) *sessionShard {
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(sid); i++ {
+		h ^= uint32(sid[i])
+		h *= 16777619
+	}
+	return &m.shards[h%uint32(len(m.shards))]
+}
+
+func (m *sessionMap) get(sid string) *Conn {
+	sh := m.shard(sid)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	return sh.m[sid]
+}
+
+// add adds c under c.id; it reports false if the sid is taken.
+func (m *sessionMap) add(c *Conn) bool {
+	sh := m.shard(c.id)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if _, ok := sh.m[c.id]; ok {
+		return false
+	}
+	if sh.m == nil {
+		sh.m = make(map[string]*Conn)
+	}
+	sh.m[c.id] = c
+	m.n.Add(1)
+	return true
+}
+
+func (m *sessionMap) remove(c *Conn) {
+	sh := m.shard(c.id)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.m[c.id] == c {
+		delete(sh.m, c.id)
+		m.n.Add(-1)
+	}
+}
+
+func (m *sessionMap) count() int { return int(m.n.Load()) }
+
+// each calls f for every session, outside the locks.
+func (m *sessionMap) each(f func(c *Conn)) {
+	var batch []*Conn
+	for i := range m.shards {
+		sh := &m.shards[i]
+		sh.mu.RLock()
+		batch = batch[:0]
+		for _, c := range sh.m {
+			batch = append(batch, c)
+		}
+		sh.mu.RUnlock()
+		for _, c := range batch {
+			f(c)
+		}
+	}
+}

@@ -1,0 +1,513 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gobwas/ws"
+)
+
+// wsReadBufferSize is the read buffer of a WebSocket: big enough that a
+// typical message (header and payload) comes in one read, small enough that
+// an idle connection costs little. Bigger payloads are read straight into
+// their own memory.
+const wsReadBufferSize = 512
+
+// wsChunk bounds what is allocated for a payload before its bytes arrive.
+const wsChunk = 64 << 10
+
+// WebSocket read errors that close with a status code.
+var (
+	errWSTooLarge    = errors.New("engine: websocket message too large")
+	errWSInvalidUTF8 = errors.New("engine: websocket text is not UTF-8")
+)
+
+// wsConn is one WebSocket connection: the transport of a session, or a
+// candidate upgrading a polling session. Only its read loop reads it; writes
+// are done by the session's flusher once it is the transport, and by the
+// read loop while upgrading.
+type wsConn struct {
+	c        *Conn
+	nc       net.Conn
+	br       *bufio.Reader
+	hdr      [ws.MaxHeaderSize - 2]byte
+	vectored bool       // nc takes net.Buffers in one writev
+	wmu      sync.Mutex // serializes the writes of the flusher and fail
+
+	fragOp ws.OpCode // opcode of a fragmented message being read
+	frag   []byte
+}
+
+// handshakeWebSocket opens a session whose first transport is WebSocket.
+func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
+	wc := s.acceptWebSocket(w, r)
+	if wc == nil {
+		return
+	}
+	c := newConn(s, r, TransportWebSocket)
+	wc.c = c
+	c.ws = wc
+	if !s.register(c) {
+		_ = wc.writeClose(nil, time.Second)
+		wc.nc.Close()
+		return
+	}
+	c.start()
+	s.track()
+	go wc.run()
+}
+
+// serveUpgrade starts upgrading polling session c to the WebSocket r asks
+// for. A session that is not on polling, or is already upgrading, gets the
+// WebSocket closed at once, as Node does.
+func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Conn) {
+	wc := s.acceptWebSocket(w, r)
+	if wc == nil {
+		return
+	}
+	wc.c = c
+	c.mu.Lock()
+	if c.state != stateOpen || c.transport != TransportPolling || c.upg != nil {
+		c.mu.Unlock()
+		_ = wc.writeClose(nil, time.Second)
+		wc.nc.Close()
+		return
+	}
+	c.upg = wc
+	c.probed = false
+	c.upgTimer = time.AfterFunc(s.opts.UpgradeTimeout, func() { c.abandonUpgrade(wc) })
+	s.track()
+	c.mu.Unlock()
+	go wc.run()
+}
+
+// acceptWebSocket completes the WebSocket handshake (no extension is
+// negotiated: permessage-deflate is declined). It returns nil if the
+// handshake failed; the client then got gobwas/ws's error answer.
+func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request) *wsConn {
+	nc, rw, _, err := s.upgrader.Upgrade(r, w)
+	if err != nil {
+		s.opts.Logger.Debug("engine: websocket handshake failed", "err", err, "remote", r.RemoteAddr)
+		if nc != nil {
+			nc.Close()
+		}
+		return nil
+	}
+	var src io.Reader = nc
+	if rw != nil && rw.Reader.Buffered() > 0 {
+		// The client sent frames right behind its request: read those first.
+		b, _ := rw.Reader.Peek(rw.Reader.Buffered())
+		src = io.MultiReader(bytes.NewReader(bytes.Clone(b)), nc)
+	}
+	wc := &wsConn{nc: nc, br: bufio.NewReaderSize(src, wsReadBufferSize)}
+	switch nc.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		wc.vectored = true
+	}
+	return wc
+}
+
+// abandonUpgrade ends an upgrade that took longer than UpgradeTimeout; the
+// session goes on polling.
+func (c *Conn) abandonUpgrade(wc *wsConn) {
+	c.mu.Lock()
+	if c.upg == wc {
+		c.dropUpgradeLocked()
+	}
+	c.mu.Unlock()
+	wc.nc.Close()
+}
+
+// wsEnd says why a read loop stopped and how to close.
+type wsEnd struct {
+	reason string
+	opts   failOpts
+}
+
+// run is the read loop goroutine.
+func (w *wsConn) run() {
+	defer w.c.srv.done()
+	end := w.readLoop()
+	c := w.c
+	c.mu.Lock()
+	active := c.ws == w
+	if c.upg == w {
+		c.dropUpgradeLocked()
+	}
+	c.mu.Unlock()
+	if !active {
+		if !end.opts.noFrame {
+			_ = w.writeClose(end.opts.closeBody, time.Second)
+		}
+		w.nc.Close()
+		return
+	}
+	c.fail(end.reason, end.opts)
+	w.nc.Close()
+	c.finish()
+}
+
+// readLoop reads messages until the connection must end.
+func (w *wsConn) readLoop() wsEnd {
+	for {
+		op, p, err := w.next()
+		if err != nil {
+			return readErrorEnd(err)
+		}
+		switch op {
+		case ws.OpClose:
+			return wsEnd{ReasonTransportClose, failOpts{closeBody: closeReply(p)}}
+		case ws.OpPing:
+			w.pong(p)
+		case ws.OpText:
+			if !utf8.Valid(p) {
+				return readErrorEnd(errWSInvalidUTF8)
+			}
+			if end, stop := w.onMessage(p, false); stop {
+				return end
+			}
+		case ws.OpBinary:
+			if end, stop := w.onMessage(p, true); stop {
+				return end
+			}
+		}
+	}
+}
+
+// readErrorEnd maps a read error to Node's close reason: a protocol
+// violation is a "transport error" (closed with a status), anything else
+// means the peer is gone: "transport close".
+func readErrorEnd(err error) wsEnd {
+	var code ws.StatusCode
+	switch {
+	case errors.Is(err, errWSTooLarge):
+		code = ws.StatusMessageTooBig
+	case errors.Is(err, errWSInvalidUTF8):
+		code = ws.StatusInvalidFramePayloadData
+	case errors.As(err, new(ws.ProtocolError)),
+		errors.Is(err, ws.ErrHeaderLengthMSB), errors.Is(err, ws.ErrHeaderLengthUnexpected):
+		code = ws.StatusProtocolError
+	default:
+		return wsEnd{ReasonTransportClose, failOpts{noFrame: true}}
+	}
+	return wsEnd{ReasonTransportError, failOpts{closeBody: ws.NewCloseFrameBody(code, "")}}
+}
+
+// closeReply is the payload answering a client's close frame: its status
+// code, echoed.
+func closeReply(p []byte) []byte {
+	if len(p) < 2 {
+		return nil
+	}
+	return p[:2:2]
+}
+
+// onMessage acts on one data message; stop ends the read loop.
+func (w *wsConn) onMessage(p []byte, binary bool) (end wsEnd, stop bool) {
+	c := w.c
+	c.mu.Lock()
+	upgrading, active := c.upg == w, c.ws == w
+	c.mu.Unlock()
+	switch {
+	case upgrading:
+		return w.onUpgradeMessage(p, binary)
+	case !active:
+		return wsEnd{ReasonTransportClose, failOpts{}}, true
+	case binary:
+		c.dispatch(p, true)
+		return wsEnd{}, false
+	}
+	pkt, err := decodePacket(p)
+	if err != nil {
+		return wsEnd{ReasonParseError, failOpts{}}, true
+	}
+	c.onPacket(pkt)
+	return wsEnd{}, false
+}
+
+// probeFrame answers the client's "2probe".
+var probeFrame = (&Message{typ: typePong, Data: []byte("probe")}).wsFrame()
+
+// onUpgradeMessage runs the upgrade: "2probe" is answered with "3probe"
+// (and the pending poll released with a noop), "5" completes it; anything
+// else abandons it.
+func (w *wsConn) onUpgradeMessage(p []byte, binary bool) (wsEnd, bool) {
+	var pkt packet
+	var err error
+	if !binary {
+		pkt, err = decodePacket(p)
+	}
+	switch {
+	case binary || err != nil:
+	case pkt.typ == typePing && string(pkt.data) == "probe":
+		if w.writeRaw(probeFrame, time.Second) != nil {
+			break
+		}
+		c := w.c
+		c.mu.Lock()
+		if c.upg == w {
+			c.probed = true
+			c.signalLocked()
+		}
+		c.mu.Unlock()
+		return wsEnd{}, false
+	case pkt.typ == typeUpgrade:
+		if w.c.completeUpgrade(w) {
+			return wsEnd{}, false
+		}
+	}
+	return wsEnd{ReasonTransportClose, failOpts{}}, true
+}
+
+// completeUpgrade makes w the transport of its session.
+func (c *Conn) completeUpgrade(w *wsConn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.upg != w || c.state != stateOpen {
+		return false
+	}
+	c.dropUpgradeLocked()
+	c.transport = TransportWebSocket
+	c.ws = w
+	if c.pollWaiting {
+		c.pollAnswer = typeNoop
+		c.signalLocked()
+	}
+	if len(c.queue) > 0 {
+		c.startFlushLocked()
+	}
+	return true
+}
+
+// pong answers a client's ping frame: through the queue on the session's
+// transport, directly while upgrading.
+func (w *wsConn) pong(p []byte) {
+	m := newControlFrame(ws.OpPong, p)
+	c := w.c
+	c.mu.Lock()
+	if c.ws != w {
+		c.mu.Unlock()
+		_ = w.writeRaw(m.frame, time.Second)
+		return
+	}
+	if c.state == stateClosed || c.closeSent {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.queue) >= c.srv.opts.WriteQueueSize {
+		c.mu.Unlock()
+		c.fail(ReasonTransportError, failOpts{noFrame: true})
+		return
+	}
+	c.queue = append(c.queue, m)
+	c.startFlushLocked()
+	c.mu.Unlock()
+}
+
+// next returns the next data message or control frame, unmasked.
+// Fragmented messages are reassembled; control frames between fragments are
+// returned as they come.
+func (w *wsConn) next() (ws.OpCode, []byte, error) {
+	limit := w.c.srv.opts.MaxPayload
+	for {
+		h, err := ws.ReadHeaderBuffer(w.br, w.hdr[:])
+		if err != nil {
+			return 0, nil, err
+		}
+		state := ws.StateServerSide
+		if w.frag != nil {
+			state |= ws.StateFragmented
+		}
+		if err := ws.CheckHeader(h, state); err != nil {
+			return 0, nil, err
+		}
+		if !h.OpCode.IsControl() && (h.Length > limit || int64(len(w.frag)) > limit-h.Length) {
+			return 0, nil, errWSTooLarge
+		}
+		p, err := readPayload(w.br, h.Length)
+		if err != nil {
+			return 0, nil, err
+		}
+		ws.Cipher(p, h.Mask, 0)
+		switch {
+		case h.OpCode.IsControl():
+			return h.OpCode, p, nil
+		case h.OpCode == ws.OpContinuation:
+			w.frag = append(w.frag, p...)
+		case h.Fin:
+			return h.OpCode, p, nil
+		default:
+			w.fragOp, w.frag = h.OpCode, p
+			if w.frag == nil {
+				w.frag = []byte{}
+			}
+		}
+		if h.Fin && h.OpCode == ws.OpContinuation {
+			p := w.frag
+			w.frag = nil
+			return w.fragOp, p, nil
+		}
+	}
+}
+
+// readPayload reads n bytes. Memory grows as the bytes arrive beyond
+// wsChunk, so a peer that announces a big frame and sends nothing does not
+// make the server allocate it.
+func readPayload(r io.Reader, n int64) ([]byte, error) {
+	if n <= wsChunk {
+		p := make([]byte, n)
+		_, err := io.ReadFull(r, p)
+		return p, eofIsUnexpected(err)
+	}
+	p := make([]byte, 0, wsChunk)
+	for int64(len(p)) < n {
+		if len(p) == cap(p) {
+			p = slices.Grow(p, int(min(n-int64(len(p)), int64(cap(p)))))
+		}
+		m, err := r.Read(p[len(p):min(int64(cap(p)), n)])
+		p = p[:len(p)+m]
+		if err != nil && int64(len(p)) < n {
+			return nil, eofIsUnexpected(err)
+		}
+	}
+	return p, nil
+}
+
+func eofIsUnexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// writeRaw writes one frame within timeout.
+func (w *wsConn) writeRaw(frame []byte, timeout time.Duration) error {
+	_ = w.nc.SetWriteDeadline(time.Now().Add(timeout))
+	_, err := w.nc.Write(frame)
+	return err
+}
+
+// writeClose writes a close frame with payload body (status code and
+// reason, or nothing, as Node's ws.close() sends).
+func (w *wsConn) writeClose(body []byte, timeout time.Duration) error {
+	return w.writeRaw(newControlFrame(ws.OpClose, body).frame, timeout)
+}
+
+// startFlushLocked starts the flusher goroutine unless one runs.
+func (c *Conn) startFlushLocked() {
+	if c.flushing || c.closeSent || c.state == stateClosed || c.ws == nil {
+		return
+	}
+	c.flushing = true
+	c.srv.track()
+	go c.flushFn()
+}
+
+// flushLoop writes what is queued to the WebSocket, each batch in one
+// write, until the queue is empty; in a closing session it then writes the
+// close frame.
+func (c *Conn) flushLoop() {
+	defer c.srv.done()
+	if flushYield {
+		// Let whoever is queueing (a broadcast to many connections) go on
+		// first, so that more is written per system call.
+		runtime.Gosched()
+	}
+	for {
+		c.mu.Lock()
+		w := c.ws
+		batch := c.queue
+		if c.state == stateClosed || len(batch) == 0 {
+			closing := c.state == stateClosing && !c.closeSent
+			c.closeSent = c.closeSent || closing
+			c.mu.Unlock()
+			if closing {
+				w.wmu.Lock()
+				_ = w.writeClose(nil, c.srv.opts.PingTimeout)
+				w.wmu.Unlock()
+			}
+			c.mu.Lock()
+			c.flushing = false
+			c.mu.Unlock()
+			return
+		}
+		c.queue, c.spare = c.spare, nil
+		c.mu.Unlock()
+
+		err := w.writeFrames(batch, c.writeTimeout())
+		clear(batch)
+		c.mu.Lock()
+		if c.spare == nil && cap(batch) <= 64 {
+			c.spare = batch[:0]
+		}
+		if err != nil {
+			c.flushing = false
+		}
+		c.mu.Unlock()
+		if err != nil {
+			c.fail(ReasonTransportError, failOpts{noFrame: true})
+			return
+		}
+	}
+}
+
+// flushYield makes a new flusher yield once before it takes the queue.
+var flushYield = true
+
+// writeTimeout bounds one write to a WebSocket.
+func (c *Conn) writeTimeout() time.Duration {
+	return c.srv.opts.PingInterval + c.srv.opts.PingTimeout
+}
+
+// frameBuffers is scratch for one vectored write.
+type frameBuffers struct {
+	all  net.Buffers
+	left net.Buffers // consumed by WriteTo
+}
+
+var frameBuffersPool = sync.Pool{New: func() any { return new(frameBuffers) }}
+
+// writeFrames writes the frames of batch in one system call where the
+// connection allows it (writev on TCP), copying no payload.
+func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	_ = w.nc.SetWriteDeadline(time.Now().Add(timeout))
+	if len(batch) == 1 {
+		_, err := w.nc.Write(batch[0].wsFrame())
+		return err
+	}
+	fb := frameBuffersPool.Get().(*frameBuffers)
+	defer frameBuffersPool.Put(fb)
+	for _, m := range batch {
+		fb.all = append(fb.all, m.wsFrame())
+	}
+	var err error
+	if w.vectored {
+		fb.left = fb.all
+		_, err = fb.left.WriteTo(w.nc)
+	} else {
+		// TLS and the like write each buffer as a record: join them first.
+		n := 0
+		for _, b := range fb.all {
+			n += len(b)
+		}
+		joined := make([]byte, 0, n)
+		for _, b := range fb.all {
+			joined = append(joined, b...)
+		}
+		_, err = w.nc.Write(joined)
+	}
+	clear(fb.all)
+	fb.all, fb.left = fb.all[:0], nil
+	return err
+}

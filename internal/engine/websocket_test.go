@@ -1,0 +1,507 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
+)
+
+// openWS opens a WebSocket session and reads its open packet.
+func (ts *testServer) openWS(t *testing.T) (*wsClient, *recorder) {
+	t.Helper()
+	c := ts.dialWS(t, "EIO=4&transport=websocket", nil)
+	if _, p := c.read(); !openRE.MatchString(p) {
+		t.Fatalf("open packet %q", p)
+	}
+	return c, ts.session(t)
+}
+
+func TestWebSocketEcho(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	c, h := ts.openWS(t)
+	c.write(ws.OpText, "4hello €")
+	c.expectText("4hello €")
+	c.write(ws.OpBinary, "\x00\x01\x02")
+	if op, p := c.read(); op != ws.OpBinary || p != "\x00\x01\x02" {
+		t.Fatalf("binary echo %v %q", op, p)
+	}
+	c.write(ws.OpText, "bAQID") // base64 binary in a text frame, as Node decodes it
+	if op, p := c.read(); op != ws.OpBinary || p != "\x01\x02\x03" {
+		t.Fatalf("base64 echo %v %q", op, p)
+	}
+	want := []received{{"hello €", false}, {"\x00\x01\x02", true}, {"\x01\x02\x03", true}}
+	for _, w := range want {
+		if got := h.nextMessage(t); got != w {
+			t.Fatalf("handler got %+v, want %+v", got, w)
+		}
+	}
+	c.write(ws.OpText, "6") // noop and others are ignored
+	c.write(ws.OpText, "1") // Node ignores a close packet on WebSocket
+	c.write(ws.OpText, "4after")
+	c.expectText("4after")
+}
+
+func TestWebSocketFragmented(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	c, _ := ts.openWS(t)
+	frames := []ws.Frame{
+		ws.NewFrame(ws.OpText, false, []byte("4hel")),
+		ws.NewPingFrame([]byte("mid")),
+		ws.NewFrame(ws.OpContinuation, false, []byte("lo ")),
+		ws.NewFrame(ws.OpContinuation, true, []byte("world")),
+	}
+	for _, f := range frames {
+		if err := ws.WriteFrame(c.conn, ws.MaskFrame(f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	op, p, err := c.readFrame()
+	if err != nil || op != ws.OpPong || string(p) != "mid" {
+		t.Fatalf("pong: %v %q %v", op, p, err)
+	}
+	c.expectText("4hello world")
+}
+
+func TestWebSocketClosesOnBadInput(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 200)
+	tests := []struct {
+		name   string
+		frame  ws.Frame
+		masked bool
+		reason string
+		code   ws.StatusCode // 0: close frame without status
+	}{
+		{name: "unparsable", frame: ws.NewTextFrame([]byte("abc")), masked: true, reason: ReasonParseError},
+		{name: "empty text", frame: ws.NewTextFrame(nil), masked: true, reason: ReasonParseError},
+		{name: "unknown type", frame: ws.NewTextFrame([]byte("9x")), masked: true, reason: ReasonParseError},
+		{name: "client ping packet", frame: ws.NewTextFrame([]byte("2")), masked: true, reason: ReasonTransportError},
+		{name: "probe after open", frame: ws.NewTextFrame([]byte("2probe")), masked: true, reason: ReasonTransportError},
+		{name: "invalid utf8", frame: ws.NewTextFrame([]byte("4\xff\xfe")), masked: true, reason: ReasonTransportError, code: ws.StatusInvalidFramePayloadData},
+		{name: "too large", frame: ws.NewTextFrame([]byte("4" + long)), masked: true, reason: ReasonTransportError, code: ws.StatusMessageTooBig},
+		{name: "unmasked", frame: ws.NewTextFrame([]byte("4hi")), reason: ReasonTransportError, code: ws.StatusProtocolError},
+		{name: "rsv bits", frame: ws.Frame{Header: ws.Header{Fin: true, Rsv: 4, OpCode: ws.OpText, Length: 3}, Payload: []byte("4hi")}, masked: true, reason: ReasonTransportError, code: ws.StatusProtocolError},
+		{name: "stray continuation", frame: ws.NewFrame(ws.OpContinuation, true, []byte("x")), masked: true, reason: ReasonTransportError, code: ws.StatusProtocolError},
+		{name: "reserved opcode", frame: ws.NewFrame(ws.OpCode(3), true, nil), masked: true, reason: ReasonTransportError, code: ws.StatusProtocolError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, &Options{MaxPayload: 100})
+			c, h := ts.openWS(t)
+			f := tt.frame
+			if tt.masked {
+				f = ws.MaskFrame(f)
+			}
+			if err := ws.WriteFrame(c.conn, f); err != nil {
+				t.Fatal(err)
+			}
+			body, sawClose := c.expectClosed()
+			if !sawClose {
+				t.Fatal("no close frame")
+			}
+			if code, _ := ws.ParseCloseFrameData(body); code != tt.code {
+				t.Fatalf("close code %d, want %d", code, tt.code)
+			}
+			if r := h.closeReason(t); r != tt.reason {
+				t.Fatalf("close reason %q, want %q", r, tt.reason)
+			}
+			ts.echoOnce(t)
+		})
+	}
+}
+
+func TestWebSocketClientClose(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+
+	c, h := ts.openWS(t)
+	c.write(ws.OpClose, string(ws.NewCloseFrameBody(ws.StatusNormalClosure, "bye")))
+	op, p, err := c.readFrame()
+	if err != nil || op != ws.OpClose {
+		t.Fatalf("close reply %v %v", op, err)
+	}
+	if code, _ := ws.ParseCloseFrameData(p); code != ws.StatusNormalClosure {
+		t.Fatalf("close reply code %d", code)
+	}
+	if r := h.closeReason(t); r != ReasonTransportClose {
+		t.Fatalf("close reason %q", r)
+	}
+
+	c, h = ts.openWS(t)
+	c.conn.Close()
+	if r := h.closeReason(t); r != ReasonTransportClose {
+		t.Fatalf("close reason after TCP close %q", r)
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for ts.eng.Count() != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := ts.eng.Count(); n != 0 {
+		t.Fatalf("Count = %d", n)
+	}
+}
+
+func TestWebSocketHeartbeat(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, &Options{PingInterval: 100 * time.Millisecond, PingTimeout: time.Second})
+	c, h := ts.openWS(t)
+	for range 3 {
+		c.expectText("2")
+		c.write(ws.OpText, "3")
+	}
+	c.expectText("2") // not answered
+	if r := h.closeReason(t); r != ReasonPingTimeout {
+		t.Fatalf("close reason %q", r)
+	}
+	if _, sawClose := c.expectClosed(); !sawClose {
+		t.Fatal("no close frame on ping timeout")
+	}
+}
+
+func TestWebSocketServerClose(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	c, h := ts.openWS(t)
+	for _, s := range []string{"a", "b", "c"} {
+		if err := h.c.Send(NewTextMessage([]byte(s))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.c.Close("kicked")
+	for _, s := range []string{"4a", "4b", "4c"} {
+		c.expectText(s)
+	}
+	if body, sawClose := c.expectClosed(); !sawClose || len(body) != 0 {
+		t.Fatalf("close frame %v %q", sawClose, body)
+	}
+	if r := h.closeReason(t); r != "kicked" {
+		t.Fatalf("close reason %q", r)
+	}
+}
+
+func TestWebSocketNoCompression(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// The request and a first frame in one write: the frame sits in the
+	// server's HTTP read buffer when the handshake completes.
+	var buf bytes.Buffer
+	buf.WriteString("GET /?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n")
+	_ = ws.WriteFrame(&buf, ws.MaskFrame(ws.NewTextFrame([]byte("4early"))))
+	if _, err := conn.Write(buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(waitTimeout))
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 101 || res.Header.Get("Sec-WebSocket-Extensions") != "" {
+		t.Fatalf("handshake %d, extensions %q", res.StatusCode, res.Header.Get("Sec-WebSocket-Extensions"))
+	}
+	c := &wsClient{t: t, conn: conn, r: br}
+	c.read() // open
+	c.expectText("4early")
+}
+
+func TestWebSocketPingFrame(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	c, _ := ts.openWS(t)
+	c.write(ws.OpPing, "are you there")
+	op, p, err := c.readFrame()
+	if err != nil || op != ws.OpPong || string(p) != "are you there" {
+		t.Fatalf("pong %v %q %v", op, p, err)
+	}
+	c.write(ws.OpPong, "unsolicited") // ignored
+	c.write(ws.OpText, "4x")
+	c.expectText("4x")
+}
+
+// upgrade runs the upgrade of polling session sid to a new WebSocket.
+func (ts *testServer) upgrade(t *testing.T, sid string) *wsClient {
+	t.Helper()
+	c := ts.dialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	c.write(ws.OpText, "2probe")
+	c.expectText("3probe")
+	c.write(ws.OpText, "5")
+	waitTransport(t, ts, sid, "websocket")
+	return c
+}
+
+func TestUpgrade(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	sid, h := ts.handshake(t)
+	pending := ts.doAsync(t, "GET", pollQuery(sid), "")
+	waitPolling(t, ts, sid)
+
+	c := ts.dialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	c.write(ws.OpText, "2probe")
+	c.expectText("3probe")
+	if res := wait(t, pending); res.status != 200 || res.body != "6" {
+		t.Fatalf("pending GET during upgrade: %d %q", res.status, res.body)
+	}
+	// Sent while the client has paused polling: waits for the upgrade.
+	if err := h.c.Send(NewTextMessage([]byte("queued"))); err != nil {
+		t.Fatal(err)
+	}
+	if h.c.Transport() != "polling" {
+		t.Fatal("upgraded before 5")
+	}
+	c.write(ws.OpText, "5")
+	c.expectText("4queued")
+	if h.c.Transport() != "websocket" {
+		t.Fatalf("transport %q", h.c.Transport())
+	}
+	for _, m := range []string{"GET", "POST"} {
+		if res := ts.do(t, m, pollQuery(sid), "4x"); res.status != 400 || res.body != `{"code":3,"message":"Bad request"}` {
+			t.Fatalf("%s after upgrade: %d %q", m, res.status, res.body)
+		}
+	}
+	c.write(ws.OpText, "4over ws")
+	c.expectText("4over ws")
+	if m := h.nextMessage(t); m.data != "over ws" {
+		t.Fatalf("handler got %q", m.data)
+	}
+
+	second := ts.dialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	if _, sawClose := second.expectClosed(); !sawClose {
+		t.Fatal("second WebSocket with the same sid not closed")
+	}
+	c.write(ws.OpText, "4still")
+	c.expectText("4still")
+	select {
+	case r := <-h.closed:
+		t.Fatalf("session closed: %s", r)
+	default:
+	}
+}
+
+func TestUpgradeSecondWhileUpgrading(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	sid, _ := ts.handshake(t)
+	first := ts.dialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	first.write(ws.OpText, "2probe")
+	first.expectText("3probe")
+	second := ts.dialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	if _, sawClose := second.expectClosed(); !sawClose {
+		t.Fatal("second WebSocket not closed")
+	}
+	first.write(ws.OpText, "5")
+	waitTransport(t, ts, sid, "websocket")
+	first.write(ws.OpText, "4ok")
+	first.expectText("4ok")
+}
+
+func TestUpgradeOfWebSocketSession(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	c, h := ts.openWS(t)
+	other := ts.dialWS(t, "EIO=4&transport=websocket&sid="+h.c.ID(), nil)
+	if _, sawClose := other.expectClosed(); !sawClose {
+		t.Fatal("WebSocket for a WebSocket session not closed")
+	}
+	c.write(ws.OpText, "4ok")
+	c.expectText("4ok")
+}
+
+func TestUpgradeTimeout(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, &Options{UpgradeTimeout: 150 * time.Millisecond})
+	sid, h := ts.handshake(t)
+	c := ts.dialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	c.write(ws.OpText, "2probe")
+	c.expectText("3probe")
+	start := time.Now()
+	c.expectClosed()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("closed after %v", d)
+	}
+	if h.c.Transport() != "polling" {
+		t.Fatalf("transport %q", h.c.Transport())
+	}
+	if res := ts.do(t, "POST", pollQuery(sid), "4still polling"); res.status != 200 {
+		t.Fatalf("POST after abandoned upgrade: %d %q", res.status, res.body)
+	}
+	if res := ts.do(t, "GET", pollQuery(sid), ""); res.body != "4still polling" {
+		t.Fatalf("GET after abandoned upgrade: %d %q", res.status, res.body)
+	}
+	// A second attempt may follow.
+	ts.upgrade(t, sid).write(ws.OpText, "4x")
+}
+
+func TestUpgradeAbandonedOnBadPacket(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"4message", "2", "abc", "\x00binary"} {
+		t.Run(bad, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, nil)
+			sid, h := ts.handshake(t)
+			c := ts.dialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+			op := ws.OpText
+			if bad[0] == 0 {
+				op = ws.OpBinary
+			}
+			c.write(op, bad)
+			c.expectClosed()
+			if res := ts.do(t, "POST", pollQuery(sid), "4ok"); res.status != 200 {
+				t.Fatalf("POST: %d %q", res.status, res.body)
+			}
+			if m := h.nextMessage(t); m.data != "ok" {
+				t.Fatalf("handler got %q", m.data)
+			}
+		})
+	}
+}
+
+func TestUpgradeEndsWithSession(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	sid, h := ts.handshake(t)
+	c := ts.dialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	c.write(ws.OpText, "2probe")
+	c.expectText("3probe")
+	h.c.Close("")
+	c.expectClosed()
+	if res := ts.do(t, "GET", pollQuery(sid), ""); res.body != "1" {
+		t.Fatalf("GET = %d %q", res.status, res.body)
+	}
+}
+
+func TestWebSocketLargeMessage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, &Options{MaxPayload: 1 << 20})
+	c, h := ts.openWS(t)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 40000) // 640 KB
+	if err := wsutil.WriteClientMessage(c.conn, ws.OpBinary, big); err != nil {
+		t.Fatal(err)
+	}
+	if m := h.nextMessage(t); !m.binary || m.data != string(big) {
+		t.Fatalf("got %d bytes", len(m.data))
+	}
+	if op, p := c.read(); op != ws.OpBinary || p != string(big) {
+		t.Fatalf("echo of %d bytes: %d bytes", len(big), len(p))
+	}
+}
+
+func TestWebSocketAnnouncedButNotSent(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, &Options{MaxPayload: 1 << 30})
+	c, h := ts.openWS(t)
+	// A header announcing 1 GiB, then nothing: the server must not
+	// allocate it, and ends when the client goes.
+	hdr := []byte{0x82, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}
+	binary.BigEndian.PutUint64(hdr[2:10], 1<<30)
+	if _, err := c.conn.Write(hdr); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	c.conn.Close()
+	if r := h.closeReason(t); r != ReasonTransportClose {
+		t.Fatalf("close reason %q", r)
+	}
+}
+
+func TestWebSocketFragmentLengthOverflow(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, &Options{MaxPayload: 100})
+	c, h := ts.openWS(t)
+	if err := ws.WriteFrame(c.conn, ws.MaskFrame(ws.NewFrame(ws.OpText, false, []byte("4ab")))); err != nil {
+		t.Fatal(err)
+	}
+	// A continuation announcing 2^63-1 bytes: len+length overflows int64.
+	hdr := []byte{0x80, 0x80 | 127, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4}
+	if _, err := c.conn.Write(hdr); err != nil {
+		t.Fatal(err)
+	}
+	body, sawClose := c.expectClosed()
+	if code, _ := ws.ParseCloseFrameData(body); !sawClose || code != ws.StatusMessageTooBig {
+		t.Fatalf("close %v code %d", sawClose, code)
+	}
+	if r := h.closeReason(t); r != ReasonTransportError {
+		t.Fatalf("close reason %q", r)
+	}
+}
+
+// BenchmarkIdleWebSocketMemory reports what an idle WebSocket session costs
+// the server: heap and goroutine stacks per connection (the client ends of
+// the loopback sockets, plain net.Conns, are included).
+func BenchmarkIdleWebSocketMemory(b *testing.B) {
+	const n = 2000
+	eng := NewServer(nil, nil)
+	srv := httptest.NewServer(eng)
+	defer srv.Close()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		defer cancel()
+		_ = eng.Shutdown(ctx)
+	}()
+	req := "GET /?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n" +
+		"Origin: http://localhost:3000\r\nAccept-Language: en-US,en;q=0.9\r\n\r\n"
+	measure := func() uint64 {
+		for range 3 {
+			runtime.GC()
+			time.Sleep(20 * time.Millisecond)
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapInuse + ms.StackInuse
+	}
+	for b.Loop() {
+		before := measure()
+		g0 := runtime.NumGoroutine()
+		conns := make([]net.Conn, 0, n)
+		buf := make([]byte, 4096)
+		for range n {
+			c, err := net.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			conns = append(conns, c)
+			if _, err := io.WriteString(c, req); err != nil {
+				b.Fatal(err)
+			}
+			// The 101 response and the open packet.
+			got := 0
+			for !bytes.Contains(buf[:got], []byte(`"maxPayload":1000000}`)) {
+				m, err := c.Read(buf[got:])
+				if err != nil {
+					b.Fatal(err)
+				}
+				got += m
+			}
+		}
+		after := measure()
+		b.ReportMetric(float64(after-before)/n, "B/conn")
+		b.ReportMetric(float64(runtime.NumGoroutine()-g0)/n, "goroutines/conn")
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+}

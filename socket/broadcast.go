@@ -1,0 +1,140 @@
+package socket
+
+import (
+	"context"
+	"errors"
+	"slices"
+)
+
+// BroadcastOperator selects sockets of a namespace, by rooms, and acts on
+// all of them: emit, emit with acks, fetch, join, leave, disconnect. It is a
+// value: every method that narrows the selection returns a new operator and
+// leaves the receiver unchanged, so an operator can be kept and reused.
+// Through a cluster adapter it reaches the sockets of every node.
+type BroadcastOperator struct {
+	nsp  *Namespace
+	opts BroadcastOptions
+}
+
+func newBroadcastOperator(nsp *Namespace) BroadcastOperator {
+	return BroadcastOperator{nsp: nsp}
+}
+
+// To adds rooms to the selection: a socket in any of the rooms is selected.
+func (b BroadcastOperator) To(rooms ...string) BroadcastOperator {
+	b.opts.Rooms = append(slices.Clip(b.opts.Rooms), rooms...)
+	return b
+}
+
+// In is the same as To.
+func (b BroadcastOperator) In(rooms ...string) BroadcastOperator { return b.To(rooms...) }
+
+// Except removes from the selection the sockets in any of rooms.
+func (b BroadcastOperator) Except(rooms ...string) BroadcastOperator {
+	b.opts.Except = append(slices.Clip(b.opts.Except), rooms...)
+	return b
+}
+
+// Volatile lets the event be dropped for clients that are not ready to
+// receive it at once, as for positions in a game where only the latest
+// matters.
+func (b BroadcastOperator) Volatile() BroadcastOperator {
+	b.opts.Flags.Volatile = true
+	return b
+}
+
+// Local restricts the operation to the sockets of this node.
+func (b BroadcastOperator) Local() BroadcastOperator {
+	b.opts.Flags.Local = true
+	return b
+}
+
+// Compress sets the compress flag, which cluster peers receive; this
+// server negotiates no WebSocket compression.
+func (b BroadcastOperator) Compress(compress bool) BroadcastOperator {
+	b.opts.Flags.Compress = compress
+	return b
+}
+
+// Emit sends an event to every selected socket. The event is encoded once
+// for all of them. It does not wait for the network.
+func (b BroadcastOperator) Emit(event string, args ...any) error {
+	return b.eachNamespace(func(nsp *Namespace) error {
+		p, err := NewPacket(nsp.name, event, args...)
+		if err != nil {
+			return err
+		}
+		return nsp.adapter.Broadcast(context.Background(), p, b.opts)
+	})
+}
+
+// EmitWithAck sends an event to every selected socket and waits until each
+// has acknowledged it or ctx ends. It returns the replies, one per client,
+// in no particular order; when ctx ends first it returns those that arrived
+// with an *AckIncompleteError saying how many were expected.
+func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
+	acks := newAckCollector()
+	err := b.eachNamespace(func(nsp *Namespace) error {
+		p, err := NewPacket(nsp.name, event, args...)
+		if err != nil {
+			return err
+		}
+		return nsp.adapter.BroadcastWithAck(ctx, p, b.opts, acks)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return acks.wait(ctx)
+}
+
+// FetchSockets returns a snapshot of every selected socket.
+func (b BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	var all []*RemoteSocket
+	err := b.eachNamespace(func(nsp *Namespace) error {
+		found, err := nsp.adapter.FetchSockets(ctx, b.opts)
+		all = append(all, found...)
+		return err
+	})
+	return all, err
+}
+
+// Count returns the number of selected sockets.
+func (b BroadcastOperator) Count(ctx context.Context) (int, error) {
+	found, err := b.FetchSockets(ctx)
+	return len(found), err
+}
+
+// SocketsJoin makes every selected socket join rooms.
+func (b BroadcastOperator) SocketsJoin(ctx context.Context, rooms ...string) error {
+	return b.eachNamespace(func(nsp *Namespace) error {
+		return nsp.adapter.AddSockets(ctx, b.opts, rooms)
+	})
+}
+
+// SocketsLeave makes every selected socket leave rooms.
+func (b BroadcastOperator) SocketsLeave(ctx context.Context, rooms ...string) error {
+	return b.eachNamespace(func(nsp *Namespace) error {
+		return nsp.adapter.DelSockets(ctx, b.opts, rooms)
+	})
+}
+
+// DisconnectSockets disconnects every selected socket; with close, their
+// whole connections close (see Socket.Disconnect).
+func (b BroadcastOperator) DisconnectSockets(ctx context.Context, close bool) error {
+	return b.eachNamespace(func(nsp *Namespace) error {
+		return nsp.adapter.DisconnectSockets(ctx, b.opts, close)
+	})
+}
+
+// eachNamespace runs f on the operator's namespace or, for the parent of
+// dynamic namespaces, on each of its children.
+func (b BroadcastOperator) eachNamespace(f func(nsp *Namespace) error) error {
+	if b.nsp.adapter != nil {
+		return f(b.nsp)
+	}
+	var errs []error
+	for _, child := range b.nsp.children() {
+		errs = append(errs, f(child))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,194 @@
+package socket
+
+import (
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/envivo/socketio/internal/engine"
+	"github.com/envivo/socketio/internal/parser"
+)
+
+// client is one Engine.IO connection and the sockets it holds, one per
+// namespace. It decodes packets on the connection's read loop and hands
+// them to the sockets' queues, so that it never waits on user code.
+type client struct {
+	server  *Server
+	conn    *engine.Conn
+	decoder parser.Decoder // used only on the read loop
+
+	mu           sync.Mutex
+	sockets      map[string]*Socket // by namespace name, connecting or connected
+	connectTimer *time.Timer
+	closed       bool
+}
+
+func newClient(srv *Server, conn *engine.Conn) *client {
+	c := &client{
+		server:  srv,
+		conn:    conn,
+		decoder: parser.Decoder{MaxAttachments: srv.opts.MaxAttachments},
+		sockets: make(map[string]*Socket),
+	}
+	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
+	return c
+}
+
+// HandleMessage implements engine.Handler.
+func (c *client) HandleMessage(data []byte, binary bool) {
+	var p *parser.Packet
+	var err error
+	if binary {
+		p, err = c.decoder.DecodeBinary(data)
+	} else {
+		p, err = c.decoder.DecodeText(data)
+	}
+	if err == nil && p != nil {
+		err = c.route(p)
+	}
+	if err != nil {
+		c.server.logger.Debug("socket: closing connection on bad packet", "sid", c.conn.ID(), "err", err)
+		c.close("parse error")
+	}
+}
+
+// HandleClose implements engine.Handler.
+func (c *client) HandleClose(reason string) {
+	c.mu.Lock()
+	c.closed = true
+	c.connectTimer.Stop()
+	sockets := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		sockets = append(sockets, s)
+	}
+	c.mu.Unlock()
+	for _, s := range sockets {
+		s.close(reason)
+	}
+	c.server.logger.Debug("socket: connection closed", "sid", c.conn.ID(), "reason", reason)
+}
+
+// route hands a decoded packet to its socket. An error closes the
+// connection, as Node does for every packet that breaks the protocol.
+func (c *client) route(p *parser.Packet) error {
+	if p.Type == parser.Connect {
+		return c.connect(p)
+	}
+	s := c.connectedSocket(p.Namespace)
+	if s == nil {
+		return errNotJoined
+	}
+	switch p.Type {
+	case parser.Event, parser.BinaryEvent:
+		return s.onEvent(p)
+	case parser.Ack, parser.BinaryAck:
+		return s.onAck(p)
+	case parser.Disconnect:
+		s.close("client namespace disconnect")
+		return nil
+	default: // CONNECT_ERROR is for clients only
+		return errUnexpected
+	}
+}
+
+var (
+	errNotJoined  = protocolError("packet for a namespace the client has not joined")
+	errDuplicate  = protocolError("second CONNECT to the same namespace")
+	errUnexpected = protocolError("CONNECT_ERROR from a client")
+)
+
+type protocolError string
+
+func (e protocolError) Error() string { return "socket: " + string(e) }
+
+// connect starts joining the namespace a CONNECT names.
+func (c *client) connect(p *parser.Packet) error {
+	nsp := c.server.lookup(p.Namespace, p.Data)
+	if nsp == nil {
+		c.refuse(p.Namespace, &ConnectError{Message: "Invalid namespace"})
+		return nil
+	}
+	c.mu.Lock()
+	if _, dup := c.sockets[p.Namespace]; dup || c.closed {
+		c.mu.Unlock()
+		return errDuplicate
+	}
+	s := newSocket(nsp, c, newHandshake(c.conn.Request(), p.Data))
+	c.sockets[p.Namespace] = s
+	c.mu.Unlock()
+	s.queue.push(func() { nsp.connect(s) })
+	return nil
+}
+
+// connectedSocket returns the connected socket of namespace name, or nil.
+func (c *client) connectedSocket(name string) *Socket {
+	c.mu.Lock()
+	s := c.sockets[name]
+	c.mu.Unlock()
+	if s == nil || socketState(s.state.Load()) == connecting {
+		return nil
+	}
+	return s
+}
+
+// refuse sends CONNECT_ERROR for namespace name.
+func (c *client) refuse(name string, ce *ConnectError) {
+	payload := struct {
+		Message string `json:"message"`
+		Data    any    `json:"data,omitempty"`
+	}{ce.Message, ce.Data}
+	data, err := json.Marshal(payload)
+	if err != nil {
+		data, _ = json.Marshal(struct {
+			Message string `json:"message"`
+		}{ce.Message})
+	}
+	_ = c.conn.Send(encodePacket(&parser.Packet{
+		Type: parser.ConnectError, Namespace: name, ID: parser.NoID, Data: data,
+	})...)
+}
+
+// connected stops the connect timeout once a namespace is joined.
+func (c *client) connected() { c.connectTimer.Stop() }
+
+// connectTimeout closes a connection that joined no namespace in time.
+func (c *client) connectTimeout() {
+	c.mu.Lock()
+	joined := false
+	for _, s := range c.sockets {
+		joined = joined || socketState(s.state.Load()) != connecting
+	}
+	c.mu.Unlock()
+	if !joined {
+		c.close("forced close")
+	}
+}
+
+// remove forgets s, once it has left its namespace.
+func (c *client) remove(s *Socket) {
+	c.mu.Lock()
+	if c.sockets[s.nsp.name] == s {
+		delete(c.sockets, s.nsp.name)
+	}
+	c.mu.Unlock()
+}
+
+// disconnectAll disconnects every socket, then closes the connection.
+func (c *client) disconnectAll() {
+	c.mu.Lock()
+	sockets := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		sockets = append(sockets, s)
+	}
+	c.mu.Unlock()
+	for _, s := range sockets {
+		s.Disconnect(false)
+	}
+	c.conn.Close("forced server close")
+}
+
+// close closes the connection for reason; its sockets close with the same
+// reason.
+func (c *client) close(reason string) {
+	c.conn.Close(reason)
+}

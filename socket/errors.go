@@ -1,0 +1,51 @@
+package socket
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrClosed is returned when sending on a socket that has disconnected,
+	// or by a server that has been shut down.
+	ErrClosed = errors.New("socket: closed")
+	// ErrReservedEvent is returned when emitting an event name that
+	// Socket.IO reserves: connect, connect_error, disconnect, disconnecting,
+	// newListener and removeListener.
+	ErrReservedEvent = errors.New("socket: reserved event name")
+	// ErrMissingArgument is reported when a typed handler's event arrives
+	// without the argument the handler decodes.
+	ErrMissingArgument = errors.New("socket: missing argument")
+)
+
+// ConnectError refuses a connection from a middleware. The client receives it
+// as a connect_error whose err.message is Message and err.data is Data.
+// A middleware that returns any other error refuses with err.Error() as the
+// message and no data.
+type ConnectError struct {
+	Message string
+	Data    any // encoded as JSON; nil sends no data
+}
+
+func (e *ConnectError) Error() string { return "socket: connection refused: " + e.Message }
+
+// AckIncompleteError is returned by a broadcast EmitWithAck when the context
+// ended before every client answered. Replies holds the answers that did
+// arrive; errors.Is(err, context.DeadlineExceeded) reports a timeout.
+type AckIncompleteError struct {
+	Expected int   // how many clients were asked
+	Received int   // how many answered
+	Err      error // the context's error
+}
+
+func (e *AckIncompleteError) Error() string {
+	return fmt.Sprintf("socket: %d of %d clients acknowledged: %v", e.Received, e.Expected, e.Err)
+}
+
+func (e *AckIncompleteError) Unwrap() error { return e.Err }
+
+// reservedEvents are the names a client can never receive as events.
+var reservedEvents = map[string]bool{
+	"connect": true, "connect_error": true, "disconnect": true,
+	"disconnecting": true, "newListener": true, "removeListener": true,
+}

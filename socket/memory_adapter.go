@@ -1,0 +1,259 @@
+package socket
+
+import (
+	"context"
+	"sync"
+)
+
+// MemoryAdapter is the default Adapter: it keeps the rooms of one namespace
+// in this process. A room's members are indexed, so a broadcast to a room
+// touches only its members; broadcasts share a read lock and only joins and
+// leaves take the write lock, each briefly. Cluster adapters embed it for
+// the local part of their work.
+type MemoryAdapter struct {
+	nsp *Namespace
+
+	mu      sync.RWMutex
+	rooms   map[string]map[*Socket]struct{}
+	members map[string]*member // by socket id
+}
+
+type member struct {
+	socket *Socket
+	rooms  map[string]struct{}
+}
+
+// NewMemoryAdapter returns an empty adapter for nsp.
+func NewMemoryAdapter(nsp *Namespace) *MemoryAdapter {
+	return &MemoryAdapter{
+		nsp:     nsp,
+		rooms:   make(map[string]map[*Socket]struct{}),
+		members: make(map[string]*member),
+	}
+}
+
+// AddAll implements Adapter. An id that is not a connected socket of the
+// namespace is ignored.
+func (a *MemoryAdapter) AddAll(id string, rooms ...string) {
+	s := a.nsp.Socket(id)
+	if s == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m := a.members[id]
+	if m == nil {
+		m = &member{socket: s, rooms: make(map[string]struct{}, len(rooms))}
+		a.members[id] = m
+	}
+	for _, room := range rooms {
+		m.rooms[room] = struct{}{}
+		set := a.rooms[room]
+		if set == nil {
+			set = make(map[*Socket]struct{})
+			a.rooms[room] = set
+		}
+		set[s] = struct{}{}
+	}
+}
+
+// Del implements Adapter.
+func (a *MemoryAdapter) Del(id, room string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if m := a.members[id]; m != nil {
+		delete(m.rooms, room)
+		a.leaveLocked(m.socket, room)
+	}
+}
+
+// DelAll implements Adapter.
+func (a *MemoryAdapter) DelAll(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m := a.members[id]
+	if m == nil {
+		return
+	}
+	for room := range m.rooms {
+		a.leaveLocked(m.socket, room)
+	}
+	delete(a.members, id)
+}
+
+func (a *MemoryAdapter) leaveLocked(s *Socket, room string) {
+	set := a.rooms[room]
+	delete(set, s)
+	if len(set) == 0 {
+		delete(a.rooms, room)
+	}
+}
+
+// SocketRooms implements Adapter.
+func (a *MemoryAdapter) SocketRooms(id string) []string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	m := a.members[id]
+	if m == nil {
+		return nil
+	}
+	rooms := make([]string, 0, len(m.rooms))
+	for room := range m.rooms {
+		rooms = append(rooms, room)
+	}
+	return rooms
+}
+
+// Broadcast implements Adapter. The packet is encoded once and the same
+// bytes are queued for every recipient; a recipient that cannot keep up is
+// disconnected by its own connection and slows nobody else.
+func (a *MemoryAdapter) Broadcast(_ context.Context, p *Packet, opts BroadcastOptions) error {
+	msgs := p.messages()
+	volatile := opts.Flags.Volatile
+	a.forEach(opts, func(s *Socket) {
+		if volatile && !s.client.conn.Writable() {
+			return
+		}
+		_ = s.send(msgs)
+	})
+	return nil
+}
+
+// BroadcastWithAck implements Adapter. Each recipient gets the packet with
+// an ack id of its own, so the encoding is per recipient.
+func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *Packet, opts BroadcastOptions, acks AckReceiver) error {
+	targets := a.selected(opts)
+	acks.Expect(len(targets))
+	for _, s := range targets {
+		id := s.expectAckUntil(ctx, acks.Reply)
+		if s.send(p.withID(id)) != nil {
+			s.dropAck(id)
+		}
+	}
+	return nil
+}
+
+// FetchSockets implements Adapter.
+func (a *MemoryAdapter) FetchSockets(_ context.Context, opts BroadcastOptions) ([]*RemoteSocket, error) {
+	targets := a.selected(opts)
+	out := make([]*RemoteSocket, 0, len(targets))
+	for _, s := range targets {
+		out = append(out, &RemoteSocket{
+			ID:        s.id,
+			Handshake: s.handshake,
+			Rooms:     s.Rooms(),
+			Data:      s.dataSnapshot(),
+			nsp:       a.nsp,
+		})
+	}
+	return out, nil
+}
+
+// AddSockets implements Adapter.
+func (a *MemoryAdapter) AddSockets(_ context.Context, opts BroadcastOptions, rooms []string) error {
+	for _, s := range a.selected(opts) {
+		a.AddAll(s.id, rooms...)
+	}
+	return nil
+}
+
+// DelSockets implements Adapter.
+func (a *MemoryAdapter) DelSockets(_ context.Context, opts BroadcastOptions, rooms []string) error {
+	for _, s := range a.selected(opts) {
+		for _, room := range rooms {
+			a.Del(s.id, room)
+		}
+	}
+	return nil
+}
+
+// DisconnectSockets implements Adapter.
+func (a *MemoryAdapter) DisconnectSockets(_ context.Context, opts BroadcastOptions, close bool) error {
+	for _, s := range a.selected(opts) {
+		s.Disconnect(close)
+	}
+	return nil
+}
+
+// AllRooms implements Adapter: the rooms of this process.
+func (a *MemoryAdapter) AllRooms(context.Context) ([]string, error) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	rooms := make([]string, 0, len(a.rooms))
+	for room := range a.rooms {
+		rooms = append(rooms, room)
+	}
+	return rooms, nil
+}
+
+// ServerCount implements Adapter: one.
+func (a *MemoryAdapter) ServerCount(context.Context) (int, error) { return 1, nil }
+
+// ServerSideEmit implements Adapter: there are no other nodes, so nothing
+// is sent and no answer is expected.
+func (a *MemoryAdapter) ServerSideEmit(_ context.Context, _ *Packet, acks AckReceiver) error {
+	if acks != nil {
+		acks.Expect(0)
+	}
+	return nil
+}
+
+// Close implements Adapter; it has nothing to release.
+func (a *MemoryAdapter) Close() error { return nil }
+
+// selected returns the local sockets opts selects.
+func (a *MemoryAdapter) selected(opts BroadcastOptions) []*Socket {
+	var out []*Socket
+	a.forEach(opts, func(s *Socket) { out = append(out, s) })
+	return out
+}
+
+// forEach calls f for each local socket opts selects, under the read lock:
+// f must not join or leave rooms.
+func (a *MemoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	except := a.exceptLocked(opts.Except)
+	visit := func(s *Socket) {
+		if _, skip := except[s]; !skip {
+			f(s)
+		}
+	}
+	switch len(opts.Rooms) {
+	case 0:
+		for _, m := range a.members {
+			visit(m.socket)
+		}
+	case 1:
+		for s := range a.rooms[opts.Rooms[0]] {
+			visit(s)
+		}
+	default:
+		seen := make(map[*Socket]struct{})
+		for _, room := range opts.Rooms {
+			for s := range a.rooms[room] {
+				if _, dup := seen[s]; !dup {
+					seen[s] = struct{}{}
+					visit(s)
+				}
+			}
+		}
+	}
+}
+
+// exceptLocked returns the sockets in any of rooms.
+func (a *MemoryAdapter) exceptLocked(rooms []string) map[*Socket]struct{} {
+	if len(rooms) == 0 {
+		return nil
+	}
+	if len(rooms) == 1 {
+		return a.rooms[rooms[0]]
+	}
+	set := make(map[*Socket]struct{})
+	for _, room := range rooms {
+		for s := range a.rooms[room] {
+			set[s] = struct{}{}
+		}
+	}
+	return set
+}

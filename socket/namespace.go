@@ -1,0 +1,219 @@
+package socket
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+
+	"github.com/envivo/socketio/internal/parser"
+)
+
+// Middleware runs when a client asks to join a namespace, before the socket
+// is connected: s.Handshake() is set, s is in no room yet, and ctx ends if
+// the client goes away. Returning an error refuses the client; see
+// ConnectError for what the client sees.
+type Middleware func(ctx context.Context, s *Socket) error
+
+// Namespace is a communication channel that a client joins by name ("/",
+// "/chat"): it has its own middleware, connection handlers, sockets and
+// rooms. Its methods are safe for concurrent use.
+//
+// The namespace that Server.OfFunc or Server.OfRegexp return is the parent
+// of dynamic namespaces: its middleware and connection handlers apply to
+// every child namespace it creates, and its broadcasts reach the sockets of
+// all its children.
+type Namespace struct {
+	name    string
+	server  *Server
+	parent  *Namespace // for a child of a dynamic namespace
+	adapter Adapter    // nil for the parent of dynamic namespaces
+
+	match func(name string, auth json.RawMessage) bool // for a parent
+
+	mu           sync.RWMutex
+	middleware   []Middleware
+	onConnection []func(s *Socket)
+	sockets      map[string]*Socket
+	kids         map[string]*Namespace // for a parent
+	serverEvents serverEvents
+}
+
+func newNamespace(srv *Server, name string, parent *Namespace) *Namespace {
+	n := &Namespace{name: name, server: srv, parent: parent, sockets: make(map[string]*Socket)}
+	n.adapter = srv.opts.Adapter(n)
+	return n
+}
+
+// Name returns the namespace's name, such as "/chat".
+func (n *Namespace) Name() string { return n.name }
+
+// Server returns the server the namespace belongs to.
+func (n *Namespace) Server() *Server { return n.server }
+
+// Adapter returns the namespace's adapter; nil for the parent of dynamic
+// namespaces.
+func (n *Namespace) Adapter() Adapter { return n.adapter }
+
+// Use appends middleware, which runs in order for every client that joins
+// the namespace afterwards. The first error refuses the client.
+func (n *Namespace) Use(m ...Middleware) {
+	n.mu.Lock()
+	n.middleware = append(n.middleware, m...)
+	n.mu.Unlock()
+}
+
+// OnConnection registers h to run for every socket that joins the
+// namespace, after the middleware accepted it. h runs on the socket's
+// handler goroutine before any of its events: register event handlers there.
+func (n *Namespace) OnConnection(h func(s *Socket)) {
+	n.mu.Lock()
+	n.onConnection = append(n.onConnection, h)
+	n.mu.Unlock()
+}
+
+// Socket returns the connected local socket with the given id, or nil.
+func (n *Namespace) Socket(id string) *Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.sockets[id]
+}
+
+// Sockets returns the connected local sockets.
+func (n *Namespace) Sockets() []*Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]*Socket, 0, len(n.sockets))
+	for _, s := range n.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
+// To returns a broadcast to the sockets in rooms.
+func (n *Namespace) To(rooms ...string) BroadcastOperator {
+	return newBroadcastOperator(n).To(rooms...)
+}
+
+// In is the same as To.
+func (n *Namespace) In(rooms ...string) BroadcastOperator { return n.To(rooms...) }
+
+// Except returns a broadcast to every socket but those in rooms.
+func (n *Namespace) Except(rooms ...string) BroadcastOperator {
+	return newBroadcastOperator(n).Except(rooms...)
+}
+
+// Local returns a broadcast to the sockets of this node only.
+func (n *Namespace) Local() BroadcastOperator { return newBroadcastOperator(n).Local() }
+
+// Volatile returns a broadcast whose events may be dropped; see
+// BroadcastOperator.Volatile.
+func (n *Namespace) Volatile() BroadcastOperator { return newBroadcastOperator(n).Volatile() }
+
+// Emit sends an event to every socket of the namespace.
+func (n *Namespace) Emit(event string, args ...any) error {
+	return newBroadcastOperator(n).Emit(event, args...)
+}
+
+// EmitWithAck sends an event to every socket of the namespace and collects
+// their acknowledgements; see BroadcastOperator.EmitWithAck.
+func (n *Namespace) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
+	return newBroadcastOperator(n).EmitWithAck(ctx, event, args...)
+}
+
+// FetchSockets returns a snapshot of every socket of the namespace.
+func (n *Namespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return newBroadcastOperator(n).FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket of the namespace join rooms.
+func (n *Namespace) SocketsJoin(ctx context.Context, rooms ...string) error {
+	return newBroadcastOperator(n).SocketsJoin(ctx, rooms...)
+}
+
+// SocketsLeave makes every socket of the namespace leave rooms.
+func (n *Namespace) SocketsLeave(ctx context.Context, rooms ...string) error {
+	return newBroadcastOperator(n).SocketsLeave(ctx, rooms...)
+}
+
+// DisconnectSockets disconnects every socket of the namespace.
+func (n *Namespace) DisconnectSockets(ctx context.Context, close bool) error {
+	return newBroadcastOperator(n).DisconnectSockets(ctx, close)
+}
+
+// children returns the child namespaces of a parent.
+func (n *Namespace) children() []*Namespace {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]*Namespace, 0, len(n.kids))
+	for _, c := range n.kids {
+		out = append(out, c)
+	}
+	return out
+}
+
+// chain returns the middleware and connection handlers that apply: a
+// parent's first, then the namespace's own.
+func (n *Namespace) chain() ([]Middleware, []func(*Socket)) {
+	var mw []Middleware
+	var handlers []func(*Socket)
+	if n.parent != nil {
+		mw, handlers = n.parent.chain()
+	}
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return append(mw, n.middleware...), append(handlers, n.onConnection...)
+}
+
+// connect runs on s's queue: the middleware, then, if they accept, the
+// CONNECT reply and the connection handlers.
+func (n *Namespace) connect(s *Socket) {
+	middleware, handlers := n.chain()
+	for _, m := range middleware {
+		var err error
+		if !s.safely("middleware", func() { err = m(s.ctx, s) }) {
+			err = errors.New("server error")
+		}
+		if err != nil {
+			n.refuse(s, err)
+			return
+		}
+	}
+	if !s.state.CompareAndSwap(int32(connecting), int32(connected)) {
+		return // the client went away during the middleware
+	}
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	n.mu.Unlock()
+	n.adapter.AddAll(s.id, s.id)
+	s.client.connected()
+	reply, _ := json.Marshal(struct {
+		SID string `json:"sid"`
+	}{s.id})
+	_ = s.sendPacket(parser.Connect, parser.NoID, reply, nil)
+	for _, h := range handlers {
+		s.safely("connection", func() { h(s) })
+	}
+}
+
+// refuse answers a refused CONNECT with the middleware's error.
+func (n *Namespace) refuse(s *Socket, err error) {
+	ce := &ConnectError{Message: err.Error()}
+	errors.As(err, &ce)
+	s.client.refuse(n.name, ce)
+	s.client.remove(s)
+	s.state.Store(int32(disconnected))
+	s.cancel()
+}
+
+// remove takes s out of the namespace's sockets and reports whether it was
+// there.
+func (n *Namespace) remove(s *Socket) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.sockets[s.id] != s {
+		return false
+	}
+	delete(n.sockets, s.id)
+	return true
+}

@@ -1,0 +1,120 @@
+package socket
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Transport names, as used in Options.Transports and Socket.Transport.
+const (
+	Polling   = "polling"
+	WebSocket = "websocket"
+)
+
+// Options configures a Server. The zero value is valid: every zero field takes
+// the default given in its comment, which matches Node socket.io. NewServer
+// copies the struct, so changing it afterwards has no effect.
+type Options struct {
+	// Path is where the server answers, with a trailing slash.
+	// Default: "/socket.io/".
+	Path string
+
+	// PingInterval is how often the server pings each client. Default: 25s.
+	PingInterval time.Duration
+	// PingTimeout is how long the server waits for the pong before it
+	// closes the connection with reason "ping timeout". Default: 20s.
+	PingTimeout time.Duration
+	// ConnectTimeout closes a connection that has not joined any namespace
+	// by then. Default: 45s.
+	ConnectTimeout time.Duration
+	// UpgradeTimeout abandons an upgrade from polling to WebSocket that has
+	// not completed by then. Default: 10s.
+	UpgradeTimeout time.Duration
+
+	// MaxPayload bounds, in bytes, a long-polling request body and a
+	// WebSocket message. Default: 1,000,000.
+	MaxPayload int64
+	// MaxAttachments bounds the binary attachments of one packet; a packet
+	// with more closes the connection. Default: 10.
+	MaxAttachments int
+	// WriteQueueSize is how many messages may wait to be written to one
+	// connection. A client that falls further behind is disconnected with
+	// reason "transport error" rather than allowed to grow memory or slow
+	// down a broadcast. Default: 1024.
+	WriteQueueSize int
+
+	// Transports lists the transports clients may use, among Polling and
+	// WebSocket. Default: both.
+	Transports []string
+	// DisableUpgrades stops offering polling clients the upgrade to
+	// WebSocket. Default: upgrades are offered.
+	DisableUpgrades bool
+
+	// CORS controls cross-origin access. Default: no CORS headers, which
+	// browsers treat as same-origin only for long-polling.
+	CORS CORS
+	// AllowRequest, when set, sees every handshake request first; a non-nil
+	// error refuses it with HTTP 403. Default: every request is allowed.
+	AllowRequest func(r *http.Request) error
+
+	// Adapter makes the adapter of each namespace. Default: NewMemoryAdapter,
+	// which keeps rooms in this process.
+	Adapter func(nsp *Namespace) Adapter
+
+	// OnError, when set, is called when a handler returns an error or its
+	// arguments fail to decode (see On). Default: the error is logged at
+	// debug level.
+	OnError func(s *Socket, event string, err error)
+
+	// Logger receives the server's logs. Default: none.
+	Logger *slog.Logger
+}
+
+// CORS configures cross-origin resource sharing for long-polling requests and
+// the origin check of WebSocket upgrades.
+type CORS struct {
+	// Origins lists the allowed origins, like "http://localhost:5173";
+	// "*" allows any origin. Default: none configured, which sends no CORS
+	// headers and does not check WebSocket origins.
+	Origins []string
+	// AllowOrigin, when set, decides instead of Origins.
+	AllowOrigin func(origin string) bool
+	// Credentials sends Access-Control-Allow-Credentials: true, so that
+	// browsers include cookies. Default: false.
+	Credentials bool
+	// Headers are the request headers a preflight allows. Default: those the
+	// preflight asks for.
+	Headers []string
+	// MaxAge lets browsers cache a preflight answer. Default: not sent.
+	MaxAge time.Duration
+}
+
+func (o *Options) withDefaults() Options {
+	c := Options{}
+	if o != nil {
+		c = *o
+	}
+	c.Transports = append([]string(nil), c.Transports...)
+	c.CORS.Origins = append([]string(nil), c.CORS.Origins...)
+	c.CORS.Headers = append([]string(nil), c.CORS.Headers...)
+	if c.Path == "" {
+		c.Path = "/socket.io/"
+	}
+	if c.Path[len(c.Path)-1] != '/' {
+		c.Path += "/"
+	}
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = 45 * time.Second
+	}
+	if c.MaxAttachments <= 0 {
+		c.MaxAttachments = 10
+	}
+	if c.Adapter == nil {
+		c.Adapter = func(nsp *Namespace) Adapter { return NewMemoryAdapter(nsp) }
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}

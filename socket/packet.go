@@ -1,0 +1,103 @@
+package socket
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/envivo/socketio/internal/engine"
+	"github.com/envivo/socketio/internal/parser"
+)
+
+// Packet is an event on its way to many sockets: what a broadcast hands to
+// the Adapter. It is immutable once made and safe to share: its wire form is
+// encoded once, on first delivery, and the same bytes go to every recipient.
+// Cluster adapters rebuild a Packet from the fields alone.
+type Packet struct {
+	// Namespace is the name of the namespace the event belongs to.
+	Namespace string
+	// Data is the JSON array [event, args...], in which the i-th binary
+	// attachment stands as {"_placeholder":true,"num":i}.
+	Data json.RawMessage
+	// Attachments are the binary arguments, in order.
+	Attachments [][]byte
+
+	once sync.Once
+	msgs []*engine.Message
+}
+
+// NewPacket encodes an event for the namespace named nsp. A []byte anywhere
+// in args travels as a binary attachment. It fails on a reserved event name
+// or arguments that encoding/json cannot encode.
+func NewPacket(nsp, event string, args ...any) (*Packet, error) {
+	data, attachments, err := encodeEvent(event, args)
+	if err != nil {
+		return nil, err
+	}
+	return &Packet{Namespace: nsp, Data: data, Attachments: attachments}, nil
+}
+
+// messages returns the engine messages of p, encoding them on first use.
+func (p *Packet) messages() []*engine.Message {
+	p.once.Do(func() {
+		p.msgs = encodePacket(&parser.Packet{
+			Type:        parser.Event,
+			Namespace:   p.Namespace,
+			ID:          parser.NoID,
+			Data:        p.Data,
+			Attachments: p.Attachments,
+		})
+	})
+	return p.msgs
+}
+
+// withID returns the engine messages of p as sent to one socket with an ack
+// id, which makes them specific to that socket.
+func (p *Packet) withID(id int64) []*engine.Message {
+	return encodePacket(&parser.Packet{
+		Type:        parser.Event,
+		Namespace:   p.Namespace,
+		ID:          id,
+		Data:        p.Data,
+		Attachments: p.Attachments,
+	})
+}
+
+// encodeEvent builds the JSON array [event, args...] and its attachments.
+func encodeEvent(event string, args []any) (json.RawMessage, [][]byte, error) {
+	if reservedEvents[event] {
+		return nil, nil, fmt.Errorf("%w: %q", ErrReservedEvent, event)
+	}
+	all := make([]any, 0, len(args)+1)
+	all = append(all, event)
+	all = append(all, args...)
+	return encodeArgs(all)
+}
+
+func encodeArgs(args []any) (json.RawMessage, [][]byte, error) {
+	data, attachments, err := parser.AppendArgs(nil, args)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socket: encoding arguments: %w", err)
+	}
+	return data, attachments, nil
+}
+
+// encodePacket turns p into the engine messages that carry it: the text
+// packet, then one binary message per attachment. Binary types are chosen
+// from the presence of attachments.
+func encodePacket(p *parser.Packet) []*engine.Message {
+	if len(p.Attachments) > 0 {
+		switch p.Type {
+		case parser.Event:
+			p.Type = parser.BinaryEvent
+		case parser.Ack:
+			p.Type = parser.BinaryAck
+		}
+	}
+	msgs := make([]*engine.Message, 0, 1+len(p.Attachments))
+	msgs = append(msgs, engine.NewTextMessage(p.AppendText(make([]byte, 0, 16+len(p.Namespace)+len(p.Data)))))
+	for _, a := range p.Attachments {
+		msgs = append(msgs, engine.NewBinaryMessage(a))
+	}
+	return msgs
+}

@@ -1,0 +1,225 @@
+// Package socket is a Socket.IO v5 server: the official socket.io-client, in
+// browsers, React Native or Node, connects to it unchanged over WebSocket or
+// HTTP long-polling.
+//
+// A Server is an http.Handler; mount it on your own mux:
+//
+//	io := socket.NewServer(&socket.Options{
+//		CORS: socket.CORS{Origins: []string{"http://localhost:5173"}, Credentials: true},
+//	})
+//	io.OnConnection(func(s *socket.Socket) {
+//		socket.On(s, "chat:join", func(s *socket.Socket, p JoinRoom) error {
+//			s.Join(p.RoomID)
+//			return nil
+//		})
+//	})
+//	mux.Handle("/socket.io/", io)
+//
+// Clients join namespaces ("/", "/chat"), each with its own middleware;
+// sockets join rooms; broadcasts select sockets by room through a
+// BroadcastOperator. An Adapter keeps the rooms: in memory by default, in
+// Redis with adapter/redis to share them between servers.
+package socket
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/envivo/socketio/internal/engine"
+)
+
+// Server is a Socket.IO server. It is an http.Handler that answers under
+// Options.Path and never owns a listener. Its methods are safe for
+// concurrent use. The main namespace "/" always exists; Use, OnConnection,
+// To, Emit and the other namespace methods on Server act on it.
+type Server struct {
+	opts    Options
+	logger  *slog.Logger
+	engine  *engine.Server
+	running sync.WaitGroup // sockets' handler goroutines
+
+	mu      sync.RWMutex
+	nsps    map[string]*Namespace
+	parents []*Namespace
+	main    *Namespace
+}
+
+// NewServer returns a server configured by opts, which may be nil for the
+// defaults.
+func NewServer(opts *Options) *Server {
+	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace)}
+	srv.logger = srv.opts.Logger
+	srv.engine = engine.NewServer(srv.engineOptions(), func(c *engine.Conn) engine.Handler {
+		return newClient(srv, c)
+	})
+	srv.main = srv.Of("/")
+	return srv
+}
+
+func (srv *Server) engineOptions() *engine.Options {
+	o := &srv.opts
+	return &engine.Options{
+		PingInterval:    o.PingInterval,
+		PingTimeout:     o.PingTimeout,
+		UpgradeTimeout:  o.UpgradeTimeout,
+		MaxPayload:      o.MaxPayload,
+		Transports:      o.Transports,
+		DisableUpgrades: o.DisableUpgrades,
+		CORS: engine.CORS{
+			Origins:     o.CORS.Origins,
+			AllowOrigin: o.CORS.AllowOrigin,
+			Credentials: o.CORS.Credentials,
+			Headers:     o.CORS.Headers,
+			MaxAge:      o.CORS.MaxAge,
+		},
+		AllowRequest:   o.AllowRequest,
+		WriteQueueSize: o.WriteQueueSize,
+		Logger:         o.Logger,
+	}
+}
+
+// ServeHTTP answers Engine.IO requests under Options.Path and 404 elsewhere.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, srv.opts.Path) && r.URL.Path+"/" != srv.opts.Path {
+		http.NotFound(w, r)
+		return
+	}
+	srv.engine.ServeHTTP(w, r)
+}
+
+// Of returns the namespace called name, creating it on first use. A name
+// without a leading slash gets one.
+func (srv *Server) Of(name string) *Namespace {
+	if !strings.HasPrefix(name, "/") {
+		name = "/" + name
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	nsp := srv.nsps[name]
+	if nsp == nil {
+		nsp = newNamespace(srv, name, nil)
+		srv.nsps[name] = nsp
+	}
+	return nsp
+}
+
+// OfFunc returns the parent of dynamic namespaces: when a client asks for a
+// namespace that does not exist and match accepts its name and auth payload,
+// a child namespace of that name is created and kept. The parent's
+// middleware and connection handlers apply to every child.
+func (srv *Server) OfFunc(match func(name string, auth json.RawMessage) bool) *Namespace {
+	parent := &Namespace{server: srv, match: match, kids: make(map[string]*Namespace)}
+	srv.mu.Lock()
+	srv.parents = append(srv.parents, parent)
+	srv.mu.Unlock()
+	return parent
+}
+
+// OfRegexp is OfFunc for the names re matches.
+func (srv *Server) OfRegexp(re *regexp.Regexp) *Namespace {
+	return srv.OfFunc(func(name string, _ json.RawMessage) bool { return re.MatchString(name) })
+}
+
+// lookup returns the namespace a client asks for, creating a dynamic child
+// when a parent matches; nil when there is none.
+func (srv *Server) lookup(name string, auth json.RawMessage) *Namespace {
+	srv.mu.RLock()
+	nsp, parents := srv.nsps[name], srv.parents
+	srv.mu.RUnlock()
+	if nsp != nil {
+		return nsp
+	}
+	for _, parent := range parents {
+		if parent.match(name, auth) {
+			return srv.createChild(parent, name)
+		}
+	}
+	return nil
+}
+
+func (srv *Server) createChild(parent *Namespace, name string) *Namespace {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if nsp := srv.nsps[name]; nsp != nil {
+		return nsp
+	}
+	child := newNamespace(srv, name, parent)
+	srv.nsps[name] = child
+	parent.mu.Lock()
+	parent.kids[name] = child
+	parent.mu.Unlock()
+	return child
+}
+
+// Use appends middleware to the main namespace; see Namespace.Use.
+func (srv *Server) Use(m ...Middleware) { srv.main.Use(m...) }
+
+// OnConnection registers h for the main namespace; see
+// Namespace.OnConnection.
+func (srv *Server) OnConnection(h func(s *Socket)) { srv.main.OnConnection(h) }
+
+// To returns a broadcast to the sockets of the main namespace in rooms.
+func (srv *Server) To(rooms ...string) BroadcastOperator { return srv.main.To(rooms...) }
+
+// In is the same as To.
+func (srv *Server) In(rooms ...string) BroadcastOperator { return srv.main.To(rooms...) }
+
+// Except returns a broadcast to the main namespace but the sockets in rooms.
+func (srv *Server) Except(rooms ...string) BroadcastOperator { return srv.main.Except(rooms...) }
+
+// Volatile returns a broadcast to the main namespace whose events may be
+// dropped; see BroadcastOperator.Volatile.
+func (srv *Server) Volatile() BroadcastOperator { return srv.main.Volatile() }
+
+// Emit sends an event to every socket of the main namespace.
+func (srv *Server) Emit(event string, args ...any) error { return srv.main.Emit(event, args...) }
+
+// FetchSockets returns a snapshot of every socket of the main namespace.
+func (srv *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return srv.main.FetchSockets(ctx)
+}
+
+// ServerSideEmit sends an event to the other nodes of the cluster on the
+// main namespace; see Namespace.ServerSideEmit.
+func (srv *Server) ServerSideEmit(ctx context.Context, event string, args ...any) error {
+	return srv.main.ServerSideEmit(ctx, event, args...)
+}
+
+// ServerSideEmitWithAck sends an event to the other nodes and waits for
+// their answers; see Namespace.ServerSideEmitWithAck.
+func (srv *Server) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
+	return srv.main.ServerSideEmitWithAck(ctx, event, args...)
+}
+
+// OnServerEvent registers h for events other nodes emit on the main
+// namespace; see Namespace.OnServerEvent.
+func (srv *Server) OnServerEvent(event string, h Handler) { srv.main.OnServerEvent(event, h) }
+
+// Shutdown disconnects every client with reason "server shutting down",
+// refuses new ones, and waits until the handlers that were running have
+// returned or ctx ends. net/http's own Shutdown does not close hijacked
+// WebSocket connections: call this one first.
+func (srv *Server) Shutdown(ctx context.Context) error {
+	err := srv.engine.Shutdown(ctx)
+	done := make(chan struct{})
+	go func() {
+		srv.running.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	for _, nsp := range srv.nsps {
+		_ = nsp.adapter.Close()
+	}
+	return err
+}

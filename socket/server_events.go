@@ -1,0 +1,85 @@
+package socket
+
+import (
+	"context"
+	"sync"
+)
+
+// serverEvents holds a namespace's handlers for events from other nodes.
+type serverEvents struct {
+	mu       sync.RWMutex
+	handlers map[string]Handler
+}
+
+// OnServerEvent registers h for event when another node of the cluster
+// emits it with ServerSideEmit. h gets a nil *Socket; its AckFunc answers
+// the emitting node (nil when it asked for no answer). It runs on the
+// adapter's goroutine: hand long work to a goroutine of your own.
+func (n *Namespace) OnServerEvent(event string, h Handler) {
+	n.serverEvents.mu.Lock()
+	if n.serverEvents.handlers == nil {
+		n.serverEvents.handlers = make(map[string]Handler)
+	}
+	n.serverEvents.handlers[event] = h
+	n.serverEvents.mu.Unlock()
+}
+
+// DispatchServerEvent hands an event that another node emitted with
+// ServerSideEmit to the handler registered with OnServerEvent; reply, if not
+// nil, carries the handler's answer back. Cluster adapters call it.
+func (n *Namespace) DispatchServerEvent(p *Packet, reply func(Args)) error {
+	args, err := NewArgs(p.Data, p.Attachments)
+	if err != nil || args.Len() == 0 {
+		return err
+	}
+	event := eventName(args.elems[0])
+	args.elems = args.elems[1:]
+	n.serverEvents.mu.RLock()
+	h := n.serverEvents.handlers[event]
+	n.serverEvents.mu.RUnlock()
+	if h == nil {
+		return nil
+	}
+	var ack AckFunc
+	if reply != nil {
+		ack = func(args ...any) error {
+			data, attachments, err := encodeArgs(args)
+			if err != nil {
+				return err
+			}
+			a, err := NewArgs(data, attachments)
+			if err == nil {
+				reply(a)
+			}
+			return err
+		}
+	}
+	h(nil, args, ack)
+	return nil
+}
+
+// ServerSideEmit sends an event to the other nodes of the cluster, to the
+// handlers they registered with OnServerEvent on this namespace. With the
+// in-memory adapter there are no other nodes and it does nothing.
+func (n *Namespace) ServerSideEmit(ctx context.Context, event string, args ...any) error {
+	p, err := NewPacket(n.name, event, args...)
+	if err != nil {
+		return err
+	}
+	return n.adapter.ServerSideEmit(ctx, p, nil)
+}
+
+// ServerSideEmitWithAck is ServerSideEmit that waits for one answer from
+// each other node, until ctx ends; see BroadcastOperator.EmitWithAck for the
+// result.
+func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
+	p, err := NewPacket(n.name, event, args...)
+	if err != nil {
+		return nil, err
+	}
+	acks := newAckCollector()
+	if err := n.adapter.ServerSideEmit(ctx, p, acks); err != nil {
+		return nil, err
+	}
+	return acks.wait(ctx)
+}

@@ -1,0 +1,304 @@
+package socket
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/envivo/socketio/internal/engine"
+	"github.com/envivo/socketio/internal/parser"
+)
+
+// Socket is one client's membership of one namespace. Its methods are safe
+// for concurrent use. Its event handlers run one at a time, in the order the
+// client sent the events, on a goroutine of their own: a slow handler delays
+// only this socket, never heartbeats or other sockets.
+type Socket struct {
+	id        string
+	nsp       *Namespace
+	client    *client
+	handshake Handshake
+	ctx       context.Context
+	cancel    context.CancelFunc
+	queue     serialQueue
+	state     atomic.Int32 // a socketState
+
+	mu              sync.Mutex
+	handlers        map[string]Handler
+	anyHandlers     []AnyHandler
+	onDisconnecting []func(s *Socket, reason string)
+	onDisconnect    []func(s *Socket, reason string)
+	data            map[string]any
+	acks            map[int64]func(Args)
+	nextAckID       int64
+}
+
+type socketState int32
+
+const (
+	connecting socketState = iota
+	connected
+	disconnecting // leaving: hooks run, rooms are still readable
+	disconnected
+)
+
+func newSocket(nsp *Namespace, c *client, h Handshake) *Socket {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Socket{
+		id:        newID(),
+		nsp:       nsp,
+		client:    c,
+		handshake: h,
+		ctx:       ctx,
+		cancel:    cancel,
+	}
+	s.queue.wg = &nsp.server.running
+	return s
+}
+
+// newID returns a random, URL-safe, unguessable identifier.
+func newID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// ID returns the socket's id, which is also the name of its own room.
+// It differs from the Engine.IO session id.
+func (s *Socket) ID() string { return s.id }
+
+// Namespace returns the namespace the socket belongs to.
+func (s *Socket) Namespace() *Namespace { return s.nsp }
+
+// Handshake returns how the client connected. The result must not be
+// modified.
+func (s *Socket) Handshake() *Handshake { return &s.handshake }
+
+// Context returns a context that is cancelled when the socket disconnects.
+func (s *Socket) Context() context.Context { return s.ctx }
+
+// Connected reports whether the socket is connected and not disconnecting.
+func (s *Socket) Connected() bool { return socketState(s.state.Load()) == connected }
+
+// Transport returns the name of the transport the client uses now,
+// Polling or WebSocket.
+func (s *Socket) Transport() string { return s.client.conn.Transport() }
+
+// Set stores a value on the socket under key, for the application's own
+// use (the auth package keeps the verified identity here). Values should
+// encode to JSON: FetchSockets returns them to other nodes.
+func (s *Socket) Set(key string, value any) {
+	s.mu.Lock()
+	if s.data == nil {
+		s.data = make(map[string]any)
+	}
+	s.data[key] = value
+	s.mu.Unlock()
+}
+
+// Get returns the value stored under key by Set.
+func (s *Socket) Get(key string) (any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.data[key]
+	return v, ok
+}
+
+func (s *Socket) dataSnapshot() map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.data) == 0 {
+		return nil
+	}
+	m := make(map[string]any, len(s.data))
+	for k, v := range s.data {
+		m[k] = v
+	}
+	return m
+}
+
+// Join adds the socket to rooms.
+func (s *Socket) Join(rooms ...string) { s.nsp.adapter.AddAll(s.id, rooms...) }
+
+// Leave removes the socket from room.
+func (s *Socket) Leave(room string) { s.nsp.adapter.Del(s.id, room) }
+
+// Rooms returns the rooms the socket is in, its own room included.
+func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
+
+// In reports whether the socket is in room.
+func (s *Socket) In(room string) bool {
+	for _, r := range s.Rooms() {
+		if r == room {
+			return true
+		}
+	}
+	return false
+}
+
+// Emit sends an event to this socket's client. A []byte anywhere in args
+// travels as binary. It does not wait for the network; it fails with
+// ErrClosed once the socket has disconnected.
+func (s *Socket) Emit(event string, args ...any) error {
+	data, attachments, err := encodeEvent(event, args)
+	if err != nil {
+		return err
+	}
+	return s.sendPacket(parser.Event, parser.NoID, data, attachments)
+}
+
+// EmitWithAck sends an event and waits for the client's acknowledgement,
+// returning the arguments the client acknowledged with. It returns ctx's
+// error when ctx ends first, and ErrClosed when the socket disconnects
+// first.
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
+	data, attachments, err := encodeEvent(event, args)
+	if err != nil {
+		return Args{}, err
+	}
+	reply := make(chan Args, 1)
+	id := s.expectAck(func(a Args) { reply <- a })
+	if err := s.sendPacket(parser.Event, id, data, attachments); err != nil {
+		s.dropAck(id)
+		return Args{}, err
+	}
+	select {
+	case a := <-reply:
+		return a, nil
+	case <-ctx.Done():
+		s.dropAck(id)
+		return Args{}, ctx.Err()
+	case <-s.ctx.Done():
+		return Args{}, ErrClosed
+	}
+}
+
+// To returns a broadcast to the sockets in rooms, this socket excluded.
+func (s *Socket) To(rooms ...string) BroadcastOperator { return s.Broadcast().To(rooms...) }
+
+// Except returns a broadcast to every socket of the namespace except those
+// in rooms and this socket.
+func (s *Socket) Except(rooms ...string) BroadcastOperator { return s.Broadcast().Except(rooms...) }
+
+// Broadcast returns a broadcast to every socket of the namespace but this one.
+func (s *Socket) Broadcast() BroadcastOperator {
+	return newBroadcastOperator(s.nsp).Except(s.id)
+}
+
+// Disconnect removes the socket from its namespace: the client sees reason
+// "io server disconnect" and does not reconnect by itself. With close, the
+// whole underlying connection is closed, disconnecting the client from every
+// namespace.
+func (s *Socket) Disconnect(close bool) {
+	if close {
+		s.client.disconnectAll()
+		return
+	}
+	if !s.state.CompareAndSwap(int32(connected), int32(disconnecting)) {
+		return
+	}
+	s.send(encodePacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name, ID: parser.NoID}))
+	s.queue.push(func() { s.finishClose("server namespace disconnect") })
+}
+
+// OnDisconnecting registers h to run when the socket starts to disconnect,
+// while Rooms still reports its rooms. reason is one of Node's:
+// "client namespace disconnect", "server namespace disconnect",
+// "transport close", "transport error", "ping timeout", "parse error",
+// "forced close", "forced server close", "server shutting down".
+func (s *Socket) OnDisconnecting(h func(s *Socket, reason string)) {
+	s.mu.Lock()
+	s.onDisconnecting = append(s.onDisconnecting, h)
+	s.mu.Unlock()
+}
+
+// OnDisconnect registers h to run once the socket has disconnected and left
+// its rooms. See OnDisconnecting for the reasons.
+func (s *Socket) OnDisconnect(h func(s *Socket, reason string)) {
+	s.mu.Lock()
+	s.onDisconnect = append(s.onDisconnect, h)
+	s.mu.Unlock()
+}
+
+// sendPacket encodes one packet for this socket and queues it.
+func (s *Socket) sendPacket(t parser.Type, id int64, data json.RawMessage, attachments [][]byte) error {
+	return s.send(encodePacket(&parser.Packet{
+		Type: t, Namespace: s.nsp.name, ID: id, Data: data, Attachments: attachments,
+	}))
+}
+
+// send queues engine messages for the client; it fails once the socket has
+// disconnected.
+func (s *Socket) send(msgs []*engine.Message) error {
+	if st := socketState(s.state.Load()); st != connected && st != disconnecting {
+		return ErrClosed
+	}
+	if err := s.client.conn.Send(msgs...); err != nil {
+		return ErrClosed
+	}
+	return nil
+}
+
+// close starts disconnecting for reason, unless it has started already.
+// The hooks and the cleanup run on the socket's queue, after the events
+// received before.
+func (s *Socket) close(reason string) {
+	for {
+		st := socketState(s.state.Load())
+		if st == disconnecting || st == disconnected {
+			return
+		}
+		if s.state.CompareAndSwap(int32(st), int32(disconnecting)) {
+			break
+		}
+	}
+	s.queue.push(func() { s.finishClose(reason) })
+}
+
+// finishClose runs on the socket's queue: the disconnecting hooks, leaving
+// every room, then the disconnect hooks.
+func (s *Socket) finishClose(reason string) {
+	s.mu.Lock()
+	disconnectingHooks, disconnectHooks := s.onDisconnecting, s.onDisconnect
+	s.mu.Unlock()
+	wasConnected := s.nsp.remove(s)
+	if wasConnected {
+		for _, h := range disconnectingHooks {
+			s.safely("disconnecting", func() { h(s, reason) })
+		}
+		s.nsp.adapter.DelAll(s.id)
+	}
+	s.client.remove(s)
+	s.state.Store(int32(disconnected))
+	s.cancel()
+	s.mu.Lock()
+	s.acks = nil
+	s.mu.Unlock()
+	if wasConnected {
+		for _, h := range disconnectHooks {
+			s.safely("disconnect", func() { h(s, reason) })
+		}
+		s.nsp.server.logger.Debug("socket disconnected", "nsp", s.nsp.name, "id", s.id, "reason", reason)
+	}
+}
+
+// safely runs f, turning a panic into a log line and a disconnect of this
+// socket only. It reports whether f returned normally.
+func (s *Socket) safely(what string, f func()) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logger().Error("socket: handler panicked", "nsp", s.nsp.name, "id", s.id,
+				"handler", what, "panic", r)
+			s.Disconnect(false)
+			ok = false
+		}
+	}()
+	f()
+	return true
+}
+
+func (s *Socket) logger() *slog.Logger { return s.nsp.server.logger }
