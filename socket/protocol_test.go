@@ -6,6 +6,7 @@ package socket
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -240,5 +241,27 @@ func TestProtocolVolatile(t *testing.T) {
 	_ = srv.Volatile().Emit("volatile")
 	if packets := wait(t, got); packets[0] != `42["volatile"]` {
 		t.Fatalf("got %q, want the volatile event", packets)
+	}
+}
+
+// TestProtocolMiddlewareSeesClientLeave: a middleware waiting on its
+// context is released when the client goes away mid-handshake.
+func TestProtocolMiddlewareSeesClientLeave(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(nil)
+	entered, released := make(chan struct{}), make(chan error, 1)
+	srv.Use(func(ctx context.Context, s *Socket) error {
+		close(entered)
+		<-ctx.Done()
+		released <- ctx.Err()
+		return ctx.Err()
+	})
+	url := serve(t, srv)
+	c := dialRaw(t, url)
+	c.post(`40`)
+	wait(t, entered)
+	c.post(`1`) // Engine.IO close from the client
+	if err := wait(t, released); !errors.Is(err, context.Canceled) {
+		t.Fatalf("middleware released with %v", err)
 	}
 }

@@ -78,7 +78,8 @@ func (s *Socket) Namespace() *Namespace { return s.nsp }
 // modified.
 func (s *Socket) Handshake() *Handshake { return &s.handshake }
 
-// Context returns a context that is cancelled when the socket disconnects.
+// Context returns a context that is cancelled when the socket starts to
+// disconnect, before the OnDisconnecting hooks run.
 func (s *Socket) Context() context.Context { return s.ctx }
 
 // Connected reports whether the socket is connected and not disconnecting.
@@ -202,6 +203,7 @@ func (s *Socket) Disconnect(close bool) {
 		return
 	}
 	s.send(encodePacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name, ID: parser.NoID}))
+	s.cancel()
 	s.queue.push(func() { s.finishClose("server namespace disconnect") })
 }
 
@@ -244,8 +246,9 @@ func (s *Socket) send(msgs []*engine.Message) error {
 }
 
 // close starts disconnecting for reason, unless it has started already.
-// The hooks and the cleanup run on the socket's queue, after the events
-// received before.
+// The context ends at once, so that a middleware or handler waiting on it
+// stops; the hooks and the cleanup run on the socket's queue, after the
+// events received before.
 func (s *Socket) close(reason string) {
 	for {
 		st := socketState(s.state.Load())
@@ -256,6 +259,7 @@ func (s *Socket) close(reason string) {
 			break
 		}
 	}
+	s.cancel()
 	s.queue.push(func() { s.finishClose(reason) })
 }
 
