@@ -1,0 +1,147 @@
+package socket
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// pollingSession opens an Engine.IO polling session in process, without a
+// network, and joins it to "/".
+type pollingSession struct {
+	srv *Server
+	url string
+}
+
+func openSession(tb testing.TB, srv *Server) *pollingSession {
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/socket.io/?EIO=4&transport=polling", nil))
+	var open struct{ SID string }
+	if err := json.Unmarshal(rec.Body.Bytes()[1:], &open); err != nil {
+		tb.Fatalf("handshake %q: %v", rec.Body.String(), err)
+	}
+	s := &pollingSession{srv: srv, url: "/socket.io/?EIO=4&transport=polling&sid=" + open.SID}
+	s.post("40")
+	return s
+}
+
+func (s *pollingSession) post(body string) {
+	s.srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, s.url, strings.NewReader(body)))
+}
+
+// drain answers one GET: what is queued (it must not be empty).
+func (s *pollingSession) drain() string {
+	rec := httptest.NewRecorder()
+	s.srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, s.url, nil))
+	return rec.Body.String()
+}
+
+// connectedServer returns a server with n sockets on "/", each in room
+// "bench", and their sessions.
+func connectedServer(tb testing.TB, n int, opts *Options) (*Server, []*pollingSession) {
+	srv := NewServer(opts)
+	var joined sync.WaitGroup
+	joined.Add(n)
+	srv.OnConnection(func(s *Socket) {
+		s.Join("bench")
+		joined.Done()
+	})
+	sessions := make([]*pollingSession, n)
+	for i := range sessions {
+		sessions[i] = openSession(tb, srv)
+	}
+	joined.Wait()
+	for _, s := range sessions {
+		s.drain() // the CONNECT reply
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return srv, sessions
+}
+
+// BenchmarkBroadcastRoom10k emits to a room of 10,000 sockets: one encoding,
+// then one queue entry per recipient. Allocations per op must not grow with
+// the room.
+func BenchmarkBroadcastRoom10k(b *testing.B) {
+	const batch = 512 // emits between drains, below WriteQueueSize
+	srv, sessions := connectedServer(b, 10_000, &Options{WriteQueueSize: batch + 1})
+	payload := json.RawMessage(`{"t":1700000000000000,"pad":"` + strings.Repeat("x", 64) + `"}`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if err := srv.To("bench").Emit("msg", payload); err != nil {
+			b.Fatal(err)
+		}
+		if (i+1)%batch == 0 {
+			b.StopTimer()
+			for _, s := range sessions {
+				s.drain()
+			}
+			b.StartTimer()
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(sessions)), "ns/recipient")
+}
+
+// BenchmarkDispatchTyped measures one incoming event from its text packet
+// to a typed handler, including the hand-off to the socket's goroutine.
+func BenchmarkDispatchTyped(b *testing.B) {
+	type move struct {
+		X, Y int
+	}
+	srv := NewServer(nil)
+	var handled sync.WaitGroup
+	ready := make(chan *Socket, 1)
+	srv.OnConnection(func(s *Socket) {
+		On(s, "move", func(s *Socket, m move) error {
+			handled.Done()
+			return nil
+		})
+		ready <- s
+	})
+	defer srv.Shutdown(context.Background())
+	session := openSession(b, srv)
+	s := <-ready
+	packet := []byte(`2["move",{"X":12,"Y":34}]`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	handled.Add(b.N)
+	for range b.N {
+		msg := make([]byte, len(packet)) // the engine hands over a fresh buffer
+		copy(msg, packet)
+		s.client.HandleMessage(msg, false)
+	}
+	handled.Wait()
+	_ = session
+}
+
+// BenchmarkJoinLeave100k joins and leaves a room while 100,000 sockets are
+// in rooms of their own.
+func BenchmarkJoinLeave100k(b *testing.B) {
+	srv := NewServer(nil)
+	nsp := srv.Of("/")
+	a := nsp.adapter.(*MemoryAdapter)
+	sockets := make([]*Socket, 100_000)
+	for i := range sockets {
+		s := &Socket{id: "s" + strconv.Itoa(i), nsp: nsp}
+		nsp.sockets[s.id] = s
+		a.AddAll(s.id, s.id, "room"+strconv.Itoa(i%100))
+		sockets[i] = s
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		s := sockets[i%len(sockets)]
+		a.AddAll(s.id, "busy")
+		a.Del(s.id, "busy")
+	}
+}
