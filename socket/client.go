@@ -57,12 +57,8 @@ func (c *client) HandleClose(reason string) {
 	c.mu.Lock()
 	c.closed = true
 	c.connectTimer.Stop()
-	sockets := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		sockets = append(sockets, s)
-	}
 	c.mu.Unlock()
-	for _, s := range sockets {
+	for _, s := range c.socketList() {
 		s.close(reason)
 	}
 	c.server.logger.Debug("socket: connection closed", "sid", c.conn.ID(), "reason", reason)
@@ -175,16 +171,21 @@ func (c *client) remove(s *Socket) {
 
 // disconnectAll disconnects every socket, then closes the connection.
 func (c *client) disconnectAll() {
+	for _, s := range c.socketList() {
+		s.Disconnect(false)
+	}
+	c.conn.Close("forced server close")
+}
+
+// socketList returns the client's sockets, connecting or connected.
+func (c *client) socketList() []*Socket {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	sockets := make([]*Socket, 0, len(c.sockets))
 	for _, s := range c.sockets {
 		sockets = append(sockets, s)
 	}
-	c.mu.Unlock()
-	for _, s := range sockets {
-		s.Disconnect(false)
-	}
-	c.conn.Close("forced server close")
+	return sockets
 }
 
 // close closes the connection for reason; its sockets close with the same

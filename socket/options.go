@@ -51,8 +51,7 @@ type Options struct {
 	// WebSocket. Default: upgrades are offered.
 	DisableUpgrades bool
 
-	// CORS controls cross-origin access. Default: no CORS headers, which
-	// browsers treat as same-origin only for long-polling.
+	// CORS controls cross-origin access. Default: none; see CORS.
 	CORS CORS
 	// AllowRequest, when set, sees every handshake request first; a non-nil
 	// error refuses it with HTTP 403. Default: every request is allowed.
@@ -71,12 +70,21 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// CORS configures cross-origin resource sharing for long-polling requests and
-// the origin check of WebSocket upgrades.
+// CORS configures cross-origin access for long-polling requests and the
+// origin check of WebSocket upgrades. It is enabled when Origins or
+// AllowOrigin is set; the zero value sends no CORS headers and checks no
+// origin, which browsers treat as same-origin only.
+//
+// When enabled, every polling response (errors included) carries
+// Access-Control-Allow-Origin for an allowed Origin, OPTIONS requests are
+// answered as preflights, and a WebSocket upgrade whose Origin header is
+// present but not allowed is refused with HTTP 403. Requests without an
+// Origin header (not from a browser) are never refused for their origin.
 type CORS struct {
-	// Origins lists the allowed origins, like "http://localhost:5173";
-	// "*" allows any origin. Default: none configured, which sends no CORS
-	// headers and does not check WebSocket origins.
+	// Origins lists the allowed origins, compared exactly
+	// ("https://example.com"). "*" allows any origin: the response then
+	// says "*", or echoes the request's origin when Credentials is set
+	// (browsers refuse "*" with credentials).
 	Origins []string
 	// AllowOrigin, when set, decides instead of Origins.
 	AllowOrigin func(origin string) bool
