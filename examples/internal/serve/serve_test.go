@@ -1,0 +1,65 @@
+package serve
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/envivo/socketio/socket"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func TestFlags(t *testing.T) {
+	t.Setenv("PORT", "4321")
+	var f Flags
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	f.Register(fs, 3000)
+	if err := fs.Parse(nil); err != nil || f.Port != 4321 || f.Addr() != "localhost:4321" {
+		t.Errorf("with PORT: %+v %v", f, err)
+	}
+	if err := fs.Parse([]string{"-port", "99", "-host", ""}); err != nil || f.Addr() != ":99" {
+		t.Errorf("with -port: %+v %v", f, err)
+	}
+}
+
+func TestRun(t *testing.T) {
+	io := socket.NewServer(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	addrs := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, slog.New(slog.DiscardHandler), "127.0.0.1:0", io, io, func(a net.Addr) { addrs <- a })
+	}()
+	addr := <-addrs
+	if u := URL(addr); u[:17] != "http://localhost:" {
+		t.Errorf("URL = %s", u)
+	}
+	res, err := http.Get("http://" + addr.String() + "/socket.io/?EIO=4&transport=polling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("handshake: %d", res.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	if Adapter() != nil {
+		t.Error("the default adapter is not the in-memory one")
+	}
+}
