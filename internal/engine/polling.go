@@ -4,8 +4,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // servePoll answers a polling GET: at once with what is queued, or when
@@ -90,13 +92,26 @@ func (c *Conn) takePollLocked() (batch []*Message, trailer byte, final, ok bool)
 	return nil, 0, false, false
 }
 
+// pollBodies recycles the buffers polling answers are encoded into: a body
+// is dead once written, so steady long-polling allocates none.
+var pollBodies = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody keeps an occasional huge answer from staying in the pool.
+const maxPooledBody = 64 << 10
+
 // writePoll writes a polling payload: batch, then trailer if not 0.
 func writePoll(w http.ResponseWriter, r *http.Request, batch []*Message, trailer byte) {
 	n := 2
 	for _, m := range batch {
 		n += encodedLen(m) + 1
 	}
-	body := encodePayload(make([]byte, 0, n), batch)
+	buf := pollBodies.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= maxPooledBody {
+			pollBodies.Put(buf)
+		}
+	}()
+	body := encodePayload(slices.Grow((*buf)[:0], n), batch)
 	if trailer != 0 {
 		if len(batch) > 0 {
 			body = append(body, separator)
@@ -109,6 +124,7 @@ func writePoll(w http.ResponseWriter, r *http.Request, batch []*Message, trailer
 	setNoCache(h, r)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+	*buf = body
 }
 
 // setNoCache sets the headers Node's polling transport adds to its
