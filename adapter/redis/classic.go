@@ -1,0 +1,408 @@
+package redisadapter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/envivo/socketio/socket"
+)
+
+// Request types of the classic adapter, as in Node's lib/index.ts.
+const (
+	reqSockets          = 0
+	reqAllRooms         = 1
+	reqRemoteJoin       = 2
+	reqRemoteLeave      = 3
+	reqRemoteDisconnect = 4
+	reqRemoteFetch      = 5
+	reqServerSideEmit   = 6
+	reqBroadcast        = 7
+	reqClientCount      = 8
+	reqBroadcastAck     = 9
+)
+
+// New returns an Adapter factory for socket.Options.Adapter: each
+// namespace gets an adapter that shares its rooms and broadcasts with the
+// other servers on client's Redis through PUBLISH and PSUBSCRIBE, in the
+// format of Node's @socket.io/redis-adapter (createAdapter). client may be
+// a single node, a cluster or a sentinel client; the adapter never closes
+// it. Each namespace's adapter holds one subscription connection, closed
+// by Close (which Server.Shutdown calls).
+//
+//	opt, _ := redis.ParseURL(os.Getenv("REDIS_URL"))
+//	io := socket.NewServer(&socket.Options{Adapter: redisadapter.New(redis.NewClient(opt), nil)})
+func New(client redis.UniversalClient, opts *Options) func(nsp *socket.Namespace) socket.Adapter {
+	o := opts.withDefaults()
+	return func(nsp *socket.Namespace) socket.Adapter { return newClassic(client, o, nsp) }
+}
+
+// classic is the adapter of New.
+type classic struct {
+	core
+	client          redis.UniversalClient
+	specific        bool // answer on the requester's own channel
+	channel         string
+	requestChannel  string
+	responseChannel string
+	sub             *subscriber
+}
+
+func newClassic(client redis.UniversalClient, o Options, nsp *socket.Namespace) *classic {
+	a := &classic{client: client, specific: o.PublishOnSpecificResponseChannel}
+	a.init(nsp, newUID(6), o.Logger, o.RequestTimeout)
+	a.t = a
+	a.newID = func() string { return newUID(6) }
+	a.channel = o.Key + "#" + nsp.Name() + "#"
+	a.requestChannel = o.Key + "-request#" + nsp.Name() + "#"
+	a.responseChannel = o.Key + "-response#" + nsp.Name() + "#"
+	a.sub = newSubscriber(client, a.log, &a.health, patternSub, []string{a.channel + "*"}, a.handle)
+	if err := a.sub.add(channelSub, a.requestChannel, a.responseChannel, a.responseChannel+a.uid+"#"); err != nil {
+		a.log.Warn("redisadapter: cannot subscribe yet; retrying", "err", err)
+	}
+	return a
+}
+
+func (a *classic) closeTransport() { a.sub.close() }
+
+func (a *classic) serverCount(ctx context.Context) (int, error) {
+	return countSubscribers(ctx, a.client, false, a.requestChannel)
+}
+
+func (a *classic) publish(ctx context.Context, channel string, msg []byte) error {
+	return a.client.Publish(ctx, channel, msg).Err()
+}
+
+// handle dispatches a message by channel, as Node's onmessage and
+// onrequest.
+func (a *classic) handle(channel string, payload []byte) {
+	var err error
+	switch {
+	case strings.HasPrefix(channel, a.channel):
+		err = a.onBroadcastMessage(payload)
+	case strings.HasPrefix(channel, a.responseChannel):
+		err = a.onResponse(payload)
+	case channel == a.requestChannel:
+		err = a.onRequest(payload)
+	}
+	if err != nil {
+		a.drop(channel, err)
+	}
+}
+
+// onBroadcastMessage handles [uid, packet, opts].
+func (a *classic) onBroadcastMessage(payload []byte) error {
+	js, att, err := decodePayload(payload)
+	if err != nil {
+		return err
+	}
+	var msg []json.RawMessage
+	if err := json.Unmarshal(js, &msg); err != nil || len(msg) < 3 {
+		return fmt.Errorf("broadcast is not [uid, packet, opts]: %v", err)
+	}
+	var uid string
+	_ = json.Unmarshal(msg[0], &uid)
+	if uid == a.uid {
+		return nil
+	}
+	var wp wirePacket
+	var opts wireOpts
+	if err := json.Unmarshal(msg[1], &wp); err != nil {
+		return fmt.Errorf("packet: %w", err)
+	}
+	if wp.namespace() != a.nsp.Name() {
+		return nil
+	}
+	if err := json.Unmarshal(msg[2], &opts); err != nil {
+		return fmt.Errorf("opts: %w", err)
+	}
+	p, err := wp.packet(a.nsp.Name(), att)
+	if err != nil {
+		return err
+	}
+	a.onBroadcast(p, opts.broadcastOptions())
+	return nil
+}
+
+// classicRequest is any request of Node's classic adapter.
+type classicRequest struct {
+	UID       string          `json:"uid"`
+	RequestID *string         `json:"requestId"`
+	Type      *int            `json:"type"`
+	Opts      *wireOpts       `json:"opts"`
+	Rooms     roomList        `json:"rooms"`
+	Close     bool            `json:"close"`
+	Data      json.RawMessage `json:"data"`   // server-side emit: [event, ...args]
+	Packet    *wirePacket     `json:"packet"` // broadcast with ack
+}
+
+func (r *classicRequest) id() string {
+	if r.RequestID == nil {
+		return ""
+	}
+	return *r.RequestID
+}
+
+func (a *classic) onRequest(payload []byte) error {
+	js, att, err := decodePayload(payload)
+	if err != nil {
+		return err
+	}
+	var r classicRequest
+	if err := json.Unmarshal(js, &r); err != nil {
+		return err
+	}
+	if r.Type == nil {
+		return fmt.Errorf("request has no type")
+	}
+	if r.UID == a.uid { // applied locally already, or asked by this node
+		return nil
+	}
+	switch *r.Type {
+	case reqSockets, reqRemoteFetch, reqAllRooms, reqBroadcast:
+		if r.id() == "" {
+			return fmt.Errorf("request of type %d has no requestId", *r.Type)
+		}
+	}
+	return a.dispatchRequest(&r, att)
+}
+
+func (a *classic) dispatchRequest(r *classicRequest, att [][]byte) error {
+	opts := socket.BroadcastOptions{Flags: socket.BroadcastFlags{Local: true}}
+	if r.Opts != nil {
+		opts = r.Opts.broadcastOptions()
+	}
+	switch *r.Type {
+	case reqSockets:
+		a.onSocketIDs(r.UID, r.id(), r.Rooms)
+	case reqAllRooms:
+		a.onAllRooms(r.UID, r.id())
+	case reqRemoteJoin, reqRemoteLeave, reqRemoteDisconnect:
+		if r.Opts == nil {
+			return fmt.Errorf("request of type %d without opts (the removed per-socket form)", *r.Type)
+		}
+		a.onRemoteChange(*r.Type, opts, r)
+	case reqRemoteFetch:
+		a.onFetch(r.UID, r.id(), opts)
+	case reqServerSideEmit:
+		p, err := (&wirePacket{Type: 2, Data: r.Data}).packet(a.nsp.Name(), att)
+		if err != nil {
+			return err
+		}
+		a.onServerSideEmit(r.UID, r.id(), p)
+	case reqBroadcast:
+		if r.Packet == nil || r.Opts == nil {
+			return fmt.Errorf("broadcast request without packet or opts")
+		}
+		p, err := r.Packet.packet(a.nsp.Name(), att)
+		if err != nil {
+			return err
+		}
+		a.onBroadcastWithAck(r.UID, r.id(), p, opts, r.Opts.ackTimeout())
+	default:
+		return fmt.Errorf("unknown request type %d", *r.Type)
+	}
+	return nil
+}
+
+func (a *classic) onRemoteChange(typ int, opts socket.BroadcastOptions, r *classicRequest) {
+	switch typ {
+	case reqRemoteJoin:
+		a.onJoin(opts, r.Rooms)
+	case reqRemoteLeave:
+		a.onLeave(opts, r.Rooms)
+	default:
+		a.onDisconnect(opts, r.Close)
+	}
+}
+
+// onSocketIDs answers the legacy SOCKETS request (Node's allSockets) with
+// the ids of the local sockets in rooms.
+func (a *classic) onSocketIDs(from, id string, rooms []string) {
+	sockets, _ := a.MemoryAdapter.FetchSockets(a.ctx, socket.BroadcastOptions{Rooms: rooms})
+	ids := make([]string, len(sockets))
+	for i, s := range sockets {
+		ids[i] = s.ID
+	}
+	msg := answer(-1, id).strings("sockets", ids).bytes()
+	a.health.observe(a.log, "answer sockets", a.publish(a.ctx, a.answerChannel(from), msg))
+}
+
+// classicResponse is any answer of Node's classic adapter.
+type classicResponse struct {
+	Type        int             `json:"type"`
+	RequestID   string          `json:"requestId"`
+	Sockets     json.RawMessage `json:"sockets"`
+	Rooms       roomList        `json:"rooms"`
+	Data        json.RawMessage `json:"data"` // server-side emit answer
+	ClientCount int             `json:"clientCount"`
+	Packet      json.RawMessage `json:"packet"` // a client's ack
+}
+
+func (a *classic) onResponse(payload []byte) error {
+	js, att, err := decodePayload(payload)
+	if err != nil {
+		return err
+	}
+	var r classicResponse
+	if err := json.Unmarshal(js, &r); err != nil {
+		return err
+	}
+	kind, ok := a.reqs.kindOf(r.RequestID)
+	if !ok {
+		return nil // another node's request, or a late answer
+	}
+	switch kind {
+	case fetchRequest:
+		sockets, err := decodeSockets(r.Sockets, att, a.nsp)
+		a.onFetchAnswer(r.RequestID, sockets)
+		return err
+	case roomsRequest:
+		a.onRoomsAnswer(r.RequestID, r.Rooms)
+	case emitRequest:
+		v, err := valueOf(r.Data, att)
+		if err != nil {
+			return err
+		}
+		a.onEmitAnswer(r.RequestID, v)
+	case broadcastRequest:
+		return a.onBroadcastAnswer(&r, att)
+	}
+	return nil
+}
+
+func (a *classic) onBroadcastAnswer(r *classicResponse, att [][]byte) error {
+	switch r.Type {
+	case reqClientCount:
+		a.onClientCount(r.RequestID, r.ClientCount)
+	case reqBroadcastAck:
+		v, err := valueOf(r.Packet, att)
+		if err != nil {
+			return err
+		}
+		a.onAck(r.RequestID, v)
+	default:
+		return fmt.Errorf("unexpected answer type %d to a broadcast", r.Type)
+	}
+	return nil
+}
+
+// request starts a request of this node: {"uid":...,"requestId":...,"type":N,
+// the request id left out when empty.
+func (a *classic) request(typ int, id string) *object {
+	return newObject(64).str("uid", a.uid, false).str("requestId", id, true).int("type", typ)
+}
+
+func (a *classic) publishBroadcast(ctx context.Context, p *socket.Packet, opts socket.BroadcastOptions) error {
+	msg := append([]byte(`[`), appendJSONString(nil, a.uid)...)
+	msg = appendPacket(append(msg, ','), p, a.nsp.Name())
+	msg = append(appendOpts(append(msg, ','), opts, true, 0), ']')
+	payload, err := encodePayload(msg, p.Attachments)
+	if err != nil {
+		return err
+	}
+	channel := a.channel
+	if rooms := dedupe(opts.Rooms); len(rooms) == 1 {
+		channel += rooms[0] + "#"
+	}
+	return a.publish(ctx, channel, payload)
+}
+
+func (a *classic) publishBroadcastWithAck(ctx context.Context, id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) error {
+	msg := a.request(reqBroadcast, id).
+		raw("packet", appendPacket(nil, p, a.nsp.Name())).
+		raw("opts", appendOpts(nil, opts, true, timeout)).bytes()
+	payload, err := encodePayload(msg, p.Attachments)
+	if err != nil {
+		return err
+	}
+	return a.publish(ctx, a.requestChannel, payload)
+}
+
+func (a *classic) publishFetch(ctx context.Context, id string, opts socket.BroadcastOptions) error {
+	msg := a.request(reqRemoteFetch, id).raw("opts", appendOpts(nil, opts, false, 0)).bytes()
+	return a.publish(ctx, a.requestChannel, msg)
+}
+
+func (a *classic) publishAllRooms(ctx context.Context, id string) error {
+	return a.publish(ctx, a.requestChannel, a.request(reqAllRooms, id).bytes())
+}
+
+func (a *classic) publishJoin(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error {
+	return a.publishRooms(ctx, reqRemoteJoin, opts, rooms)
+}
+
+func (a *classic) publishLeave(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error {
+	return a.publishRooms(ctx, reqRemoteLeave, opts, rooms)
+}
+
+func (a *classic) publishRooms(ctx context.Context, typ int, opts socket.BroadcastOptions, rooms []string) error {
+	msg := a.request(typ, "").raw("opts", appendOpts(nil, opts, false, 0)).strings("rooms", rooms).bytes()
+	return a.publish(ctx, a.requestChannel, msg)
+}
+
+func (a *classic) publishDisconnect(ctx context.Context, opts socket.BroadcastOptions, close bool) error {
+	msg := a.request(reqRemoteDisconnect, "").raw("opts", appendOpts(nil, opts, false, 0)).bool("close", close).bytes()
+	return a.publish(ctx, a.requestChannel, msg)
+}
+
+// publishServerSideEmit sends {uid, requestId?, type:6, data}; binary
+// arguments travel as Node's JSON form of a Buffer, as in Node.
+func (a *classic) publishServerSideEmit(ctx context.Context, id string, p *socket.Packet) error {
+	data := value{raw: p.Data, att: p.Attachments}.nodeJSON()
+	return a.publish(ctx, a.requestChannel, a.request(reqServerSideEmit, id).raw("data", data).bytes())
+}
+
+// answerChannel is where answers to node uid go.
+func (a *classic) answerChannel(uid string) string {
+	if a.specific {
+		return a.responseChannel + uid + "#"
+	}
+	return a.responseChannel
+}
+
+// answer starts an answer: {"type":N,"requestId":..., the type left out
+// when negative.
+func answer(typ int, id string) *object {
+	o := newObject(64)
+	if typ >= 0 {
+		o.int("type", typ)
+	}
+	return o.str("requestId", id, false)
+}
+
+func (a *classic) answerClientCount(ctx context.Context, to, id string, n int) error {
+	return a.publish(ctx, a.answerChannel(to), answer(reqClientCount, id).int("clientCount", n).bytes())
+}
+
+// answerAck sends a client's ack, MessagePack {type:9, requestId, packet}.
+func (a *classic) answerAck(ctx context.Context, to, id string, arg value) error {
+	payload, err := encodePayload(answer(reqBroadcastAck, id).raw("packet", arg.raw).bytes(), arg.att)
+	if err != nil {
+		return err
+	}
+	return a.publish(ctx, a.answerChannel(to), payload)
+}
+
+func (a *classic) answerFetch(ctx context.Context, to, id string, sockets []*socket.RemoteSocket) error {
+	list, err := appendSockets(nil, sockets)
+	if err != nil {
+		return err
+	}
+	return a.publish(ctx, a.answerChannel(to), answer(-1, id).raw("sockets", list).bytes())
+}
+
+func (a *classic) answerAllRooms(ctx context.Context, to, id string, rooms []string) error {
+	return a.publish(ctx, a.answerChannel(to), answer(-1, id).strings("rooms", rooms).bytes())
+}
+
+// answerServerSideEmit sends {type:6, requestId, data} on the common
+// response channel, where Node sends it whatever its options.
+func (a *classic) answerServerSideEmit(ctx context.Context, to, id string, arg value) error {
+	msg := answer(reqServerSideEmit, id).raw("data", arg.nodeJSON()).bytes()
+	return a.publish(ctx, a.responseChannel, msg)
+}

@@ -1,0 +1,362 @@
+package redisadapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/envivo/socketio/socket"
+)
+
+var (
+	// ErrTimeout is wrapped by the error of a request that other nodes did
+	// not all answer within the request timeout.
+	ErrTimeout = errors.New("redisadapter: request timed out")
+	// ErrClosed is wrapped by the error of a request interrupted because
+	// the adapter was closed.
+	ErrClosed = errors.New("redisadapter: adapter closed")
+	// ErrUnavailable is wrapped by the error of an operation that needed
+	// Redis while Redis was failing: the adapter did not try Redis again
+	// (it does, once per half second, until it answers). The local part
+	// of the operation was done.
+	ErrUnavailable = errors.New("redisadapter: Redis unavailable")
+)
+
+// transport is what differs between the classic and the sharded adapter:
+// channels and message formats. Its publish methods send a request to
+// every other node; its answer methods answer the node whose uid is to.
+type transport interface {
+	serverCount(ctx context.Context) (int, error)
+	publishBroadcast(ctx context.Context, p *socket.Packet, opts socket.BroadcastOptions) error
+	publishBroadcastWithAck(ctx context.Context, id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) error
+	publishFetch(ctx context.Context, id string, opts socket.BroadcastOptions) error
+	publishAllRooms(ctx context.Context, id string) error
+	publishJoin(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error
+	publishLeave(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error
+	publishDisconnect(ctx context.Context, opts socket.BroadcastOptions, close bool) error
+	publishServerSideEmit(ctx context.Context, id string, p *socket.Packet) error
+
+	answerClientCount(ctx context.Context, to, id string, n int) error
+	answerAck(ctx context.Context, to, id string, arg value) error
+	answerFetch(ctx context.Context, to, id string, sockets []*socket.RemoteSocket) error
+	answerAllRooms(ctx context.Context, to, id string, rooms []string) error
+	answerServerSideEmit(ctx context.Context, to, id string, arg value) error
+
+	closeTransport()
+}
+
+// core implements socket.Adapter over a transport: the local part through
+// the embedded MemoryAdapter, the rest through requests to the other
+// nodes. The transports call its on* methods with the messages they
+// decode.
+type core struct {
+	*socket.MemoryAdapter
+	nsp     *socket.Namespace
+	uid     string
+	log     *slog.Logger
+	timeout time.Duration
+	t       transport
+	newID   func() string // request ids
+	reqs    registry
+	health  health
+
+	// roomsByFetch makes AllRooms fetch every socket, for transports with
+	// no all-rooms request (the sharded adapter, as Node's).
+	roomsByFetch bool
+
+	ctx    context.Context // ends with Close
+	cancel context.CancelFunc
+}
+
+func (c *core) init(nsp *socket.Namespace, uid string, log *slog.Logger, timeout time.Duration) {
+	c.MemoryAdapter = socket.NewMemoryAdapter(nsp)
+	c.nsp, c.uid, c.log, c.timeout = nsp, uid, log.With("nsp", nsp.Name(), "uid", uid), timeout
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+}
+
+// send runs cmd, a Redis command made for op, unless Redis is known to be
+// failing; it records the outcome and returns the error wrapped, or nil.
+func (c *core) send(op string, cmd func() error) error {
+	if err := c.health.allow(); err != nil {
+		return fmt.Errorf("redisadapter: %s: %w", op, err)
+	}
+	return c.failed(op, cmd())
+}
+
+// failed records the outcome of a Redis command made for op and returns
+// err wrapped, or nil.
+func (c *core) failed(op string, err error) error {
+	c.health.observe(c.log, op, err)
+	if err != nil {
+		return fmt.Errorf("redisadapter: %s: %w", op, err)
+	}
+	return nil
+}
+
+// Broadcast implements socket.Adapter: it delivers p to the local sockets,
+// then publishes it for the other nodes unless opts.Flags.Local is set.
+// When Redis is unavailable the local delivery still happens and the error
+// is returned.
+func (c *core) Broadcast(ctx context.Context, p *socket.Packet, opts socket.BroadcastOptions) error {
+	_ = c.MemoryAdapter.Broadcast(ctx, p, opts)
+	if opts.Flags.Local {
+		return nil
+	}
+	return c.send("broadcast", func() error { return c.t.publishBroadcast(ctx, p, opts) })
+}
+
+// BroadcastWithAck implements socket.Adapter. It asks the other nodes for
+// their client counts and returns once each has answered, having called
+// acks.Expect for every node; the clients' acks keep arriving at
+// acks.Reply until ctx ends (or, without a deadline, for the request
+// timeout). It fails with ErrTimeout if a node does not answer in time.
+func (c *core) BroadcastWithAck(ctx context.Context, p *socket.Packet, opts socket.BroadcastOptions, acks socket.AckReceiver) error {
+	if opts.Flags.Local {
+		return c.MemoryAdapter.BroadcastWithAck(ctx, p, opts, acks)
+	}
+	others, err := c.others(ctx)
+	if err != nil || others == 0 {
+		_ = c.MemoryAdapter.BroadcastWithAck(ctx, p, opts, acks)
+		return err
+	}
+	id := c.newID()
+	r := newRequest(broadcastRequest, others)
+	r.acks = acks
+	window := c.window(ctx)
+	c.open(ctx, id, r, window, nil)
+	err = c.send("broadcast with ack", func() error { return c.t.publishBroadcastWithAck(ctx, id, p, opts, window) })
+	if err != nil {
+		c.reqs.remove(id)
+		_ = c.MemoryAdapter.BroadcastWithAck(ctx, p, opts, acks)
+		return err
+	}
+	_ = c.MemoryAdapter.BroadcastWithAck(ctx, p, opts, acks)
+	return c.await(ctx, r, broadcastRequest)
+}
+
+// window returns how long acknowledgements are awaited: until ctx's
+// deadline, or the request timeout without one.
+func (c *core) window(ctx context.Context) time.Duration {
+	if d, ok := ctx.Deadline(); ok {
+		return max(time.Until(d), time.Millisecond)
+	}
+	return c.timeout
+}
+
+// open registers request r under id until window has passed or ctx ends;
+// expire, if not nil, runs if the window passes first.
+func (c *core) open(ctx context.Context, id string, r *request, window time.Duration, expire func()) {
+	c.reqs.mu.Lock() // the timers' removals wait until r is registered
+	defer c.reqs.mu.Unlock()
+	timer := time.AfterFunc(window, func() {
+		if c.reqs.remove(id) && expire != nil {
+			expire()
+		}
+	})
+	stop := context.AfterFunc(ctx, func() { c.reqs.remove(id) })
+	r.release = func() {
+		timer.Stop()
+		stop()
+	}
+	c.reqs.addLocked(id, r)
+}
+
+// await waits until every node has answered r, ctx ends, the request
+// timeout passes or the adapter closes.
+func (c *core) await(ctx context.Context, r *request, kind requestKind) error {
+	timer := time.NewTimer(c.timeout)
+	defer timer.Stop()
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("redisadapter: %s: %w", kind, ctx.Err())
+	case <-c.ctx.Done():
+		return fmt.Errorf("%w: %s interrupted", ErrClosed, kind)
+	case <-timer.C:
+		got, want := c.reqs.progress(r)
+		return fmt.Errorf("%w: %s: %d of %d other nodes answered within %v", ErrTimeout, kind, got, want, c.timeout)
+	}
+}
+
+// ServerCount implements socket.Adapter: the nodes subscribed to this
+// namespace's channels, as Node counts them (at least 1).
+func (c *core) ServerCount(ctx context.Context) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var n int
+	err := c.send("server count", func() (err error) {
+		n, err = c.t.serverCount(ctx)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return max(n, 1), nil
+}
+
+// others returns the number of other nodes.
+func (c *core) others(ctx context.Context) (int, error) {
+	n, err := c.ServerCount(ctx)
+	return n - 1, err
+}
+
+// FetchSockets implements socket.Adapter: the local sockets, then those of
+// the other nodes unless opts.Flags.Local is set.
+func (c *core) FetchSockets(ctx context.Context, opts socket.BroadcastOptions) ([]*socket.RemoteSocket, error) {
+	local, _ := c.MemoryAdapter.FetchSockets(ctx, opts)
+	if opts.Flags.Local {
+		return local, nil
+	}
+	r, err := c.ask(ctx, fetchRequest, func(id string) error { return c.t.publishFetch(ctx, id, opts) })
+	if err != nil {
+		return nil, err
+	}
+	return append(local, r.sockets...), nil
+}
+
+// ask sends a request to the other nodes with publish and waits for all
+// their answers. With no other node, it returns an empty request.
+func (c *core) ask(ctx context.Context, kind requestKind, publish func(id string) error) (*request, error) {
+	others, err := c.others(ctx)
+	if err != nil || others == 0 {
+		return newRequest(kind, 0), err
+	}
+	id := c.newID()
+	r := newRequest(kind, others)
+	c.reqs.add(id, r)
+	defer c.reqs.remove(id)
+	if err := c.send(kind.String(), func() error { return publish(id) }); err != nil {
+		return nil, err
+	}
+	if err := c.await(ctx, r, kind); err != nil {
+		return nil, err
+	}
+	return r, nil // read by the caller once the deferred remove stopped the answers
+}
+
+// AllRooms implements socket.Adapter: the rooms of every node.
+func (c *core) AllRooms(ctx context.Context) ([]string, error) {
+	local, _ := c.MemoryAdapter.AllRooms(ctx)
+	var remote []string
+	if c.roomsByFetch {
+		r, err := c.ask(ctx, fetchRequest, func(id string) error {
+			return c.t.publishFetch(ctx, id, socket.BroadcastOptions{})
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range r.sockets {
+			remote = append(remote, s.Rooms...)
+		}
+	} else {
+		r, err := c.ask(ctx, roomsRequest, func(id string) error { return c.t.publishAllRooms(ctx, id) })
+		if err != nil {
+			return nil, err
+		}
+		remote = r.rooms
+	}
+	return dedupeSlow(append(local, remote...)), nil
+}
+
+// AddSockets implements socket.Adapter: the selected sockets join rooms
+// here at once, and on the other nodes unless opts.Flags.Local is set.
+func (c *core) AddSockets(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error {
+	c.joinLocal(opts, rooms)
+	if opts.Flags.Local {
+		return nil
+	}
+	return c.send("sockets join", func() error { return c.t.publishJoin(ctx, opts, rooms) })
+}
+
+// DelSockets implements socket.Adapter, as AddSockets.
+func (c *core) DelSockets(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error {
+	c.leaveLocal(opts, rooms)
+	if opts.Flags.Local {
+		return nil
+	}
+	return c.send("sockets leave", func() error { return c.t.publishLeave(ctx, opts, rooms) })
+}
+
+// DisconnectSockets implements socket.Adapter, as AddSockets.
+func (c *core) DisconnectSockets(ctx context.Context, opts socket.BroadcastOptions, close bool) error {
+	_ = c.MemoryAdapter.DisconnectSockets(ctx, opts, close)
+	if opts.Flags.Local {
+		return nil
+	}
+	return c.send("disconnect sockets", func() error { return c.t.publishDisconnect(ctx, opts, close) })
+}
+
+// joinLocal makes the selected local sockets join rooms through
+// Socket.Join, so that the namespace's adapter sees every new room.
+func (c *core) joinLocal(opts socket.BroadcastOptions, rooms []string) {
+	selected, _ := c.MemoryAdapter.FetchSockets(c.ctx, opts)
+	for _, rs := range selected {
+		if s := c.nsp.Socket(rs.ID); s != nil {
+			s.Join(rooms...)
+		}
+	}
+}
+
+func (c *core) leaveLocal(opts socket.BroadcastOptions, rooms []string) {
+	selected, _ := c.MemoryAdapter.FetchSockets(c.ctx, opts)
+	for _, rs := range selected {
+		if s := c.nsp.Socket(rs.ID); s != nil {
+			for _, room := range rooms {
+				s.Leave(room)
+			}
+		}
+	}
+}
+
+// ServerSideEmit implements socket.Adapter. With acks, it calls
+// acks.Expect with the number of other nodes and returns; their answers
+// reach acks.Reply until ctx ends or the request timeout passes, after
+// which later answers are dropped (and, if acks has a Fail(error) method,
+// it is called with an ErrTimeout error).
+func (c *core) ServerSideEmit(ctx context.Context, p *socket.Packet, acks socket.AckReceiver) error {
+	if acks == nil {
+		return c.send("server-side emit", func() error { return c.t.publishServerSideEmit(ctx, "", p) })
+	}
+	others, err := c.others(ctx)
+	if err != nil {
+		return err
+	}
+	acks.Expect(others)
+	if others == 0 {
+		return nil
+	}
+	id := c.newID()
+	r := newRequest(emitRequest, others)
+	r.acks = acks
+	c.open(ctx, id, r, c.timeout, func() { c.expired(r, acks) })
+	err = c.send("server-side emit", func() error { return c.t.publishServerSideEmit(ctx, id, p) })
+	if err != nil {
+		c.reqs.remove(id)
+	}
+	return err
+}
+
+// failer is implemented by acknowledgement receivers that can be told
+// that the answers they wait for will not come.
+type failer interface{ Fail(err error) }
+
+func (c *core) expired(r *request, acks socket.AckReceiver) {
+	got, want := c.reqs.progress(r)
+	err := fmt.Errorf("%w: server-side emit: %d of %d other nodes answered within %v", ErrTimeout, got, want, c.timeout)
+	c.log.Warn("redisadapter: server-side emit timed out", "answered", got, "expected", want)
+	if f, ok := acks.(failer); ok {
+		f.Fail(err)
+	}
+}
+
+// Close implements socket.Adapter: it unsubscribes, and pending requests
+// fail with ErrClosed.
+func (c *core) Close() error {
+	c.cancel()
+	c.t.closeTransport()
+	c.reqs.closeAll()
+	return nil
+}

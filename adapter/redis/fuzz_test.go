@@ -1,0 +1,114 @@
+package redisadapter
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/envivo/socketio/socket"
+)
+
+// FuzzHandle feeds arbitrary messages, on every channel they read, to a
+// classic and a sharded adapter: nothing may panic. Answers the adapters
+// publish fail at once (Redis is not reachable), which they must survive
+// too. The seeds are the messages captured from Node.
+func FuzzHandle(f *testing.F) {
+	for _, m := range readNodeMessages(f) {
+		sharded := byte(0)
+		if m.command == "spublish" {
+			sharded = 1
+		}
+		f.Add(sharded, channelIndex(m.channel), m.payload)
+	}
+	for _, p := range hostilePayloads() {
+		f.Add(byte(0), byte(0), []byte(p))
+		f.Add(byte(1), byte(0), []byte(p))
+	}
+	classicA, shardedA := fuzzAdapters(f)
+	f.Fuzz(func(t *testing.T, kind, channel byte, payload []byte) {
+		if kind%2 == 0 {
+			chans := []string{classicA.channel, classicA.channel + "room#", classicA.requestChannel,
+				classicA.responseChannel, classicA.responseChannel + classicA.uid + "#"}
+			classicA.handle(chans[int(channel)%len(chans)], payload)
+			return
+		}
+		chans := []string{shardedA.channel, shardedA.responseChannel, shardedA.channel + "room#"}
+		shardedA.handle(chans[int(channel)%len(chans)], payload)
+	})
+}
+
+// channelIndex maps a captured channel to the fuzz target's channels.
+func channelIndex(channel string) byte {
+	switch {
+	case strings.Contains(channel, "-request#"):
+		return 2
+	case strings.Contains(channel, "-response#"):
+		return 3
+	case strings.Count(channel, "#") > 2:
+		return 1
+	}
+	return 0
+}
+
+// fuzzAdapters returns adapters whose Redis is a closed port.
+func fuzzAdapters(t testing.TB) (*classic, *sharded) {
+	client := redis.NewClient(&redis.Options{
+		Addr: "127.0.0.1:" + strconv.Itoa(freePort(t)), MaxRetries: -1, DialerRetries: 1, DialTimeout: 100 * time.Millisecond,
+	})
+	t.Cleanup(func() { _ = client.Close() })
+	srvs := []*socket.Server{
+		socket.NewServer(&socket.Options{Adapter: New(client, &Options{RequestTimeout: 50 * time.Millisecond})}),
+		socket.NewServer(&socket.Options{Adapter: NewSharded(client, &ShardedOptions{RequestTimeout: 50 * time.Millisecond})}),
+	}
+	t.Cleanup(func() {
+		for _, s := range srvs {
+			_ = s.Shutdown(context.Background())
+		}
+	})
+	for _, s := range srvs {
+		s.OnServerEvent("sse", func(_ *socket.Socket, _ socket.Args, ack socket.AckFunc) {
+			if ack != nil {
+				_ = ack("answer")
+			}
+		})
+	}
+	return srvs[0].Of("/").Adapter().(*classic), srvs[1].Of("/").Adapter().(*sharded)
+}
+
+// nodeMessage is a message captured from Node (testdata/node-messages.txt).
+type nodeMessage struct {
+	command, channel string
+	payload          []byte
+}
+
+func readNodeMessages(t testing.TB) []nodeMessage {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "node-messages.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []nodeMessage
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) != 3 || strings.HasPrefix(fields[0], "#") {
+			continue
+		}
+		p, err := hex.DecodeString(fields[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, nodeMessage{fields[0], fields[1], p})
+	}
+	return out
+}

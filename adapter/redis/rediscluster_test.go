@@ -1,0 +1,156 @@
+package redisadapter
+
+// The adapters on a Redis Cluster (three masters started by the test),
+// through go-redis's ClusterClient: classic Pub/Sub is broadcast to every
+// node of the cluster, sharded channels live on the node of their slot.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/envivo/socketio/internal/nodepeer"
+)
+
+// startRedisCluster starts n redis-server masters in cluster mode and
+// joins them into one cluster; it returns their addresses.
+func startRedisCluster(t *testing.T, n int) []string {
+	t.Helper()
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		if inCI() {
+			t.Fatal("redis-cli not found in PATH (CI=true: the Redis tests are required)")
+		}
+		t.Skip("skipping: redis-cli not found in PATH; install redis-server (it brings redis-tools)")
+	}
+	var addrs []string
+	for range n {
+		port := clusterPort(t)
+		r := &redisServer{t: t, port: port, args: []string{
+			"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
+		}}
+		if r.bin, err = exec.LookPath("redis-server"); err != nil {
+			startRedis(t) // skips or fails with the reason
+		}
+		if err := r.tryStart(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(r.Stop)
+		addrs = append(addrs, r.Addr())
+	}
+	args := append([]string{"--cluster", "create"}, addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	for _, addr := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		eventually(t, 20*time.Second, "cluster_state:ok on "+addr, func() bool {
+			info, err := c.ClusterInfo(context.Background()).Result()
+			return err == nil && strings.Contains(info, "cluster_state:ok")
+		})
+		_ = c.Close()
+	}
+	return addrs
+}
+
+// clusterPort returns a free port whose cluster bus port (+10000) is free
+// too.
+func clusterPort(t *testing.T) int {
+	t.Helper()
+	for range 100 {
+		port := 20000 + rand.IntN(20000)
+		free := true
+		for _, p := range []int{port, port + 10000} {
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				free = false
+				break
+			}
+			l.Close()
+		}
+		if free {
+			return port
+		}
+	}
+	t.Fatal("no free port pair")
+	return 0
+}
+
+func TestRedisCluster(t *testing.T) {
+	peer := nodepeer.Require(t)
+	addrs := startRedisCluster(t, 3)
+	for _, m := range []mode{{name: "classic"}, {name: "sharded-dynamic", sharded: true, sub: Dynamic}} {
+		t.Run(m.name, func(t *testing.T) {
+			logs := &logRecorder{}
+			var nodes []*testNode
+			for i := range 2 {
+				cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, DialerRetries: 1})
+				t.Cleanup(func() { _ = cc.Close() })
+				nodes = append(nodes, startNode(t, m.adapter(cc, slog.New(logs)), goHandlers(i)))
+			}
+			waitServerCount(t, 2, nodes...)
+			d := peer.Client(t)
+			c := &goCluster{nodes: nodes, d: d, logs: logs}
+			for i, n := range nodes {
+				name := fmt.Sprintf("c%d", i)
+				d.Connect(name, n.url+"/", map[string]any{"transports": []string{"websocket"}})
+				c.ids = append(c.ids, d.Wait(match{"ev": "connect", "client": name}, waitFor).String("id"))
+			}
+			if err := nodes[0].srv.Emit("all"); err != nil {
+				t.Fatal(err)
+			}
+			c.expect(t, "all", 0, 1)
+			// Rooms whose channels hash to different slots, hence nodes.
+			rooms := []string{"alpha", "beta", "gamma", "delta", "epsilon"}
+			for _, room := range rooms {
+				c.join(t, 1, room)
+			}
+			for _, room := range rooms {
+				if m.sharded {
+					waitClusterChannel(t, addrs, "socket.io#/#"+room+"#")
+				}
+				if err := nodes[0].srv.To(room).Emit("to-" + room); err != nil {
+					t.Fatal(err)
+				}
+				c.expect(t, "to-"+room, 1)
+			}
+			got, err := nodes[0].srv.In("gamma").FetchSockets(ctxT(t, waitFor))
+			if err != nil || len(got) != 1 || got[0].ID != c.ids[1] {
+				t.Errorf("FetchSockets(gamma) = %v, %v", got, err)
+			}
+			checkServerSideEmit(t, c)
+			ec := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+			t.Cleanup(func() { _ = ec.Close() })
+			e := NewEmitter(ec, &EmitterOptions{Sharded: m.sharded})
+			if err := e.To("delta").Emit(ctxT(t, waitFor), "emitted"); err != nil {
+				t.Fatal(err)
+			}
+			c.expect(t, "emitted", 1)
+			if n := logs.count("dropping"); n > 0 {
+				t.Errorf("%d messages dropped", n)
+			}
+		})
+	}
+}
+
+// waitClusterChannel waits until a node of the cluster has a shard
+// subscriber on channel.
+func waitClusterChannel(t *testing.T, addrs []string, channel string) {
+	t.Helper()
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	defer cc.Close()
+	eventually(t, waitFor, "a subscription to "+channel, func() bool {
+		n, err := countSubscribers(context.Background(), cc, true, channel)
+		return err == nil && n > 0
+	})
+}

@@ -1,0 +1,374 @@
+package redisadapter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/envivo/socketio/socket"
+)
+
+// Message types of the cluster adapter (socket.io-adapter), which Node's
+// sharded Redis adapter speaks.
+const (
+	msgInitialHeartbeat     = 1
+	msgHeartbeat            = 2
+	msgBroadcast            = 3
+	msgSocketsJoin          = 4
+	msgSocketsLeave         = 5
+	msgDisconnectSockets    = 6
+	msgFetchSockets         = 7
+	msgFetchSocketsResponse = 8
+	msgServerSideEmit       = 9
+	msgServerSideEmitResp   = 10
+	msgClientCount          = 11
+	msgBroadcastAck         = 12
+	msgAdapterClose         = 13
+)
+
+// NewSharded returns an Adapter factory for socket.Options.Adapter that
+// uses Redis 7 sharded Pub/Sub (SPUBLISH and SSUBSCRIBE), in the format of
+// Node's createShardedAdapter from @socket.io/redis-adapter: the messages
+// of socket.io-adapter's ClusterAdapter, JSON unless they carry binary
+// data, then MessagePack. client may be a single node, a cluster or a
+// sentinel client; the adapter never closes it. The server count is
+// PUBSUB SHARDNUMSUB of the namespace's channel, as in Node (which sends
+// no heartbeats in this adapter; heartbeat messages are accepted and
+// ignored). AllRooms, which Node's sharded adapter lacks, fetches the
+// sockets of every node.
+//
+// Each namespace's adapter holds one subscription connection; on a Redis
+// Cluster, where a connection only reaches the channels of its node's
+// slots, one per hash slot in use (room channels in the dynamic modes
+// spread over slots). Close, which Server.Shutdown calls, closes them.
+func NewSharded(client redis.UniversalClient, opts *ShardedOptions) func(nsp *socket.Namespace) socket.Adapter {
+	o := opts.withDefaults()
+	return func(nsp *socket.Namespace) socket.Adapter { return newSharded(client, o, nsp) }
+}
+
+// sharded is the adapter of NewSharded.
+type sharded struct {
+	core
+	client          redis.UniversalClient
+	mode            SubscriptionMode
+	channel         string // <prefix>#<nsp>#
+	responseChannel string // <prefix>#<nsp>#<uid>#
+	subs            *shardSubs
+	rooms           roomIndex
+}
+
+func newSharded(client redis.UniversalClient, o ShardedOptions, nsp *socket.Namespace) *sharded {
+	a := &sharded{client: client, mode: o.SubscriptionMode}
+	a.init(nsp, newHexID(), o.Logger, o.RequestTimeout)
+	a.t = a
+	a.newID = newHexID
+	a.roomsByFetch = true
+	a.channel = o.ChannelPrefix + "#" + nsp.Name() + "#"
+	a.responseChannel = a.channel + a.uid + "#"
+	a.subs = newShardSubs(client, a.log, &a.health, a.handle)
+	a.subs.add(a.channel, a.responseChannel)
+	return a
+}
+
+func (a *sharded) closeTransport() { a.subs.close() }
+
+func (a *sharded) serverCount(ctx context.Context) (int, error) {
+	return countSubscribers(ctx, a.client, true, a.channel)
+}
+
+// AddAll implements socket.Adapter; in the dynamic modes, a room that gets
+// its first local member has its channel subscribed.
+func (a *sharded) AddAll(id string, rooms ...string) {
+	a.MemoryAdapter.AddAll(id, rooms...)
+	if a.mode == Static || a.nsp.Socket(id) == nil {
+		return
+	}
+	a.rooms.add(id, rooms, func(room string) bool {
+		if !a.separate(room, id) {
+			return false
+		}
+		a.subs.add(a.roomChannel(room))
+		return true
+	})
+}
+
+// Del implements socket.Adapter; in the dynamic modes, a room left with no
+// local member has its channel unsubscribed.
+func (a *sharded) Del(id, room string) {
+	a.MemoryAdapter.Del(id, room)
+	if a.mode != Static {
+		a.rooms.del(id, []string{room}, a.unsubscribe)
+	}
+}
+
+// DelAll implements socket.Adapter, as Del.
+func (a *sharded) DelAll(id string) {
+	a.MemoryAdapter.DelAll(id)
+	if a.mode != Static {
+		a.rooms.del(id, nil, a.unsubscribe)
+	}
+}
+
+func (a *sharded) unsubscribe(room string) { a.subs.remove(a.roomChannel(room)) }
+
+// separate reports whether room, joined by socket id, gets a channel of
+// its own: in the dynamic mode only public rooms (not named after a local
+// socket), in the dynamic-private mode every room.
+func (a *sharded) separate(room, id string) bool {
+	if a.mode == DynamicPrivate {
+		return true
+	}
+	return a.mode == Dynamic && room != id && a.nsp.Socket(room) == nil
+}
+
+func (a *sharded) roomChannel(room string) string { return a.channel + room + "#" }
+
+// broadcastChannel returns where a broadcast without acks goes: the room's
+// channel when it targets one room that has one (Node's computeChannel,
+// which tells socket ids by their 20 characters), else the namespace's.
+func (a *sharded) broadcastChannel(opts socket.BroadcastOptions) string {
+	rooms := dedupe(opts.Rooms)
+	if len(rooms) != 1 {
+		return a.channel
+	}
+	if a.mode == DynamicPrivate || a.mode == Dynamic && len(rooms[0]) != 20 {
+		return a.roomChannel(rooms[0])
+	}
+	return a.channel
+}
+
+// message returns a cluster message {type, data, uid, nsp}, MessagePack
+// when attachments is not empty.
+func (a *sharded) message(typ int, data []byte, attachments [][]byte) ([]byte, error) {
+	msg := newObject(len(data)+64).int("type", typ).raw("data", data).
+		str("uid", a.uid, false).str("nsp", a.nsp.Name(), false).bytes()
+	if len(attachments) == 0 {
+		return msg, nil
+	}
+	return encodePayload(msg, attachments)
+}
+
+func (a *sharded) publish(ctx context.Context, channel string, typ int, data []byte, att [][]byte) error {
+	msg, err := a.message(typ, data, att)
+	if err != nil {
+		return err
+	}
+	return a.client.SPublish(ctx, channel, msg).Err()
+}
+
+func (a *sharded) publishBroadcast(ctx context.Context, p *socket.Packet, opts socket.BroadcastOptions) error {
+	data := newObject(len(p.Data)+64).raw("packet", appendPacket(nil, p, "")).
+		raw("opts", appendOpts(nil, opts, true, 0)).bytes()
+	return a.publish(ctx, a.broadcastChannel(opts), msgBroadcast, data, p.Attachments)
+}
+
+func (a *sharded) publishBroadcastWithAck(ctx context.Context, id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) error {
+	data := newObject(len(p.Data)+64).raw("packet", appendPacket(nil, p, "")).
+		str("requestId", id, false).raw("opts", appendOpts(nil, opts, true, timeout)).bytes()
+	return a.publish(ctx, a.channel, msgBroadcast, data, p.Attachments)
+}
+
+func (a *sharded) publishFetch(ctx context.Context, id string, opts socket.BroadcastOptions) error {
+	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).str("requestId", id, false).bytes()
+	return a.publish(ctx, a.channel, msgFetchSockets, data, nil)
+}
+
+// publishAllRooms is never called: AllRooms fetches sockets instead.
+func (a *sharded) publishAllRooms(context.Context, string) error {
+	return fmt.Errorf("the sharded adapter has no all-rooms request")
+}
+
+func (a *sharded) publishJoin(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error {
+	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).strings("rooms", rooms).bytes()
+	return a.publish(ctx, a.channel, msgSocketsJoin, data, nil)
+}
+
+func (a *sharded) publishLeave(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error {
+	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).strings("rooms", rooms).bytes()
+	return a.publish(ctx, a.channel, msgSocketsLeave, data, nil)
+}
+
+func (a *sharded) publishDisconnect(ctx context.Context, opts socket.BroadcastOptions, close bool) error {
+	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).bool("close", close).bytes()
+	return a.publish(ctx, a.channel, msgDisconnectSockets, data, nil)
+}
+
+func (a *sharded) publishServerSideEmit(ctx context.Context, id string, p *socket.Packet) error {
+	data := newObject(len(p.Data)+32).str("requestId", id, true).raw("packet", p.Data).bytes()
+	return a.publish(ctx, a.channel, msgServerSideEmit, data, p.Attachments)
+}
+
+// answer sends a response {type, data: {requestId, ...}, uid, nsp} to the
+// channel of node to.
+func (a *sharded) answer(ctx context.Context, to string, typ int, data []byte, att [][]byte) error {
+	return a.publish(ctx, a.roomChannel(to), typ, data, att)
+}
+
+func (a *sharded) answerClientCount(ctx context.Context, to, id string, n int) error {
+	return a.answer(ctx, to, msgClientCount, newObject(48).str("requestId", id, false).int("clientCount", n).bytes(), nil)
+}
+
+func (a *sharded) answerAck(ctx context.Context, to, id string, arg value) error {
+	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
+	return a.answer(ctx, to, msgBroadcastAck, data, arg.att)
+}
+
+func (a *sharded) answerFetch(ctx context.Context, to, id string, sockets []*socket.RemoteSocket) error {
+	list, err := appendSockets(nil, sockets)
+	if err != nil {
+		return err
+	}
+	data := newObject(len(list)+48).str("requestId", id, false).raw("sockets", list).bytes()
+	return a.answer(ctx, to, msgFetchSocketsResponse, data, nil)
+}
+
+// answerAllRooms is never called: no node sends the request.
+func (a *sharded) answerAllRooms(context.Context, string, string, []string) error { return nil }
+
+func (a *sharded) answerServerSideEmit(ctx context.Context, to, id string, arg value) error {
+	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
+	return a.answer(ctx, to, msgServerSideEmitResp, data, arg.att)
+}
+
+// clusterMessage is any message of the cluster adapter.
+type clusterMessage struct {
+	Type int             `json:"type"`
+	Data json.RawMessage `json:"data"`
+	UID  string          `json:"uid"`
+	Nsp  *string         `json:"nsp"`
+}
+
+// clusterData is the data of any cluster message.
+type clusterData struct {
+	Packet      json.RawMessage `json:"packet"`
+	RequestID   *string         `json:"requestId"`
+	Opts        *wireOpts       `json:"opts"`
+	Rooms       roomList        `json:"rooms"`
+	Close       bool            `json:"close"`
+	Sockets     json.RawMessage `json:"sockets"`
+	ClientCount int             `json:"clientCount"`
+}
+
+func (d *clusterData) id() string {
+	if d.RequestID == nil {
+		return ""
+	}
+	return *d.RequestID
+}
+
+// handle decodes a message and hands it on, as Node's onRawMessage.
+func (a *sharded) handle(channel string, payload []byte) {
+	js, att, err := decodePayload(payload)
+	var m clusterMessage
+	var d clusterData
+	if err == nil {
+		err = json.Unmarshal(js, &m)
+	}
+	if err == nil && len(m.Data) > 0 && string(m.Data) != "null" {
+		err = json.Unmarshal(m.Data, &d)
+	}
+	if err == nil {
+		if channel == a.responseChannel || isResponse(m.Type) {
+			err = a.onResponse(&m, &d, att)
+		} else {
+			err = a.onMessage(&m, &d, att)
+		}
+	}
+	if err != nil {
+		a.drop(channel, err)
+	}
+}
+
+func isResponse(typ int) bool {
+	switch typ {
+	case msgFetchSocketsResponse, msgServerSideEmitResp, msgClientCount, msgBroadcastAck:
+		return true
+	}
+	return false
+}
+
+// onMessage handles a request of another node of this namespace.
+func (a *sharded) onMessage(m *clusterMessage, d *clusterData, att [][]byte) error {
+	if m.UID == a.uid || m.Nsp == nil || *m.Nsp != a.nsp.Name() {
+		return nil
+	}
+	switch m.Type {
+	case msgInitialHeartbeat, msgHeartbeat, msgAdapterClose:
+		return nil // Node's sharded adapter counts nodes with SHARDNUMSUB instead
+	case msgBroadcast:
+		return a.onBroadcastRequest(m, d, att)
+	case msgServerSideEmit:
+		p, err := (&wirePacket{Type: 2, Data: d.Packet}).packet(a.nsp.Name(), att)
+		if err != nil {
+			return err
+		}
+		a.onServerSideEmit(m.UID, d.id(), p)
+		return nil
+	}
+	if d.Opts == nil {
+		return fmt.Errorf("message of type %d has no opts", m.Type)
+	}
+	opts := d.Opts.broadcastOptions()
+	switch m.Type {
+	case msgSocketsJoin:
+		a.onJoin(opts, d.Rooms)
+	case msgSocketsLeave:
+		a.onLeave(opts, d.Rooms)
+	case msgDisconnectSockets:
+		a.onDisconnect(opts, d.Close)
+	case msgFetchSockets:
+		a.onFetch(m.UID, d.id(), opts)
+	default:
+		return fmt.Errorf("unknown message type %d", m.Type)
+	}
+	return nil
+}
+
+func (a *sharded) onBroadcastRequest(m *clusterMessage, d *clusterData, att [][]byte) error {
+	var wp wirePacket
+	if err := json.Unmarshal(d.Packet, &wp); err != nil || d.Opts == nil {
+		return fmt.Errorf("broadcast without packet or opts: %v", err)
+	}
+	p, err := wp.packet(a.nsp.Name(), att)
+	if err != nil {
+		return err
+	}
+	if d.RequestID != nil {
+		a.onBroadcastWithAck(m.UID, d.id(), p, d.Opts.broadcastOptions(), d.Opts.ackTimeout())
+		return nil
+	}
+	a.onBroadcast(p, d.Opts.broadcastOptions())
+	return nil
+}
+
+// onResponse handles an answer to a request of this node.
+func (a *sharded) onResponse(m *clusterMessage, d *clusterData, att [][]byte) error {
+	id := d.id()
+	switch m.Type {
+	case msgClientCount:
+		a.onClientCount(id, d.ClientCount)
+	case msgBroadcastAck, msgServerSideEmitResp:
+		v, err := valueOf(d.Packet, att)
+		if err != nil {
+			return err
+		}
+		if m.Type == msgBroadcastAck {
+			a.onAck(id, v)
+		} else {
+			a.onEmitAnswer(id, v)
+		}
+	case msgFetchSocketsResponse:
+		if _, open := a.reqs.kindOf(id); !open {
+			return nil
+		}
+		sockets, err := decodeSockets(d.Sockets, att, a.nsp)
+		a.onFetchAnswer(id, sockets)
+		return err
+	default:
+		return fmt.Errorf("unknown response type %d", m.Type)
+	}
+	return nil
+}

@@ -1,0 +1,41 @@
+// notepack.js: encodes and decodes MessagePack with notepack.io (the codec of
+// @socket.io/redis-adapter), for the Go tests of adapter/redis/internal/msgpack.
+//
+// Reads one JSON array of cases on stdin and writes one JSON array of results
+// on stdout, in order:
+//   {"op":"encode","value":V} -> {"hex":"..."}   V is JSON; {"$bin":"<base64>"}
+//                                                  anywhere becomes a Buffer
+//   {"op":"decode","hex":"..."} -> {"json":"..."} JSON.stringify(decode(bytes)),
+//                                                  or {"error":"..."}
+"use strict";
+
+const { encode, decode } = require("notepack.io");
+
+function fromWire(v) {
+  if (Array.isArray(v)) return v.map(fromWire);
+  if (v !== null && typeof v === "object") {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === "$bin") return Buffer.from(v.$bin, "base64");
+    const o = {};
+    for (const k of keys) o[k] = fromWire(v[k]);
+    return o;
+  }
+  return v;
+}
+
+function run(c) {
+  try {
+    if (c.op === "encode") return { hex: encode(fromWire(c.value)).toString("hex") };
+    if (c.op === "decode") return { json: JSON.stringify(decode(Buffer.from(c.hex, "hex"))) };
+    return { error: `unknown op ${c.op}` };
+  } catch (e) {
+    return { error: e.message };
+  }
+}
+
+let input = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (d) => (input += d));
+process.stdin.on("end", () => {
+  process.stdout.write(JSON.stringify(JSON.parse(input).map(run)) + "\n");
+});
