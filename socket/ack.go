@@ -63,11 +63,14 @@ func (s *Socket) onAck(p *parser.Packet) error {
 
 // AckReceiver receives the acknowledgements of a broadcast with acks. The
 // adapter that performs the broadcast calls Expect with the number of
-// sockets it asked (once per node for cluster adapters) and Reply with each
-// answer. Implementations must be safe for concurrent use.
+// sockets it asked (once per node for cluster adapters), Reply with each
+// answer, and Fail when it knows that the answers it still expects will not
+// come (a node that never answers, a closed adapter). Implementations must
+// be safe for concurrent use.
 type AckReceiver interface {
 	Expect(n int)
 	Reply(args Args)
+	Fail(err error)
 }
 
 // ackCollector is the AckReceiver of EmitWithAck: it waits for as many
@@ -76,6 +79,7 @@ type ackCollector struct {
 	mu       sync.Mutex
 	expected int
 	replies  []Args
+	failed   error
 	changed  chan struct{} // closed and replaced on every change
 }
 
@@ -99,20 +103,34 @@ func (c *ackCollector) Reply(args Args) {
 	c.mu.Unlock()
 }
 
+// Fail implements AckReceiver: the wait ends with err.
+func (c *ackCollector) Fail(err error) {
+	c.mu.Lock()
+	if c.failed == nil {
+		c.failed = err
+	}
+	c.notify()
+	c.mu.Unlock()
+}
+
 func (c *ackCollector) notify() {
 	close(c.changed)
 	c.changed = make(chan struct{})
 }
 
 // wait returns the replies once as many have arrived as were expected, or
-// what has arrived when ctx ends, with an *AckIncompleteError.
+// what has arrived when ctx ends or the adapter fails the wait, with an
+// *AckIncompleteError.
 func (c *ackCollector) wait(ctx context.Context) ([]Args, error) {
 	for {
 		c.mu.Lock()
-		replies, expected, changed := c.replies, c.expected, c.changed
+		replies, expected, failed, changed := c.replies, c.expected, c.failed, c.changed
 		c.mu.Unlock()
 		if len(replies) >= expected {
 			return replies, nil
+		}
+		if failed != nil {
+			return replies, &AckIncompleteError{Expected: expected, Received: len(replies), Err: failed}
 		}
 		select {
 		case <-changed:

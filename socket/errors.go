@@ -29,13 +29,14 @@ type ConnectError struct {
 
 func (e *ConnectError) Error() string { return "socket: connection refused: " + e.Message }
 
-// AckIncompleteError is returned by a broadcast EmitWithAck when the context
-// ended before every client answered. Replies holds the answers that did
-// arrive; errors.Is(err, context.DeadlineExceeded) reports a timeout.
+// AckIncompleteError is returned by a broadcast EmitWithAck (and
+// ServerSideEmitWithAck) when the context ended, or the adapter gave up,
+// before every client answered; the replies that did arrive are returned
+// with it. errors.Is(err, context.DeadlineExceeded) reports a timeout.
 type AckIncompleteError struct {
-	Expected int   // how many clients were asked
+	Expected int   // how many clients (or nodes) were asked
 	Received int   // how many answered
-	Err      error // the context's error
+	Err      error // the context's error, or the adapter's
 }
 
 func (e *AckIncompleteError) Error() string {

@@ -83,6 +83,11 @@ func (srv *Server) engineOptions() *engine.Options {
 	}
 }
 
+// Logger returns the logger of Options.Logger (one that discards
+// everything by default), for adapters and middleware to log alongside the
+// server.
+func (srv *Server) Logger() *slog.Logger { return srv.logger }
+
 // ServeHTTP answers Engine.IO requests under Options.Path and 404 elsewhere.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, srv.opts.Path) && r.URL.Path+"/" != srv.opts.Path {

@@ -70,7 +70,11 @@ type core struct {
 	cancel context.CancelFunc
 }
 
+// init sets up the parts every mode shares; a nil log means the server's.
 func (c *core) init(nsp *socket.Namespace, uid string, log *slog.Logger, timeout time.Duration) {
+	if log == nil {
+		log = nsp.Server().Logger()
+	}
 	c.MemoryAdapter = socket.NewMemoryAdapter(nsp)
 	c.nsp, c.uid, c.log, c.timeout = nsp, uid, log.With("nsp", nsp.Name(), "uid", uid), timeout
 	c.ctx, c.cancel = context.WithCancel(context.Background())
@@ -314,8 +318,7 @@ func (c *core) leaveLocal(opts socket.BroadcastOptions, rooms []string) {
 // ServerSideEmit implements socket.Adapter. With acks, it calls
 // acks.Expect with the number of other nodes and returns; their answers
 // reach acks.Reply until ctx ends or the request timeout passes, after
-// which later answers are dropped (and, if acks has a Fail(error) method,
-// it is called with an ErrTimeout error).
+// which later answers are dropped and acks.Fail gets an ErrTimeout error.
 func (c *core) ServerSideEmit(ctx context.Context, p *socket.Packet, acks socket.AckReceiver) error {
 	if acks == nil {
 		return c.send("server-side emit", func() error { return c.t.publishServerSideEmit(ctx, "", p) })
@@ -339,17 +342,11 @@ func (c *core) ServerSideEmit(ctx context.Context, p *socket.Packet, acks socket
 	return err
 }
 
-// failer is implemented by acknowledgement receivers that can be told
-// that the answers they wait for will not come.
-type failer interface{ Fail(err error) }
-
 func (c *core) expired(r *request, acks socket.AckReceiver) {
 	got, want := c.reqs.progress(r)
 	err := fmt.Errorf("%w: server-side emit: %d of %d other nodes answered within %v", ErrTimeout, got, want, c.timeout)
 	c.log.Warn("redisadapter: server-side emit timed out", "answered", got, "expected", want)
-	if f, ok := acks.(failer); ok {
-		f.Fail(err)
-	}
+	acks.Fail(err)
 }
 
 // Close implements socket.Adapter: it unsubscribes, and pending requests

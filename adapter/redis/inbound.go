@@ -66,6 +66,10 @@ func (f *ackForwarder) Reply(args socket.Args) {
 	f.finish()
 }
 
+// Fail implements socket.AckReceiver: the answers will not come, so there
+// is nothing left to forward.
+func (f *ackForwarder) Fail(error) { f.cancel() }
+
 // finish releases the broadcast's context once every client answered.
 func (f *ackForwarder) finish() {
 	f.mu.Lock()

@@ -24,7 +24,7 @@ type Options struct {
 	PublishOnSpecificResponseChannel bool
 	// Logger receives the adapter's logs: lost and restored connections to
 	// Redis, failed publications, messages from the bus that are dropped.
-	// Default: none.
+	// Default: the server's logger (socket.Options.Logger).
 	Logger *slog.Logger
 }
 
@@ -38,9 +38,6 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = defaultRequestTimeout
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
 }
@@ -93,7 +90,8 @@ type ShardedOptions struct {
 	// RequestTimeout bounds the wait for the answers of other nodes; a
 	// shorter context deadline wins. Default: 5s, Node's fixed value.
 	RequestTimeout time.Duration
-	// Logger receives the adapter's logs, as Options.Logger. Default: none.
+	// Logger receives the adapter's logs, as Options.Logger. Default: the
+	// server's logger.
 	Logger *slog.Logger
 }
 
@@ -107,9 +105,6 @@ func (o *ShardedOptions) withDefaults() ShardedOptions {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = defaultRequestTimeout
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
 }

@@ -140,6 +140,10 @@ func TestRequestTimeout(t *testing.T) {
 			if !errors.As(err, &incomplete) || incomplete.Expected != 1 || len(replies) != 0 {
 				t.Errorf("ServerSideEmitWithAck = %v, %v; want an AckIncompleteError", replies, err)
 			}
+			// Without a deadline of its own, the wait ends at the request timeout.
+			if _, err := node.srv.ServerSideEmitWithAck(context.Background(), "x"); !errors.Is(err, ErrTimeout) {
+				t.Errorf("ServerSideEmitWithAck without a deadline = %v, want ErrTimeout", err)
+			}
 			eventually(t, waitFor, "the timeout logged", func() bool { return log.count("server-side emit timed out") > 0 })
 			a := node.adapter()
 			eventually(t, waitFor, "no request left open", func() bool { return openRequests(a) == 0 })
