@@ -204,14 +204,15 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
+// TestDefaults: a nil Logger stays nil, which means the server's logger.
 func TestDefaults(t *testing.T) {
 	t.Parallel()
 	o := (*Options)(nil).withDefaults()
-	if o.Key != "socket.io" || o.RequestTimeout != 5*time.Second || o.Logger == nil || o.PublishOnSpecificResponseChannel {
+	if o.Key != "socket.io" || o.RequestTimeout != 5*time.Second || o.Logger != nil || o.PublishOnSpecificResponseChannel {
 		t.Errorf("Options defaults: %+v", o)
 	}
 	s := (&ShardedOptions{RequestTimeout: time.Second}).withDefaults()
-	if s.ChannelPrefix != "socket.io" || s.RequestTimeout != time.Second || s.SubscriptionMode != Dynamic || s.Logger == nil {
+	if s.ChannelPrefix != "socket.io" || s.RequestTimeout != time.Second || s.SubscriptionMode != Dynamic || s.Logger != nil {
 		t.Errorf("ShardedOptions defaults: %+v", s)
 	}
 	for m, want := range map[SubscriptionMode]string{Dynamic: "dynamic", Static: "static", DynamicPrivate: "dynamic-private"} {
