@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/envivo/socketio/internal/redispeer"
 	"github.com/envivo/socketio/socket"
 )
 
@@ -61,7 +62,7 @@ func channelIndex(channel string) byte {
 // fuzzAdapters returns adapters whose Redis is a closed port.
 func fuzzAdapters(t testing.TB) (*classic, *sharded) {
 	client := redis.NewClient(&redis.Options{
-		Addr: "127.0.0.1:" + strconv.Itoa(freePort(t)), MaxRetries: -1, DialerRetries: 1, DialTimeout: 100 * time.Millisecond,
+		Addr: "127.0.0.1:" + strconv.Itoa(redispeer.FreePort(t)), MaxRetries: -1, DialerRetries: 1, DialTimeout: 100 * time.Millisecond,
 	})
 	t.Cleanup(func() { _ = client.Close() })
 	srvs := []*socket.Server{

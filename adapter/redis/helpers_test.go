@@ -1,15 +1,11 @@
 package redisadapter
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
+	"github.com/envivo/socketio/internal/redispeer"
 	"github.com/envivo/socketio/socket"
 )
 
@@ -32,149 +29,11 @@ func inCI() bool {
 	return v == "true" || v == "1"
 }
 
-// redisServer is a redis-server process started by a test on a free port
-// of 127.0.0.1, with no persistence. It is stopped at the test's cleanup.
-type redisServer struct {
-	t    testing.TB
-	bin  string
-	port int
-	args []string
+// redisServer is a real redis-server started by the test.
+type redisServer = redispeer.Server
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-// startRedis starts a redis-server, or skips the test (fails it under
-// CI=true) when the binary is missing.
-func startRedis(t testing.TB, args ...string) *redisServer {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		msg := "redis-server not found in PATH; install it (Debian: apt-get install -y redis-server)"
-		if inCI() {
-			t.Fatalf("%s (CI=true: the Redis tests are required)", msg)
-		}
-		t.Skipf("skipping: %s", msg)
-	}
-	r := &redisServer{t: t, bin: bin, args: args}
-	for attempt := 0; ; attempt++ {
-		r.port = freePort(t)
-		err := r.tryStart()
-		if err == nil {
-			break
-		}
-		if attempt == 2 { // the free port may have been taken meanwhile: retry
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(r.Stop)
-	return r
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// Addr returns host:port.
-func (r *redisServer) Addr() string { return "127.0.0.1:" + strconv.Itoa(r.port) }
-
-// URL returns the redis:// URL of the server.
-func (r *redisServer) URL() string { return "redis://" + r.Addr() }
-
-// Start starts the process again, on the same port, after Stop, and
-// waits until it answers.
-func (r *redisServer) Start() {
-	r.t.Helper()
-	if err := r.tryStart(); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-func (r *redisServer) tryStart() error {
-	args := append([]string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", r.t.TempDir()}, r.args...)
-	cmd := exec.Command(r.bin, args...)
-	out := &syncBuilder{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start redis-server: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	r.mu.Lock()
-	r.cmd, r.done = cmd, done
-	r.mu.Unlock()
-	deadline := time.Now().Add(10 * time.Second)
-	for !r.answers() {
-		select {
-		case <-done:
-			r.mu.Lock()
-			r.cmd = nil
-			r.mu.Unlock()
-			return fmt.Errorf("redis-server exited:\n%s", out)
-		default:
-		}
-		if time.Now().After(deadline) {
-			r.Stop()
-			return fmt.Errorf("redis-server does not answer on %s:\n%s", r.Addr(), out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return nil
-}
-
-// syncBuilder is a strings.Builder safe for concurrent writes and reads.
-type syncBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuilder) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuilder) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// answers reports whether the server answers PING.
-func (r *redisServer) answers() bool {
-	c, err := net.DialTimeout("tcp", r.Addr(), time.Second)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return false
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	return err == nil && strings.HasPrefix(line, "+PONG")
-}
-
-// Stop kills the process and waits for it.
-func (r *redisServer) Stop() {
-	r.mu.Lock()
-	cmd, done := r.cmd, r.done
-	r.cmd = nil
-	r.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	_ = cmd.Process.Kill()
-	<-done
-}
+// startRedis starts a redis-server for t; see redispeer.Start.
+func startRedis(t testing.TB, args ...string) *redisServer { return redispeer.Start(t, args...) }
 
 // newClient returns a go-redis client of r, closed at cleanup.
 func newClient(t testing.TB, r *redisServer) *redis.Client {

@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/envivo/socketio/internal/nodepeer"
+	"github.com/envivo/socketio/internal/redispeer"
 )
 
 // startRedisCluster starts n redis-server masters in cluster mode and
@@ -34,17 +35,8 @@ func startRedisCluster(t *testing.T, n int) []string {
 	}
 	var addrs []string
 	for range n {
-		port := clusterPort(t)
-		r := &redisServer{t: t, port: port, args: []string{
-			"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
-		}}
-		if r.bin, err = exec.LookPath("redis-server"); err != nil {
-			startRedis(t) // skips or fails with the reason
-		}
-		if err := r.tryStart(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(r.Stop)
+		r := redispeer.StartAt(t, clusterPort(t),
+			"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000")
 		addrs = append(addrs, r.Addr())
 	}
 	args := append([]string{"--cluster", "create"}, addrs...)

@@ -7,7 +7,9 @@
 //	bcast(room, data)   emits "msg" with data to everyone in room, sender included
 //
 // It listens on 127.0.0.1:$PORT (default 3000) with CORS open to every
-// origin and the defaults everywhere else.
+// origin and the defaults everywhere else. With REDIS_URL set (such as
+// redis://127.0.0.1:6379), it shares rooms through the Redis adapter, as the
+// Node peer does, so that a broadcast can cross instances.
 package main
 
 import (
@@ -15,6 +17,9 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/redis/go-redis/v9"
+
+	redisadapter "github.com/envivo/socketio/adapter/redis"
 	"github.com/envivo/socketio/socket"
 )
 
@@ -23,7 +28,15 @@ func main() {
 	if port == "" {
 		port = "3000"
 	}
-	io := socket.NewServer(&socket.Options{CORS: socket.CORS{Origins: []string{"*"}}})
+	opts := &socket.Options{CORS: socket.CORS{Origins: []string{"*"}}}
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		ro, err := redis.ParseURL(url)
+		if err != nil {
+			log.Fatalf("REDIS_URL: %v", err)
+		}
+		opts.Adapter = redisadapter.New(redis.NewClient(ro), nil)
+	}
+	io := socket.NewServer(opts)
 	io.OnConnection(func(s *socket.Socket) {
 		s.OnEvent("echo", func(s *socket.Socket, args socket.Args, ack socket.AckFunc) {
 			if ack != nil {

@@ -59,12 +59,19 @@ func run(logger *slog.Logger, flags serve.Flags, db, clientDir string) error {
 		}
 		logger.Warn("the page will load socket.io-client from the CDN", "why", err)
 	}
+	redisClient, err := flags.RedisClient()
+	if err != nil {
+		return err
+	}
+	if redisClient != nil {
+		defer redisClient.Close()
+	}
 	ctx := context.Background()
 	app, err := NewApp(ctx, Config{
 		DB:      db,
 		Secret:  identity.Secret(logger),
 		Client:  client,
-		Adapter: serve.Adapter(),
+		Adapter: serve.Adapter(redisClient),
 		Logger:  logger,
 	})
 	if err != nil {
@@ -73,6 +80,6 @@ func run(logger *slog.Logger, flags serve.Flags, db, clientDir string) error {
 	defer app.Close()
 	return serve.Run(ctx, logger, flags.Addr(), app, app.IO(), func(addr net.Addr) {
 		logger.Info(fmt.Sprintf("chat: open %s in your browser", serve.URL(addr)),
-			"db", db, "socket.io-client", client.Source())
+			"db", db, "socket.io-client", client.Source(), "redis", flags.Redis)
 	})
 }

@@ -42,7 +42,13 @@ type server struct {
 
 func startServer(t testing.TB) *server {
 	t.Helper()
-	app, err := NewApp(context.Background(), Config{DB: ":memory:", Secret: testSecret})
+	return startServerWith(t, Config{DB: ":memory:", Secret: testSecret})
+}
+
+// startServerWith starts the chat with cfg behind a test HTTP server.
+func startServerWith(t testing.TB, cfg Config) *server {
+	t.Helper()
+	app, err := NewApp(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	redisadapter "github.com/envivo/socketio/adapter/redis"
 	"github.com/envivo/socketio/socket"
 )
 
@@ -25,6 +28,7 @@ type Flags struct {
 	Host    string
 	Port    int
 	Verbose bool
+	Redis   string // Redis URL; empty keeps rooms in memory
 }
 
 // Register adds -host, -port and -v to fs. The default port is the PORT
@@ -36,6 +40,8 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultPort int) {
 	fs.StringVar(&f.Host, "host", "localhost", "interface to listen on (\"\" or 0.0.0.0 for all)")
 	fs.IntVar(&f.Port, "port", defaultPort, "port to listen on (default: $PORT, else "+strconv.Itoa(defaultPort)+")")
 	fs.BoolVar(&f.Verbose, "v", false, "log debug messages, the library's included")
+	fs.StringVar(&f.Redis, "redis", os.Getenv("REDIS_URL"),
+		"Redis `URL` (redis://host:port) to share rooms with other instances (default: $REDIS_URL, else rooms in memory)")
 }
 
 // Addr returns the address to listen on.
@@ -50,14 +56,28 @@ func Logger(verbose bool) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
-// Adapter returns what goes into socket.Options.Adapter: nil, the default,
-// keeps rooms in this process's memory, which is all one process needs.
-//
-// REDIS: this is where the Redis adapter (adapter/redis) plugs in, so that
-// several instances of an example share rooms and broadcasts; a -redis
-// flag will select it here.
-func Adapter() func(nsp *socket.Namespace) socket.Adapter {
-	return nil
+// RedisClient returns a client of the -redis URL, which the caller closes,
+// or nil without -redis.
+func (f *Flags) RedisClient() (*redis.Client, error) {
+	if f.Redis == "" {
+		return nil, nil
+	}
+	opts, err := redis.ParseURL(f.Redis)
+	if err != nil {
+		return nil, fmt.Errorf("-redis: %w", err)
+	}
+	return redis.NewClient(opts), nil
+}
+
+// Adapter returns what goes into socket.Options.Adapter: with a client, the
+// Redis adapter, so that several instances share rooms and broadcasts
+// (clients on long-polling then need sticky sessions: see README); with
+// nil, nil, the default, which keeps rooms in this process.
+func Adapter(client *redis.Client) func(nsp *socket.Namespace) socket.Adapter {
+	if client == nil {
+		return nil
+	}
+	return redisadapter.New(client, nil)
 }
 
 // Run serves h on addr until ctx ends or the process gets SIGINT or

@@ -59,7 +59,15 @@ func TestRun(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return")
 	}
-	if Adapter() != nil {
-		t.Error("the default adapter is not the in-memory one")
+	if c, err := (&Flags{}).RedisClient(); c != nil || err != nil || Adapter(c) != nil {
+		t.Errorf("without -redis: client %v, err %v; want the in-memory default", c, err)
 	}
+	if _, err := (&Flags{Redis: "http://nope"}).RedisClient(); err == nil {
+		t.Error("a URL that is not redis:// was accepted")
+	}
+	c, err := (&Flags{Redis: "redis://127.0.0.1:6379/0"}).RedisClient()
+	if c == nil || err != nil || Adapter(c) == nil {
+		t.Fatalf("with -redis: client %v, err %v; want the Redis adapter", c, err)
+	}
+	_ = c.Close()
 }
