@@ -8,13 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/envivo/socketio/internal/nodepeer"
+	"github.com/envivo/socketio/internal/sockettest"
 	"github.com/envivo/socketio/socket"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -22,22 +22,6 @@ import (
 const waitFor = 10 * time.Second
 
 type match = nodepeer.Match
-
-// serve starts srv behind a test HTTP server and returns its base URL; the
-// cleanup shuts both down.
-func serve(t testing.TB, srv *socket.Server) string {
-	t.Helper()
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		ts.Close()
-	})
-	return ts.URL
-}
 
 // liveUser returns UserClaims valid for ttl from the real clock.
 func liveUser(sub string, ttl time.Duration) *UserClaims {
@@ -102,7 +86,7 @@ func TestInteropJWT(t *testing.T) {
 	srv := socket.NewServer(nil)
 	srv.Use(Middleware(HS256(secret), &Options{Logger: slog.New(slog.DiscardHandler)}))
 	connections := recordConnections(srv)
-	url := serve(t, srv)
+	url := sockettest.Serve(t, srv, srv)
 	d := peer.Client(t)
 	hs := Signer{Algorithm: "HS256", Key: secret}
 
@@ -203,7 +187,7 @@ func TestInteropNamespaces(t *testing.T) {
 		c, _ := Claims[adminClaims](s)
 		adminSeen <- c
 	})
-	url := serve(t, srv)
+	url := sockettest.Serve(t, srv, srv)
 	d := peer.Client(t)
 
 	appToken := sign(t, Signer{Algorithm: "HS256", Key: k.secret}, liveUser("u-1", time.Hour))
@@ -254,7 +238,7 @@ func TestInteropTokenSources(t *testing.T) {
 	}
 	srv.Use(Middleware(a, nil))
 	connections := recordConnections(srv)
-	url := serve(t, srv)
+	url := sockettest.Serve(t, srv, srv)
 	d := peer.Client(t)
 	tok := func(sub string) string {
 		return sign(t, Signer{Algorithm: "HS256", Key: secret}, liveUser(sub, time.Hour))
@@ -289,7 +273,7 @@ func TestInteropExpiry(t *testing.T) {
 	srv.OnConnection(func(s *socket.Socket) {
 		s.OnDisconnect(func(s *socket.Socket, reason string) { reasons <- UserID(s) + ": " + reason })
 	})
-	url := serve(t, srv)
+	url := sockettest.Serve(t, srv, srv)
 	d := peer.Client(t)
 	hs := Signer{Algorithm: "HS256", Key: secret}
 
@@ -332,7 +316,7 @@ func TestInteropExpiryWatchEndsWithSocket(t *testing.T) {
 		}
 		return nil
 	})
-	url := serve(t, srv)
+	url := sockettest.Serve(t, srv, srv)
 	d := peer.Client(t)
 	hs := Signer{Algorithm: "HS256", Key: secret}
 	soon := func(sub string) string {
@@ -397,7 +381,7 @@ func TestInteropRefusalsLoggedNotTold(t *testing.T) {
 	srv.Of("/nil").Use(Middleware(AuthenticatorFunc(func(context.Context, *socket.Handshake) (*Identity, error) {
 		return nil, nil
 	}), nil))
-	url := serve(t, srv)
+	url := sockettest.Serve(t, srv, srv)
 	d := peer.Client(t)
 	noRetry := func(tok any) map[string]any {
 		return map[string]any{"reconnection": false, "auth": map[string]any{"token": tok}}

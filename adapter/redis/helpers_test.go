@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/envivo/socketio/internal/redispeer"
+	"github.com/envivo/socketio/internal/sockettest"
 	"github.com/envivo/socketio/socket"
 )
 
@@ -57,16 +58,7 @@ func startNode(t testing.TB, adapter func(*socket.Namespace) socket.Adapter, onC
 	if onConnection != nil {
 		srv.OnConnection(onConnection)
 	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		ts.Close()
-	})
-	return &testNode{srv: srv, url: ts.URL}
+	return &testNode{srv: srv, url: sockettest.Serve(t, srv, srv)}
 }
 
 // serveOnly serves srv behind an httptest server closed at cleanup; the

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/envivo/socketio/examples/internal/webclient"
+	"github.com/envivo/socketio/internal/sockettest"
 )
 
 // TestBrowser runs the scenario of testdata/browser/chat.js in headless
@@ -100,16 +100,8 @@ func runScenario(t *testing.T, env browserEnv, transport string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(app)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := app.IO().Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		ts.Close()
-		app.Close()
-	})
+	t.Cleanup(func() { app.Close() }) // after the server's shutdown below
+	url := sockettest.Serve(t, app.IO(), app)
 	if err := os.MkdirAll(env.artifacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +112,7 @@ func runScenario(t *testing.T, env browserEnv, transport string) {
 	cmd := exec.CommandContext(ctx, env.node, env.script)
 	cmd.Dir = filepath.Dir(env.script)
 	cmd.Env = append(os.Environ(),
-		"BASE_URL="+ts.URL, "TRANSPORT="+transport, "SCREENSHOT="+screenshot, "CHROMIUM="+env.chromium)
+		"BASE_URL="+url, "TRANSPORT="+transport, "SCREENSHOT="+screenshot, "CHROMIUM="+env.chromium)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s (%v):\n%s", env.script, err, out)

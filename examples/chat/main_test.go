@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/envivo/socketio/examples/internal/identity"
 	"github.com/envivo/socketio/internal/nodepeer"
+	"github.com/envivo/socketio/internal/sockettest"
 	"go.uber.org/goleak"
 )
 
@@ -52,17 +52,8 @@ func startServerWith(t testing.TB, cfg Config) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(app)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := app.IO().Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		ts.Close()
-		app.Close()
-	})
-	return &server{t: t, app: app, url: ts.URL}
+	t.Cleanup(func() { app.Close() }) // after the server's shutdown below
+	return &server{t: t, app: app, url: sockettest.Serve(t, app.IO(), app)}
 }
 
 // call makes a JSON API request and decodes the answer into out, if not
