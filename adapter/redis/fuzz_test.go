@@ -1,10 +1,7 @@
 package redisadapter
 
 import (
-	"bufio"
 	"context"
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/envivo/socketio/adapter/redis/internal/nodecapture"
 	"github.com/envivo/socketio/internal/redispeer"
 	"github.com/envivo/socketio/socket"
 )
@@ -24,10 +22,10 @@ import (
 func FuzzHandle(f *testing.F) {
 	for _, m := range readNodeMessages(f) {
 		sharded := byte(0)
-		if m.command == "spublish" {
+		if m.Command == "spublish" {
 			sharded = 1
 		}
-		f.Add(sharded, channelIndex(m.channel), m.payload)
+		f.Add(sharded, channelIndex(m.Channel), m.Payload)
 	}
 	for _, p := range hostilePayloads() {
 		f.Add(byte(0), byte(0), []byte(p))
@@ -84,32 +82,12 @@ func fuzzAdapters(t testing.TB) (*classic, *sharded) {
 	return srvs[0].Of("/").Adapter().(*classic), srvs[1].Of("/").Adapter().(*sharded)
 }
 
-// nodeMessage is a message captured from Node (testdata/node-messages.txt).
-type nodeMessage struct {
-	command, channel string
-	payload          []byte
-}
-
-func readNodeMessages(t testing.TB) []nodeMessage {
+// readNodeMessages returns the messages captured from Node (testdata/node-messages.txt).
+func readNodeMessages(t testing.TB) []nodecapture.Message {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "node-messages.txt"))
+	msgs, err := nodecapture.Read(filepath.Join("testdata", "node-messages.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var out []nodeMessage
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) != 3 || strings.HasPrefix(fields[0], "#") {
-			continue
-		}
-		p, err := hex.DecodeString(fields[2])
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, nodeMessage{fields[0], fields[1], p})
-	}
-	return out
+	return msgs
 }

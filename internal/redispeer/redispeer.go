@@ -188,4 +188,3 @@ func (r *Server) Stop() {
 	_ = cmd.Process.Kill()
 	<-done
 }
-

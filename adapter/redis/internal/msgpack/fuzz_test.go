@@ -13,7 +13,7 @@ import (
 // rounded, come back as the exact integers).
 func FuzzToJSON(f *testing.F) {
 	for _, m := range nodeMessages(f) {
-		f.Add(m.payload)
+		f.Add(m.Payload)
 	}
 	for _, h := range []string{
 		"93c0d40000c403010203", "ca3dcccccd", "d6ff00000001", "c70cff00000000000000000000000003",

@@ -1,7 +1,6 @@
 package msgpack
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/envivo/socketio/adapter/redis/internal/nodecapture"
 	"github.com/envivo/socketio/internal/nodepeer"
 )
 
@@ -68,41 +68,21 @@ func decodeCases(t *testing.T) []string {
 		"cb3e7ad7f29abcaf48", "cb444b1ae4d6e2ef50", "cb8000000000000000", "a8225c0a080c01e280",
 	}
 	for _, c := range nodeMessages(t) {
-		if c.payload[0] != '{' {
-			cases = append(cases, hex.EncodeToString(c.payload))
+		if c.Payload[0] != '{' {
+			cases = append(cases, hex.EncodeToString(c.Payload))
 		}
 	}
 	return cases
 }
 
-// nodeMessage is a message captured from Node (testdata/node-messages.txt).
-type nodeMessage struct {
-	command, channel string
-	payload          []byte
-}
-
-func nodeMessages(t testing.TB) []nodeMessage {
+// nodeMessages returns the messages captured from Node (testdata/node-messages.txt).
+func nodeMessages(t testing.TB) []nodecapture.Message {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "testdata", "node-messages.txt"))
+	msgs, err := nodecapture.Read(filepath.Join("..", "..", "testdata", "node-messages.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var out []nodeMessage
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) != 3 || strings.HasPrefix(fields[0], "#") {
-			continue
-		}
-		p, err := hex.DecodeString(fields[2])
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, nodeMessage{fields[0], fields[1], p})
-	}
-	return out
+	return msgs
 }
 
 // runNotepack runs testdata/node/notepack.js on cases.
