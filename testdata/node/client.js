@@ -35,6 +35,7 @@
 
 const { io } = require("socket.io-client");
 const readline = require("readline");
+const { toWire, fromWire } = require("./wire");
 
 const sockets = new Map(); // client name -> Socket
 const acks = new Map(); // ackRef -> { client, fn }
@@ -48,36 +49,7 @@ function log(...args) {
   process.stderr.write("client.js: " + args.map(String).join(" ") + "\n");
 }
 
-// toWire turns a value received from socket.io into JSON-ready form.
-function toWire(v) {
-  if (Buffer.isBuffer(v)) return { $bin: v.toString("base64") };
-  if (v instanceof ArrayBuffer) return { $bin: Buffer.from(v).toString("base64") };
-  if (ArrayBuffer.isView(v)) {
-    return { $bin: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") };
-  }
-  if (Array.isArray(v)) return v.map(toWire);
-  if (v !== null && typeof v === "object" && typeof v.toJSON !== "function") {
-    const o = {};
-    for (const k of Object.keys(v)) o[k] = toWire(v[k]);
-    return o;
-  }
-  return v;
-}
 
-// fromWire turns command arguments into the values to send.
-function fromWire(v) {
-  if (Array.isArray(v)) return v.map(fromWire);
-  if (v !== null && typeof v === "object") {
-    const keys = Object.keys(v);
-    if (keys.length === 1 && keys[0] === "$bin" && typeof v.$bin === "string") {
-      return Buffer.from(v.$bin, "base64");
-    }
-    const o = {};
-    for (const k of keys) o[k] = fromWire(v[k]);
-    return o;
-  }
-  return v;
-}
 
 // describe makes a disconnect description (an Error, or
 // {description, context} holding an Error or an event) printable.

@@ -10,18 +10,8 @@
 "use strict";
 
 const { encode, decode } = require("notepack.io");
+const { fromWire } = require("./wire");
 
-function fromWire(v) {
-  if (Array.isArray(v)) return v.map(fromWire);
-  if (v !== null && typeof v === "object") {
-    const keys = Object.keys(v);
-    if (keys.length === 1 && keys[0] === "$bin") return Buffer.from(v.$bin, "base64");
-    const o = {};
-    for (const k of keys) o[k] = fromWire(v[k]);
-    return o;
-  }
-  return v;
-}
 
 function run(c) {
   try {

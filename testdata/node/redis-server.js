@@ -34,32 +34,9 @@ const { Server } = require("socket.io");
 const { createClient } = require("redis");
 const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 const { Emitter } = require("@socket.io/redis-emitter");
+const { toWire, fromWire } = require("./wire");
 
-function fromWire(v) {
-  if (Buffer.isBuffer(v) || v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return v;
-  if (Array.isArray(v)) return v.map(fromWire);
-  if (v !== null && typeof v === "object") {
-    const keys = Object.keys(v);
-    if (keys.length === 1 && keys[0] === "$bin") return Buffer.from(v.$bin, "base64");
-    const o = {};
-    for (const k of keys) o[k] = fromWire(v[k]);
-    return o;
-  }
-  return v;
-}
 
-function toWire(v) {
-  if (Buffer.isBuffer(v)) return { $bin: v.toString("base64") };
-  if (v instanceof ArrayBuffer) return { $bin: Buffer.from(v).toString("base64") };
-  if (ArrayBuffer.isView(v)) return { $bin: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") };
-  if (Array.isArray(v)) return v.map(toWire);
-  if (v !== null && typeof v === "object" && typeof v.toJSON !== "function") {
-    const o = {};
-    for (const k of Object.keys(v)) o[k] = toWire(v[k]);
-    return o;
-  }
-  return v;
-}
 
 function select(target, cmd) {
   let op = target;
