@@ -1,0 +1,93 @@
+// Package workers runs short tasks on goroutines that outlive them.
+package workers
+
+import "sync"
+
+// MaxIdle bounds the goroutines a Pool keeps parked.
+const MaxIdle = 64
+
+// Pool runs short tasks (a flush, the handling of what a WebSocket
+// received, a socket's events) on goroutines that outlive them. A fresh
+// goroutine starts with the smallest stack and grows it, copying, on every
+// task that goes deep (a write system call does); a parked worker keeps the
+// stack it grew. Workers beyond MaxIdle exit when their task is done, so a
+// Pool holds at most that many goroutines while nothing happens. Its
+// methods are safe for concurrent use.
+type Pool struct {
+	mu      sync.Mutex
+	idle    []chan func() // parked workers, the most recently parked last
+	stopped bool
+	quit    chan struct{} // closed by Stop
+	wg      sync.WaitGroup
+}
+
+// New returns an empty Pool.
+func New() *Pool { return &Pool{quit: make(chan struct{})} }
+
+// Run runs task on a parked worker, or on a new one if none is parked.
+func (p *Pool) Run(task func()) {
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		ch := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		ch <- task // never blocks: a parked worker's channel is empty
+		p.mu.Unlock()
+		return
+	}
+	p.wg.Add(1)
+	p.mu.Unlock()
+	go p.work(task)
+}
+
+func (p *Pool) work(task func()) {
+	defer p.wg.Done()
+	tasks := make(chan func(), 1)
+	for {
+		task()
+		p.mu.Lock()
+		if p.stopped || len(p.idle) >= MaxIdle {
+			p.mu.Unlock()
+			return
+		}
+		p.idle = append(p.idle, tasks)
+		p.mu.Unlock()
+		select {
+		case task = <-tasks:
+		case <-p.quit:
+			// A task handed over just before Stop is still run.
+			p.mu.Lock()
+			select {
+			case task = <-tasks:
+			default:
+				task = nil
+			}
+			p.mu.Unlock()
+			if task == nil {
+				return
+			}
+		}
+	}
+}
+
+// Stop ends the parked workers; with wait, it also waits for the workers
+// running a task to finish it. After Stop, Run still runs each task, on a
+// goroutine that ends with it.
+func (p *Pool) Stop(wait bool) {
+	p.mu.Lock()
+	if !p.stopped {
+		p.stopped = true
+		p.idle = nil
+		close(p.quit)
+	}
+	p.mu.Unlock()
+	if wait {
+		p.wg.Wait()
+	}
+}
+
+// Parked reports how many workers are parked.
+func (p *Pool) Parked() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.idle)
+}

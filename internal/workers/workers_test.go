@@ -1,0 +1,40 @@
+package workers
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// TestPool checks that tasks run, that a parked worker is reused rather
+// than a goroutine started, that no more than MaxIdle stay parked,
+// and that stop ends them.
+func TestPool(t *testing.T) {
+	t.Parallel()
+	p := New()
+	parked := p.Parked
+	done := make(chan int)
+	p.Run(func() { done <- 1 })
+	<-done
+	for parked() != 1 { // the worker parks after its task
+		runtime.Gosched()
+	}
+	p.Run(func() { done <- 2 })
+	if <-done != 2 {
+		t.Fatal("task did not run")
+	}
+
+	const busy = MaxIdle + 10
+	var started, release sync.WaitGroup
+	started.Add(busy)
+	release.Add(1)
+	for range busy {
+		p.Run(func() { started.Done(); release.Wait() })
+	}
+	started.Wait() // busy tasks run at once: one worker each
+	release.Done()
+	for parked() != MaxIdle { // the others exit
+		runtime.Gosched()
+	}
+	p.Stop(true) // returns once every worker has ended (TestMain checks for leaks)
+}
