@@ -49,7 +49,7 @@ func FromCookie(name string) TokenSource {
 // repeats it on every long-polling request. Prefer FromAuth.
 func FromQuery(name string) TokenSource {
 	return func(h *socket.Handshake) (string, error) {
-		switch v := h.Query[name]; {
+		switch v := h.Query()[name]; {
 		case len(v) == 0 || v[0] == "":
 			return "", ErrMissingToken
 		case len(v) > 1:

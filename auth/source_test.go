@@ -3,7 +3,6 @@ package auth
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"testing"
 
 	"github.com/envivo/socketio/socket"
@@ -15,7 +14,7 @@ func handshake(auth string) *socket.Handshake {
 	if auth == "" {
 		auth = "{}"
 	}
-	return &socket.Handshake{Headers: http.Header{}, Query: url.Values{}, Auth: json.RawMessage(auth)}
+	return &socket.Handshake{Headers: http.Header{}, URL: "/socket.io/", Auth: json.RawMessage(auth)}
 }
 
 // sourceCase is one handshake and what a source should read from it.
@@ -110,7 +109,7 @@ func TestFromQuery(t *testing.T) {
 	t.Parallel()
 	q := func(raw string) *socket.Handshake {
 		h := handshake("")
-		h.Query, _ = url.ParseQuery(raw)
+		h.URL = "/socket.io/?" + raw
 		return h
 	}
 	runSource(t, FromQuery("token"), []sourceCase{

@@ -2,6 +2,7 @@ package socket
 
 import (
 	"encoding/json"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,8 +19,8 @@ type client struct {
 	decoder parser.Decoder // used only on the read loop
 
 	mu           sync.Mutex
-	sockets      map[string]*Socket // by namespace name, connecting or connected
-	connectTimer *time.Timer
+	sockets      []*Socket   // connecting or connected, one per namespace
+	connectTimer *time.Timer // nil once a namespace is joined
 	closed       bool
 }
 
@@ -28,7 +29,6 @@ func newClient(srv *Server, conn *engine.Conn) *client {
 		server:  srv,
 		conn:    conn,
 		decoder: parser.Decoder{MaxAttachments: srv.opts.MaxAttachments},
-		sockets: make(map[string]*Socket),
 	}
 	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
 	return c
@@ -56,7 +56,7 @@ func (c *client) HandleMessage(data []byte, binary bool) {
 func (c *client) HandleClose(reason string) {
 	c.mu.Lock()
 	c.closed = true
-	c.connectTimer.Stop()
+	c.stopConnectTimerLocked()
 	c.mu.Unlock()
 	for _, s := range c.socketList() {
 		s.close(reason)
@@ -105,26 +105,43 @@ func (c *client) connect(p *parser.Packet) error {
 		return nil
 	}
 	c.mu.Lock()
-	if _, dup := c.sockets[p.Namespace]; dup || c.closed {
+	if c.socketLocked(p.Namespace) != nil || c.closed {
 		c.mu.Unlock()
 		return errDuplicate
 	}
-	s := newSocket(nsp, c, newHandshake(c.conn.Request(), p.Data))
-	c.sockets[p.Namespace] = s
+	s := newSocket(nsp, c)
+	c.sockets = append(c.sockets, s)
 	c.mu.Unlock()
-	s.queue.push(func() { nsp.connect(s) })
+	// The id and handshake are made on the queue's goroutine too: their
+	// stack (crypto/rand, URL parsing) would otherwise grow the read loop's
+	// stack for the life of the connection.
+	auth := p.Data
+	s.queue.push(func() {
+		s.id, s.handshake = newID(), newHandshake(c.conn.Request(), auth)
+		nsp.connect(s)
+	})
 	return nil
 }
 
 // connectedSocket returns the connected socket of namespace name, or nil.
 func (c *client) connectedSocket(name string) *Socket {
 	c.mu.Lock()
-	s := c.sockets[name]
+	s := c.socketLocked(name)
 	c.mu.Unlock()
 	if s == nil || socketState(s.state.Load()) == connecting {
 		return nil
 	}
 	return s
+}
+
+// socketLocked returns the socket of namespace name, or nil.
+func (c *client) socketLocked(name string) *Socket {
+	for _, s := range c.sockets {
+		if s.nsp.name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 // refuse sends CONNECT_ERROR for namespace name.
@@ -145,7 +162,18 @@ func (c *client) refuse(name string, ce *ConnectError) {
 }
 
 // connected stops the connect timeout once a namespace is joined.
-func (c *client) connected() { c.connectTimer.Stop() }
+func (c *client) connected() {
+	c.mu.Lock()
+	c.stopConnectTimerLocked()
+	c.mu.Unlock()
+}
+
+func (c *client) stopConnectTimerLocked() {
+	if c.connectTimer != nil {
+		c.connectTimer.Stop()
+		c.connectTimer = nil
+	}
+}
 
 // connectTimeout closes a connection that joined no namespace in time.
 func (c *client) connectTimeout() {
@@ -163,8 +191,8 @@ func (c *client) connectTimeout() {
 // remove forgets s, once it has left its namespace.
 func (c *client) remove(s *Socket) {
 	c.mu.Lock()
-	if c.sockets[s.nsp.name] == s {
-		delete(c.sockets, s.nsp.name)
+	if i := slices.Index(c.sockets, s); i >= 0 {
+		c.sockets = slices.Delete(c.sockets, i, i+1)
 	}
 	c.mu.Unlock()
 }
@@ -181,11 +209,7 @@ func (c *client) disconnectAll() {
 func (c *client) socketList() []*Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	sockets := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		sockets = append(sockets, s)
-	}
-	return sockets
+	return slices.Clone(c.sockets)
 }
 
 // close closes the connection for reason; its sockets close with the same

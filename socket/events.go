@@ -24,11 +24,37 @@ type AckFunc func(args ...any) error
 // Events without a handler are dropped; so are their ack requests.
 func (s *Socket) OnEvent(event string, h Handler) {
 	s.mu.Lock()
-	if s.handlers == nil {
-		s.handlers = make(map[string]Handler)
-	}
-	s.handlers[event] = h
+	s.handlers.set(event, h)
 	s.mu.Unlock()
+}
+
+// eventHandlers holds a socket's handlers by event name. A socket has a
+// handful, for which a slice searched in order is smaller than a map and
+// as quick.
+type eventHandlers []namedHandler
+
+type namedHandler struct {
+	event string
+	h     Handler
+}
+
+func (hs eventHandlers) get(event string) Handler {
+	for _, nh := range hs {
+		if nh.event == event {
+			return nh.h
+		}
+	}
+	return nil
+}
+
+func (hs *eventHandlers) set(event string, h Handler) {
+	for i := range *hs {
+		if (*hs)[i].event == event {
+			(*hs)[i].h = h
+			return
+		}
+	}
+	*hs = append(*hs, namedHandler{event, h})
 }
 
 // OnAny registers h to see every event the client sends.
@@ -67,7 +93,7 @@ func OnAck[In, Out any](s *Socket, event string, h func(ctx context.Context, s *
 		err := args.Decode(0, &in)
 		var out Out
 		if err == nil {
-			out, err = h(s.ctx, s, in)
+			out, err = h(s.Context(), s, in)
 		}
 		if err != nil {
 			s.reportError(event, err)
@@ -137,7 +163,7 @@ func (s *Socket) dispatch(event string, args Args, ack AckFunc) {
 		return
 	}
 	s.mu.Lock()
-	anyHandlers, h := s.anyHandlers, s.handlers[event]
+	anyHandlers, h := s.anyHandlers, s.handlers.get(event)
 	s.mu.Unlock()
 	for _, a := range anyHandlers {
 		s.safely(event, func() { a(s, event, args) })

@@ -13,8 +13,6 @@ import (
 type Handshake struct {
 	// Headers of the HTTP request that opened the connection.
 	Headers http.Header
-	// Query of that request (EIO, transport and t included, as in Node).
-	Query url.Values
 	// Auth is the payload the client sent with its CONNECT packet (the
 	// socket.io-client auth option), verbatim; "{}" when it sent none.
 	Auth json.RawMessage
@@ -24,7 +22,7 @@ type Handshake struct {
 	Time time.Time
 	// Secure reports whether the request came over TLS.
 	Secure bool
-	// URL is the request URI of that request.
+	// URL is the request URI of that request, query included; see Query.
 	URL string
 	// XDomain reports whether the request carried an Origin header.
 	XDomain bool
@@ -55,13 +53,14 @@ func (h Handshake) MarshalJSON() ([]byte, error) {
 		Secure:  h.Secure,
 		Issued:  h.Time.UnixMilli(),
 		URL:     h.URL,
-		Query:   make(map[string]any, len(h.Query)),
 		Auth:    h.Auth,
 	}
 	for k, v := range h.Headers {
 		j.Headers[strings.ToLower(k)] = strings.Join(v, ", ")
 	}
-	for k, v := range h.Query {
+	query := h.Query()
+	j.Query = make(map[string]any, len(query))
+	for k, v := range query {
 		if len(v) == 1 {
 			j.Query[k] = v[0]
 		} else {
@@ -74,7 +73,17 @@ func (h Handshake) MarshalJSON() ([]byte, error) {
 	return json.Marshal(j)
 }
 
-// UnmarshalJSON decodes Node's form of a handshake.
+// Query parses the query of URL (EIO, transport and t included, as in
+// Node) on each call: the handshake keeps only the URL, which is what most
+// connections need.
+func (h *Handshake) Query() url.Values {
+	_, raw, _ := strings.Cut(h.URL, "?")
+	q, _ := url.ParseQuery(raw)
+	return q
+}
+
+// UnmarshalJSON decodes Node's form of a handshake. Its query is read from
+// its url, from which Node derives it.
 func (h *Handshake) UnmarshalJSON(data []byte) error {
 	var j handshakeJSON
 	if err := json.Unmarshal(data, &j); err != nil {
@@ -82,7 +91,6 @@ func (h *Handshake) UnmarshalJSON(data []byte) error {
 	}
 	*h = Handshake{
 		Headers: make(http.Header, len(j.Headers)),
-		Query:   make(url.Values, len(j.Query)),
 		Auth:    j.Auth,
 		Address: j.Address,
 		Time:    time.UnixMilli(j.Issued),
@@ -92,9 +100,6 @@ func (h *Handshake) UnmarshalJSON(data []byte) error {
 	}
 	for k, v := range j.Headers {
 		h.Headers[http.CanonicalHeaderKey(k)] = stringList(v)
-	}
-	for k, v := range j.Query {
-		h.Query[k] = stringList(v)
 	}
 	return nil
 }
@@ -123,14 +128,17 @@ func newHandshake(r *http.Request, auth json.RawMessage) Handshake {
 	if len(auth) == 0 {
 		auth = json.RawMessage(`{}`)
 	}
+	uri := r.RequestURI // as the client sent it, like Node's req.url
+	if uri == "" {
+		uri = r.URL.RequestURI()
+	}
 	return Handshake{
 		Headers: r.Header,
-		Query:   r.URL.Query(),
 		Auth:    auth,
 		Address: r.RemoteAddr,
 		Time:    time.Now(),
 		Secure:  r.TLS != nil,
-		URL:     r.URL.RequestURI(),
+		URL:     uri,
 		XDomain: r.Header.Get("Origin") != "",
 	}
 }

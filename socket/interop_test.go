@@ -103,7 +103,7 @@ func TestInteropAuthAndRefusal(t *testing.T) {
 	if got := wait(t, auths); got != `{"token":"123"}` {
 		t.Errorf("auth seen by middleware = %s, want the client's bytes", got)
 	}
-	if s := wait(t, connected); s.Handshake().Address == "" || s.Handshake().Query.Get("EIO") != "4" {
+	if s := wait(t, connected); s.Handshake().Address == "" || s.Handshake().Query().Get("EIO") != "4" {
 		t.Errorf("handshake = %+v", s.Handshake())
 	}
 

@@ -10,17 +10,22 @@ import (
 // touches only its members; broadcasts share a read lock and only joins and
 // leaves take the write lock, each briefly. Cluster adapters embed it for
 // the local part of their work.
+//
+// The room named by a socket's own id, which every socket is in, is not
+// stored as a set: the socket's entry stands for it, so that a connection
+// costs no room of its own.
 type MemoryAdapter struct {
 	nsp *Namespace
 
 	mu      sync.RWMutex
-	rooms   map[string]map[*Socket]struct{}
-	members map[string]*member // by socket id
+	rooms   map[string]map[*Socket]struct{} // other rooms than the sockets' own
+	members map[string]*member              // by socket id
 }
 
 type member struct {
 	socket *Socket
-	rooms  map[string]struct{}
+	inOwn  bool                // in the room named by its id
+	rooms  map[string]struct{} // its other rooms; made on the first join
 }
 
 // NewMemoryAdapter returns an empty adapter for nsp.
@@ -43,10 +48,17 @@ func (a *MemoryAdapter) AddAll(id string, rooms ...string) {
 	defer a.mu.Unlock()
 	m := a.members[id]
 	if m == nil {
-		m = &member{socket: s, rooms: make(map[string]struct{}, len(rooms))}
+		m = &member{socket: s}
 		a.members[id] = m
 	}
 	for _, room := range rooms {
+		if room == id {
+			m.inOwn = true
+			continue
+		}
+		if m.rooms == nil {
+			m.rooms = make(map[string]struct{})
+		}
 		m.rooms[room] = struct{}{}
 		set := a.rooms[room]
 		if set == nil {
@@ -61,7 +73,12 @@ func (a *MemoryAdapter) AddAll(id string, rooms ...string) {
 func (a *MemoryAdapter) Del(id, room string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if m := a.members[id]; m != nil {
+	m := a.members[id]
+	switch {
+	case m == nil:
+	case room == id:
+		m.inOwn = false
+	default:
 		delete(m.rooms, room)
 		a.leaveLocked(m.socket, room)
 	}
@@ -97,7 +114,10 @@ func (a *MemoryAdapter) SocketRooms(id string) []string {
 	if m == nil {
 		return nil
 	}
-	rooms := make([]string, 0, len(m.rooms))
+	rooms := make([]string, 0, len(m.rooms)+1)
+	if m.inOwn {
+		rooms = append(rooms, id)
+	}
 	for room := range m.rooms {
 		rooms = append(rooms, room)
 	}
@@ -179,9 +199,14 @@ func (a *MemoryAdapter) DisconnectSockets(_ context.Context, opts BroadcastOptio
 func (a *MemoryAdapter) AllRooms(context.Context) ([]string, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	rooms := make([]string, 0, len(a.rooms))
+	rooms := make([]string, 0, len(a.rooms)+len(a.members))
 	for room := range a.rooms {
 		rooms = append(rooms, room)
+	}
+	for id, m := range a.members {
+		if _, dup := a.rooms[id]; m.inOwn && !dup {
+			rooms = append(rooms, id)
+		}
 	}
 	return rooms, nil
 }
@@ -215,7 +240,7 @@ func (a *MemoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
 	defer a.mu.RUnlock()
 	except := a.exceptLocked(opts.Except)
 	visit := func(s *Socket) {
-		if _, skip := except[s]; !skip {
+		if !except.has(s) {
 			f(s)
 		}
 	}
@@ -225,35 +250,61 @@ func (a *MemoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
 			visit(m.socket)
 		}
 	case 1:
-		for s := range a.rooms[opts.Rooms[0]] {
-			visit(s)
-		}
+		a.roomLocked(opts.Rooms[0]).each(visit)
 	default:
 		seen := make(map[*Socket]struct{})
 		for _, room := range opts.Rooms {
-			for s := range a.rooms[room] {
+			a.roomLocked(room).each(func(s *Socket) {
 				if _, dup := seen[s]; !dup {
 					seen[s] = struct{}{}
 					visit(s)
 				}
-			}
+			})
 		}
 	}
 }
 
-// exceptLocked returns the sockets in any of rooms.
-func (a *MemoryAdapter) exceptLocked(rooms []string) map[*Socket]struct{} {
-	if len(rooms) == 0 {
-		return nil
+// roomMembers is the members of one room: a stored set, plus the socket
+// whose id names the room, if it is in it.
+type roomMembers struct {
+	set   map[*Socket]struct{}
+	owner *Socket
+}
+
+// roomLocked returns the members of room.
+func (a *MemoryAdapter) roomLocked(room string) roomMembers {
+	r := roomMembers{set: a.rooms[room]}
+	if m := a.members[room]; m != nil && m.inOwn {
+		r.owner = m.socket
 	}
-	if len(rooms) == 1 {
-		return a.rooms[rooms[0]]
+	return r
+}
+
+func (r roomMembers) has(s *Socket) bool {
+	_, in := r.set[s]
+	return in || (s == r.owner && s != nil)
+}
+
+func (r roomMembers) each(f func(s *Socket)) {
+	for s := range r.set {
+		f(s)
+	}
+	if r.owner != nil {
+		f(r.owner)
+	}
+}
+
+// exceptLocked returns the sockets in any of rooms.
+func (a *MemoryAdapter) exceptLocked(rooms []string) roomMembers {
+	switch len(rooms) {
+	case 0:
+		return roomMembers{}
+	case 1:
+		return a.roomLocked(rooms[0])
 	}
 	set := make(map[*Socket]struct{})
 	for _, room := range rooms {
-		for s := range a.rooms[room] {
-			set[s] = struct{}{}
-		}
+		a.roomLocked(room).each(func(s *Socket) { set[s] = struct{}{} })
 	}
-	return set
+	return roomMembers{set: set}
 }

@@ -171,7 +171,7 @@ func (n *Namespace) connect(s *Socket) {
 	middleware, handlers := n.chain()
 	for _, m := range middleware {
 		var err error
-		if !s.safely("middleware", func() { err = m(s.ctx, s) }) {
+		if !s.safely("middleware", func() { err = m(s.Context(), s) }) {
 			err = errors.New("server error")
 		}
 		if err != nil {
@@ -203,7 +203,7 @@ func (n *Namespace) refuse(s *Socket, err error) {
 	s.client.refuse(n.name, ce)
 	s.client.remove(s)
 	s.state.Store(int32(disconnected))
-	s.cancel()
+	s.endContext()
 }
 
 // remove takes s out of the namespace's sockets and reports whether it was

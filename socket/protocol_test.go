@@ -265,3 +265,33 @@ func TestProtocolMiddlewareSeesClientLeave(t *testing.T) {
 		t.Fatalf("middleware released with %v", err)
 	}
 }
+
+// TestProtocolSocketContext: a socket's context lives while it is
+// connected, ends when it disconnects, and is born ended when first asked
+// for afterwards.
+func TestProtocolSocketContext(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(nil)
+	connected := make(chan *Socket, 1)
+	srv.OnConnection(func(s *Socket) { connected <- s })
+	url := serve(t, srv)
+	c := dialRaw(t, url)
+	c.post(`40`)
+	s := wait(t, connected)
+	ctx := s.Context()
+	if ctx.Err() != nil || s.Context() != ctx {
+		t.Fatalf("context of a connected socket: err %v, same %v", ctx.Err(), s.Context() == ctx)
+	}
+	gone := make(chan string, 1)
+	s.OnDisconnect(func(_ *Socket, reason string) { gone <- reason })
+	s.Disconnect(false)
+	wait(t, ctx.Done())
+	wait(t, gone)
+
+	c.post(`40`)
+	late := wait(t, connected)
+	late.Disconnect(false)
+	if err := late.Context().Err(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("context first asked for after disconnect: %v", err)
+	}
+}

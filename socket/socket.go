@@ -22,13 +22,14 @@ type Socket struct {
 	nsp       *Namespace
 	client    *client
 	handshake Handshake
-	ctx       context.Context
-	cancel    context.CancelFunc
 	queue     serialQueue
 	state     atomic.Int32 // a socketState
 
 	mu              sync.Mutex
-	handlers        map[string]Handler
+	ctx             context.Context // made by the first call to Context
+	cancel          context.CancelFunc
+	ended           bool // the context is cancelled, or is born cancelled
+	handlers        eventHandlers
 	anyHandlers     []AnyHandler
 	onDisconnecting []func(s *Socket, reason string)
 	onDisconnect    []func(s *Socket, reason string)
@@ -46,16 +47,10 @@ const (
 	disconnected
 )
 
-func newSocket(nsp *Namespace, c *client, h Handshake) *Socket {
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &Socket{
-		id:        newID(),
-		nsp:       nsp,
-		client:    c,
-		handshake: h,
-		ctx:       ctx,
-		cancel:    cancel,
-	}
+// newSocket returns a connecting socket; its id and handshake are set by
+// the first task on its queue, before anything else reads them.
+func newSocket(nsp *Namespace, c *client) *Socket {
+	s := &Socket{nsp: nsp, client: c}
 	s.queue.wg = &nsp.server.running
 	return s
 }
@@ -80,7 +75,28 @@ func (s *Socket) Handshake() *Handshake { return &s.handshake }
 
 // Context returns a context that is cancelled when the socket starts to
 // disconnect, before the OnDisconnecting hooks run.
-func (s *Socket) Context() context.Context { return s.ctx }
+func (s *Socket) Context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		// Made on demand: most sockets never need one.
+		s.ctx, s.cancel = context.WithCancel(context.Background())
+		if s.ended {
+			s.cancel()
+		}
+	}
+	return s.ctx
+}
+
+// endContext cancels the socket's context, now or when it is made.
+func (s *Socket) endContext() {
+	s.mu.Lock()
+	s.ended = true
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.mu.Unlock()
+}
 
 // Connected reports whether the socket is connected and not disconnecting.
 func (s *Socket) Connected() bool { return socketState(s.state.Load()) == connected }
@@ -173,7 +189,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	case <-ctx.Done():
 		s.dropAck(id)
 		return Args{}, ctx.Err()
-	case <-s.ctx.Done():
+	case <-s.Context().Done():
 		return Args{}, ErrClosed
 	}
 }
@@ -203,7 +219,7 @@ func (s *Socket) Disconnect(close bool) {
 		return
 	}
 	s.send(encodePacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name, ID: parser.NoID}))
-	s.cancel()
+	s.endContext()
 	s.queue.push(func() { s.finishClose("server namespace disconnect") })
 }
 
@@ -259,7 +275,7 @@ func (s *Socket) close(reason string) {
 			break
 		}
 	}
-	s.cancel()
+	s.endContext()
 	s.queue.push(func() { s.finishClose(reason) })
 }
 
@@ -278,7 +294,7 @@ func (s *Socket) finishClose(reason string) {
 	}
 	s.client.remove(s)
 	s.state.Store(int32(disconnected))
-	s.cancel()
+	s.endContext()
 	s.mu.Lock()
 	s.acks = nil
 	s.mu.Unlock()
