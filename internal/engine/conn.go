@@ -1,9 +1,10 @@
 package engine
 
 import (
-	"context"
+	"crypto/tls"
 	"errors"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -59,7 +60,7 @@ const (
 type Conn struct {
 	srv     *Server
 	id      string
-	req     *http.Request
+	req     request // what Request returns
 	handler Handler
 	flushFn func() // c.flushLoop, made once so starting a flusher does not allocate
 
@@ -96,9 +97,11 @@ type Conn struct {
 
 // newConn returns a session on transport for the handshake request r.
 func newConn(s *Server, r *http.Request, transport string) *Conn {
-	req := r.WithContext(context.WithoutCancel(r.Context()))
-	req.Body = http.NoBody
-	req.GetBody = nil
+	uri := r.RequestURI
+	if uri == "" {
+		uri = r.URL.RequestURI()
+	}
+	req := request{header: r.Header, host: r.Host, remoteAddr: r.RemoteAddr, requestURI: uri, tls: r.TLS}
 	c := &Conn{srv: s, req: req, transport: transport}
 	c.flushFn = c.flushLoop
 	return c
@@ -108,10 +111,33 @@ func newConn(s *Server, r *http.Request, transport string) *Conn {
 // from 15 bytes of crypto/rand.
 func (c *Conn) ID() string { return c.id }
 
-// Request returns the handshake request: its headers, URL with query,
-// RemoteAddr, TLS state and context values. Its body is not readable and its
-// context is never canceled.
-func (c *Conn) Request() *http.Request { return c.req }
+// request is what a session keeps of its handshake request (a GET): not
+// its context, whose chain net/http made for one request, nor the Request
+// and URL structs, all of which a session would hold for its whole life.
+type request struct {
+	header     http.Header
+	host       string
+	remoteAddr string
+	requestURI string
+	tls        *tls.ConnectionState
+}
+
+// Request returns a copy of the handshake request: its headers, URL with
+// query, Host, RemoteAddr, RequestURI and TLS state. Its body is empty and
+// its context is context.Background: the request's own context and its
+// values are not kept. Each call makes a new Request, whose URL is parsed
+// again from RequestURI; its Header is shared and must not be modified.
+func (c *Conn) Request() *http.Request {
+	u, err := url.ParseRequestURI(c.req.requestURI)
+	if err != nil {
+		u = &url.URL{} // net/http parsed it before: not reached
+	}
+	return &http.Request{
+		Method: http.MethodGet, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: c.req.header, Body: http.NoBody, Host: c.req.host,
+		RemoteAddr: c.req.remoteAddr, RequestURI: c.req.requestURI, TLS: c.req.tls,
+	}
+}
 
 // Transport returns the current transport, "polling" or "websocket".
 func (c *Conn) Transport() string {
@@ -433,7 +459,7 @@ func (c *Conn) fail(reason string, o failOpts) {
 			// the close frame goes after what it wrote.
 			_ = w.nc.SetWriteDeadline(time.Now().Add(time.Second))
 			w.wmu.Lock()
-			_ = w.writeClose(o.closeBody, time.Second)
+			_ = w.writeCloseLocked(o.closeBody, time.Second)
 			w.nc.Close()
 			w.wmu.Unlock()
 		}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+
+	"github.com/envivo/socketio/internal/workers"
 )
 
 func TestSendQueueFull(t *testing.T) {
@@ -192,7 +194,8 @@ func TestNilAcceptAndHandler(t *testing.T) {
 }
 
 // TestIdleWebSocketGoroutines checks an idle WebSocket connection costs one
-// goroutine (its read loop) and no writer.
+// goroutine (its read loop) and no writer; the server keeps at most
+// workers.MaxIdle parked workers besides.
 func TestIdleWebSocketGoroutines(t *testing.T) {
 	ts := newTestServer(t, &Options{})
 	const n = 50
@@ -205,15 +208,16 @@ func TestIdleWebSocketGoroutines(t *testing.T) {
 		}
 		return g
 	}
-	before := settle()
+	parked := ts.eng.workers.Parked
+	before := settle() - parked()
 	for range n {
 		c, _ := ts.openWS(t)
 		c.write(ws.OpText, "4x")
 		c.expectText("4x")
 	}
-	after := settle()
-	if d := after - before; d != n {
-		t.Fatalf("%d idle connections use %d goroutines", n, d)
+	after := settle() - parked()
+	if d := after - before; d != n || parked() > workers.MaxIdle {
+		t.Fatalf("%d idle connections use %d goroutines, and %d workers are parked", n, d, parked())
 	}
 }
 

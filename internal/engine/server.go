@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+
+	"github.com/envivo/socketio/internal/workers"
 )
 
 // Error codes of refused requests, Node's Server.errors.
@@ -54,7 +56,8 @@ type Server struct {
 	live      atomic.Int64 // sessions not finished + goroutines started
 	mu        sync.RWMutex
 	closing   bool
-	openFixed string // the end of the open packet's JSON, after "upgrades"
+	openFixed string        // the end of the open packet's JSON, after "upgrades"
+	workers   *workers.Pool // run flushes and WebSocket reads
 }
 
 // NewServer returns a Server configured by opts (nil means all defaults;
@@ -64,7 +67,7 @@ type Server struct {
 // means a Handler that ignores them). accept may call Send and Close on the
 // Conn.
 func NewServer(opts *Options, accept func(c *Conn) Handler) *Server {
-	s := &Server{opts: opts.withDefaults(), accept: accept}
+	s := &Server{opts: opts.withDefaults(), accept: accept, workers: workers.New()}
 	s.cors = newCORSPolicy(s.opts.CORS)
 	s.upgrades = "[]"
 	if !s.opts.DisableUpgrades && s.transportEnabled(TransportWebSocket) {
@@ -236,10 +239,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			s.sessions.each(func(c *Conn) { c.fail(ReasonServerShutdown, failOpts{noFrame: true, async: true}) })
+			s.workers.Stop(false)
 			return ctx.Err()
 		case <-t.C:
 		}
 	}
+	s.workers.Stop(true)
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -15,12 +14,6 @@ import (
 
 	"github.com/gobwas/ws"
 )
-
-// wsReadBufferSize is the read buffer of a WebSocket: big enough that a
-// typical message (header and payload) comes in one read, small enough that
-// an idle connection costs little. Bigger payloads are read straight into
-// their own memory.
-const wsReadBufferSize = 512
 
 // wsChunk bounds what is allocated for a payload before its bytes arrive.
 const wsChunk = 64 << 10
@@ -38,13 +31,18 @@ var (
 type wsConn struct {
 	c        *Conn
 	nc       net.Conn
-	br       *bufio.Reader
+	in       wsInput
 	hdr      [ws.MaxHeaderSize - 2]byte
 	vectored bool       // nc takes net.Buffers in one writev
 	wmu      sync.Mutex // serializes the writes of the flusher and fail
+	deadline time.Time  // the write deadline set last, under wmu
 
 	fragOp ws.OpCode // opcode of a fragmented message being read
 	frag   []byte
+
+	reading sync.WaitGroup // the worker that reads what is pending
+	readFn  func()         // w.readPending, made once
+	end     *wsEnd         // set by that goroutine when reading must stop
 }
 
 // handshakeWebSocket opens a session whose first transport is WebSocket.
@@ -102,13 +100,15 @@ func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request) *wsConn
 		}
 		return nil
 	}
-	var src io.Reader = nc
+	var pre []byte
 	if rw != nil && rw.Reader.Buffered() > 0 {
 		// The client sent frames right behind its request: read those first.
 		b, _ := rw.Reader.Peek(rw.Reader.Buffered())
-		src = io.MultiReader(bytes.NewReader(bytes.Clone(b)), nc)
+		pre = bytes.Clone(b)
 	}
-	wc := &wsConn{nc: nc, br: bufio.NewReaderSize(src, wsReadBufferSize)}
+	wc := &wsConn{nc: nc}
+	wc.in.init(nc, pre)
+	wc.readFn = wc.readPending
 	switch nc.(type) {
 	case *net.TCPConn, *net.UnixConn:
 		wc.vectored = true
@@ -156,31 +156,62 @@ func (w *wsConn) run() {
 	c.finish()
 }
 
-// readLoop reads messages until the connection must end.
+// readLoop reads messages until the connection must end. While the
+// connection is idle it waits with a shallow stack and no buffer; what
+// arrives is read and handled on a goroutine that lasts while bytes are
+// pending, so that the deeper stack that handling grows is not kept by an
+// idle connection (a goroutine's stack never shrinks back to the minimum).
 func (w *wsConn) readLoop() wsEnd {
 	for {
-		op, p, err := w.next()
-		if err != nil {
+		if err := w.in.wait(); err != nil {
 			return readErrorEnd(err)
 		}
-		switch op {
-		case ws.OpClose:
-			return wsEnd{ReasonTransportClose, failOpts{closeBody: closeReply(p)}}
-		case ws.OpPing:
-			w.pong(p)
-		case ws.OpText:
-			if !utf8.Valid(p) {
-				return readErrorEnd(errWSInvalidUTF8)
-			}
-			if end, stop := w.onMessage(p, false); stop {
-				return end
-			}
-		case ws.OpBinary:
-			if end, stop := w.onMessage(p, true); stop {
-				return end
-			}
+		w.reading.Add(1)
+		w.c.srv.workers.Run(w.readFn)
+		w.reading.Wait()
+		if w.end != nil {
+			return *w.end
 		}
 	}
+}
+
+// readPending reads and handles messages until no byte is pending (a
+// message that has begun is read to its end), then releases the buffer.
+func (w *wsConn) readPending() {
+	defer w.reading.Done()
+	for {
+		end, stop := w.readMessage()
+		if stop {
+			w.end = &end
+		}
+		if stop || w.in.buffered() == 0 {
+			w.in.release()
+			return
+		}
+	}
+}
+
+// readMessage reads and handles one message or control frame; stop ends
+// the read loop.
+func (w *wsConn) readMessage() (end wsEnd, stop bool) {
+	op, p, err := w.next()
+	if err != nil {
+		return readErrorEnd(err), true
+	}
+	switch op {
+	case ws.OpClose:
+		return wsEnd{ReasonTransportClose, failOpts{closeBody: closeReply(p)}}, true
+	case ws.OpPing:
+		w.pong(p)
+	case ws.OpText:
+		if !utf8.Valid(p) {
+			return readErrorEnd(errWSInvalidUTF8), true
+		}
+		return w.onMessage(p, false)
+	case ws.OpBinary:
+		return w.onMessage(p, true)
+	}
+	return wsEnd{}, false
 }
 
 // readErrorEnd maps a read error to Node's close reason: a protocol
@@ -319,7 +350,7 @@ func (w *wsConn) pong(p []byte) {
 func (w *wsConn) next() (ws.OpCode, []byte, error) {
 	limit := w.c.srv.opts.MaxPayload
 	for {
-		h, err := ws.ReadHeaderBuffer(w.br, w.hdr[:])
+		h, err := ws.ReadHeaderBuffer(&w.in, w.hdr[:])
 		if err != nil {
 			return 0, nil, err
 		}
@@ -333,7 +364,7 @@ func (w *wsConn) next() (ws.OpCode, []byte, error) {
 		if !h.OpCode.IsControl() && (h.Length > limit || int64(len(w.frag)) > limit-h.Length) {
 			return 0, nil, errWSTooLarge
 		}
-		p, err := readPayload(w.br, h.Length)
+		p, err := readPayload(&w.in, h.Length)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -391,15 +422,40 @@ func eofIsUnexpected(err error) error {
 
 // writeRaw writes one frame within timeout.
 func (w *wsConn) writeRaw(frame []byte, timeout time.Duration) error {
-	_ = w.nc.SetWriteDeadline(time.Now().Add(timeout))
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	return w.writeRawLocked(frame, timeout)
+}
+
+// writeRawLocked is writeRaw with w.wmu held.
+func (w *wsConn) writeRawLocked(frame []byte, timeout time.Duration) error {
+	w.deadline = time.Now().Add(timeout)
+	_ = w.nc.SetWriteDeadline(w.deadline)
 	_, err := w.nc.Write(frame)
 	return err
+}
+
+// extendDeadline makes sure a write can take timeout/2 at least and
+// timeout at most. The deadline is moved only when it has come closer than
+// timeout/2, not on every write: setting it costs a timer update.
+func (w *wsConn) extendDeadline(timeout time.Duration) {
+	now := time.Now()
+	if w.deadline.Sub(now) >= timeout/2 {
+		return
+	}
+	w.deadline = now.Add(timeout)
+	_ = w.nc.SetWriteDeadline(w.deadline)
 }
 
 // writeClose writes a close frame with payload body (status code and
 // reason, or nothing, as Node's ws.close() sends).
 func (w *wsConn) writeClose(body []byte, timeout time.Duration) error {
 	return w.writeRaw(newControlFrame(ws.OpClose, body).frame, timeout)
+}
+
+// writeCloseLocked is writeClose with w.wmu held.
+func (w *wsConn) writeCloseLocked(body []byte, timeout time.Duration) error {
+	return w.writeRawLocked(newControlFrame(ws.OpClose, body).frame, timeout)
 }
 
 // startFlushLocked starts the flusher goroutine unless one runs.
@@ -409,12 +465,12 @@ func (c *Conn) startFlushLocked() {
 	}
 	c.flushing = true
 	c.srv.track()
-	go c.flushFn()
+	c.srv.workers.Run(c.flushFn)
 }
 
 // flushLoop writes what is queued to the WebSocket, each batch in one
 // write, until the queue is empty; in a closing session it then writes the
-// close frame.
+// close frame. It runs on the server's workers.
 func (c *Conn) flushLoop() {
 	defer c.srv.done()
 	if flushYield {
@@ -432,7 +488,7 @@ func (c *Conn) flushLoop() {
 			c.mu.Unlock()
 			if closing {
 				w.wmu.Lock()
-				_ = w.writeClose(nil, c.srv.opts.PingTimeout)
+				_ = w.writeCloseLocked(nil, c.srv.opts.PingTimeout)
 				w.wmu.Unlock()
 			}
 			c.mu.Lock()
@@ -481,7 +537,7 @@ var frameBuffersPool = sync.Pool{New: func() any { return new(frameBuffers) }}
 func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
-	_ = w.nc.SetWriteDeadline(time.Now().Add(timeout))
+	w.extendDeadline(timeout)
 	if len(batch) == 1 {
 		_, err := w.nc.Write(batch[0].wsFrame())
 		return err

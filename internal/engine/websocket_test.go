@@ -505,3 +505,49 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 		}
 	}
 }
+
+// TestWebSocketOverTLS reads through a connection without a file
+// descriptor of its own (TLS), whose reads hold a buffer while waiting:
+// small, medium and large messages, and several in one TLS record.
+func TestWebSocketOverTLS(t *testing.T) {
+	t.Parallel()
+	conns := make(chan *recorder, 4)
+	eng := NewServer(nil, func(c *Conn) Handler {
+		h := &recorder{c: c, echo: true, msgs: make(chan received, 16), closed: make(chan string, 1)}
+		conns <- h
+		return h
+	})
+	srv := httptest.NewTLSServer(eng)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		defer cancel()
+		_ = eng.Shutdown(ctx)
+		srv.Close()
+	})
+	d := ws.Dialer{Timeout: waitTimeout, TLSConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig}
+	conn, br, _, err := d.Dial(context.Background(), "wss"+strings.TrimPrefix(srv.URL, "https")+"/?EIO=4&transport=websocket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := &wsClient{t: t, conn: conn, r: conn}
+	if br != nil {
+		c.r = br
+	}
+	if _, p := c.read(); !openRE.MatchString(p) {
+		t.Fatalf("open packet %q", p)
+	}
+	for _, n := range []int{5, 2000, 200_000} {
+		msg := "4" + strings.Repeat("x", n)
+		c.write(ws.OpText, msg)
+		c.expectText(msg)
+	}
+	var two bytes.Buffer // two frames in one write
+	_ = wsutil.WriteClientText(&two, []byte("4one"))
+	_ = wsutil.WriteClientText(&two, []byte("4two"))
+	if _, err := conn.Write(two.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	c.expectText("4one")
+	c.expectText("4two")
+}

@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
+)
+
+// socketPair returns the two ends of a Unix socket pair: connections with
+// a file descriptor, read through wsInput's descriptor path.
+func socketPair(tb testing.TB) (net.Conn, net.Conn) {
+	tb.Helper()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	conn := func(fd int) net.Conn {
+		f := os.NewFile(uintptr(fd), "")
+		defer f.Close()
+		c, err := net.FileConn(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return c
+	}
+	return conn(fds[0]), conn(fds[1])
+}
+
+// pipeConn is a net.Conn without a file descriptor, read through
+// wsInput's buffered path, as a TLS connection is.
+type pipeConn struct{ net.Conn }
+
+// FuzzWebSocketRead feeds arbitrary bytes to the WebSocket reader of a
+// server, through both read paths, and checks it ends with an error or
+// messages within MaxPayload, never a panic or a hang.
+func FuzzWebSocketRead(f *testing.F) {
+	frame := func(op ws.OpCode, fin bool, p string) []byte {
+		var b bytes.Buffer
+		h := ws.Header{Fin: fin, OpCode: op, Length: int64(len(p)), Masked: true, Mask: [4]byte{1, 2, 3, 4}}
+		_ = ws.WriteHeader(&b, h)
+		q := []byte(p)
+		ws.Cipher(q, h.Mask, 0)
+		b.Write(q)
+		return b.Bytes()
+	}
+	var two bytes.Buffer
+	_ = wsutil.WriteClientText(&two, []byte("4hello"))
+	_ = wsutil.WriteClientBinary(&two, bytes.Repeat([]byte{7}, 600))
+	f.Add(two.Bytes(), false)
+	f.Add(append(frame(ws.OpText, false, "4he"), append(frame(ws.OpPing, true, "p"), frame(ws.OpContinuation, true, "llo")...)...), true)
+	f.Add(frame(ws.OpClose, true, "\x03\xe8"), false)
+	f.Add([]byte{0x81, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, true) // a huge length
+	f.Add([]byte{0x81}, false)
+	const limit = 1 << 12
+	srv := &Server{opts: (&Options{MaxPayload: limit}).withDefaults()}
+	f.Fuzz(func(t *testing.T, data []byte, buffered bool) {
+		server, client := socketPair(t)
+		defer server.Close()
+		var nc net.Conn = server
+		if buffered {
+			nc = pipeConn{server}
+		}
+		go func() {
+			_, _ = client.Write(data)
+			client.Close()
+		}()
+		w := &wsConn{c: &Conn{srv: srv}, nc: nc}
+		w.in.init(nc, nil)
+		for {
+			if err := w.in.wait(); err != nil {
+				return
+			}
+			_, p, err := w.next()
+			if err != nil {
+				return
+			}
+			if len(p) > limit {
+				t.Fatalf("message of %d bytes passed MaxPayload %d", len(p), limit)
+			}
+		}
+	})
+}
