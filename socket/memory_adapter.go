@@ -134,7 +134,7 @@ func (a *MemoryAdapter) Broadcast(_ context.Context, p *Packet, opts BroadcastOp
 		if volatile && !s.client.conn.Writable() {
 			return
 		}
-		_ = s.send(msgs)
+		_ = s.sendBatched(msgs)
 	})
 	return nil
 }

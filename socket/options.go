@@ -43,6 +43,14 @@ type Options struct {
 	// reason "transport error" rather than allowed to grow memory or slow
 	// down a broadcast. Default: 1024.
 	WriteQueueSize int
+	// BroadcastBatch is the shortest time between two writes of broadcasts
+	// to one WebSocket client. A client that receives broadcasts more often
+	// gets them several to a write (one system call instead of one each)
+	// and each waits at most this long; the first broadcast after a quiet
+	// period, emits to one socket, acks and anything else go out at once,
+	// taking whatever waits along. Negative writes every broadcast at once.
+	// Default: 25ms.
+	BroadcastBatch time.Duration
 
 	// Transports lists the transports clients may use, among Polling and
 	// WebSocket. Default: both.

@@ -79,6 +79,7 @@ func (srv *Server) engineOptions() *engine.Options {
 		},
 		AllowRequest:   o.AllowRequest,
 		WriteQueueSize: o.WriteQueueSize,
+		BatchInterval:  o.BroadcastBatch,
 		Logger:         o.Logger,
 	}
 }

@@ -261,6 +261,18 @@ func (s *Socket) send(msgs []*engine.Message) error {
 	return nil
 }
 
+// sendBatched is send for a broadcast: the messages may wait up to
+// Options.BroadcastBatch to be written together with the next ones.
+func (s *Socket) sendBatched(msgs []*engine.Message) error {
+	if st := socketState(s.state.Load()); st != connected && st != disconnecting {
+		return ErrClosed
+	}
+	if err := s.client.conn.SendBatched(msgs...); err != nil {
+		return ErrClosed
+	}
+	return nil
+}
+
 // close starts disconnecting for reason, unless it has started already.
 // The context ends at once, so that a middleware or handler waiting on it
 // stops; the hooks and the cleanup run on the socket's queue, after the

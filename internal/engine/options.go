@@ -23,6 +23,7 @@ const (
 	DefaultUpgradeTimeout = 10 * time.Second
 	DefaultMaxPayload     = 1_000_000
 	DefaultWriteQueueSize = 1024
+	DefaultBatchInterval  = 25 * time.Millisecond
 )
 
 // Transport names, as they appear in the "transport" query parameter.
@@ -79,6 +80,13 @@ type Options struct {
 	// grows memory without bound.
 	// Default: 1024.
 	WriteQueueSize int
+	// BatchInterval is the shortest time between two writes to a WebSocket
+	// that SendBatched starts: messages sent with it to a connection that
+	// wrote less than BatchInterval ago wait for the next write, so that
+	// several go out in one system call. Send, and SendBatched after a
+	// quiet period, write at once. Negative disables the wait.
+	// Default: 25ms.
+	BatchInterval time.Duration
 	// Logger receives diagnostics (recovered panics, refused requests at
 	// debug level).
 	// Default: a logger that discards everything.
@@ -139,6 +147,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if out.WriteQueueSize <= 0 {
 		out.WriteQueueSize = DefaultWriteQueueSize
+	}
+	if out.BatchInterval == 0 {
+		out.BatchInterval = DefaultBatchInterval
 	}
 	if out.Logger == nil {
 		out.Logger = slog.New(slog.DiscardHandler)

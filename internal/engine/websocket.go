@@ -468,6 +468,40 @@ func (c *Conn) startFlushLocked() {
 	c.srv.workers.Run(c.flushFn)
 }
 
+// batchFlushLocked gets what SendBatched queued moving: at once if the
+// last flush is older than BatchInterval, else when it will be.
+func (c *Conn) batchFlushLocked() {
+	if c.flushing || c.batchDue {
+		return // the running flusher or the armed timer takes the queue
+	}
+	wait := c.srv.opts.BatchInterval - time.Since(c.lastFlush)
+	if wait <= 0 {
+		c.startFlushLocked()
+		return
+	}
+	c.batchDue = true
+	if c.batchTimer == nil {
+		c.batchTimer = time.AfterFunc(wait, c.onBatchTimer)
+		return
+	}
+	c.batchTimer.Reset(wait)
+}
+
+// onBatchTimer flushes what waited for the batch interval, unless a
+// flusher took it meanwhile. The timer's goroutine becomes the flusher.
+func (c *Conn) onBatchTimer() {
+	c.mu.Lock()
+	c.batchDue = false
+	if len(c.queue) == 0 || c.flushing || c.closeSent || c.state == stateClosed || c.ws == nil {
+		c.mu.Unlock()
+		return
+	}
+	c.flushing = true
+	c.srv.track()
+	c.mu.Unlock()
+	c.srv.workers.Run(c.flushFn)
+}
+
 // flushLoop writes what is queued to the WebSocket, each batch in one
 // write, until the queue is empty; in a closing session it then writes the
 // close frame. It runs on the server's workers.
@@ -497,6 +531,9 @@ func (c *Conn) flushLoop() {
 			return
 		}
 		c.queue, c.spare = c.spare, nil
+		if c.srv.opts.BatchInterval > 0 {
+			c.lastFlush = time.Now()
+		}
 		c.mu.Unlock()
 
 		err := w.writeFrames(batch, c.writeTimeout())

@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -550,4 +552,53 @@ func TestWebSocketOverTLS(t *testing.T) {
 	}
 	c.expectText("4one")
 	c.expectText("4two")
+}
+
+// quietFor checks that no byte arrives within d.
+func (c *wsClient) quietFor(d time.Duration) {
+	c.t.Helper()
+	if br, ok := c.r.(*bufio.Reader); ok && br.Buffered() > 0 {
+		c.t.Fatalf("%d bytes arrived", br.Buffered())
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(d))
+	var b [1]byte
+	if n, err := c.conn.Read(b[:]); n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		c.t.Fatalf("read within %v: %d bytes, %v", d, n, err)
+	}
+}
+
+// TestWebSocketSendBatched: batched messages wait for the batch interval
+// after the last write (the open packet is one), unless Send writes first
+// and takes them along; after a quiet period one goes out at once.
+func TestWebSocketSendBatched(t *testing.T) {
+	t.Parallel()
+	text := func(s string) *Message { return NewTextMessage([]byte(s)) }
+	waiting := func(c *Conn) bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.batchDue
+	}
+
+	ts := newTestServer(t, &Options{BatchInterval: time.Hour})
+	c, h := ts.openWS(t)
+	_ = h.c.SendBatched(text("b"))
+	_ = h.c.SendBatched(text("c"))
+	c.quietFor(100 * time.Millisecond)
+	_ = h.c.Send(text("x"))
+	for _, want := range []string{"4b", "4c", "4x"} {
+		c.expectText(want)
+	}
+
+	ts = newTestServer(t, &Options{BatchInterval: 50 * time.Millisecond})
+	c, h = ts.openWS(t)
+	_ = h.c.SendBatched(text("a")) // the batch timer writes it
+	_ = h.c.SendBatched(text("b"))
+	c.expectText("4a")
+	c.expectText("4b")
+	time.Sleep(100 * time.Millisecond)
+	_ = h.c.SendBatched(text("q"))
+	if waiting(h.c) {
+		t.Fatal("a batched message after a quiet period waits")
+	}
+	c.expectText("4q")
 }
