@@ -1,15 +1,20 @@
 package socket
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/envivo/socketio/internal/workers"
+)
 
 // serialQueue runs tasks one at a time in the order they were pushed, on a
-// goroutine that exists only while there is work: an idle socket costs no
+// worker of the server's pool while there is work: an idle socket costs no
 // goroutine, and a slow handler delays only its own socket.
 type serialQueue struct {
 	mu      sync.Mutex
 	tasks   []func()
 	running bool
-	wg      *sync.WaitGroup // counts running drain goroutines, for Shutdown
+	wg      *sync.WaitGroup // counts running drains, for Shutdown
+	pool    *workers.Pool
 }
 
 func (q *serialQueue) push(task func()) {
@@ -20,7 +25,7 @@ func (q *serialQueue) push(task func()) {
 	q.mu.Unlock()
 	if start {
 		q.wg.Add(1)
-		go q.drain()
+		q.pool.Run(q.drain)
 	}
 }
 

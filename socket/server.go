@@ -31,6 +31,7 @@ import (
 	"sync"
 
 	"github.com/envivo/socketio/internal/engine"
+	"github.com/envivo/socketio/internal/workers"
 )
 
 // Server is a Socket.IO server. It is an http.Handler that answers under
@@ -41,7 +42,8 @@ type Server struct {
 	opts    Options
 	logger  *slog.Logger
 	engine  *engine.Server
-	running sync.WaitGroup // sockets' handler goroutines
+	running sync.WaitGroup // sockets' queue drains
+	workers *workers.Pool  // run the sockets' queues
 
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
@@ -52,7 +54,7 @@ type Server struct {
 // NewServer returns a server configured by opts, which may be nil for the
 // defaults.
 func NewServer(opts *Options) *Server {
-	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace)}
+	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace), workers: workers.New()}
 	srv.logger = srv.opts.Logger
 	srv.engine = engine.NewServer(srv.engineOptions(), func(c *engine.Conn) engine.Handler {
 		return newClient(srv, c)
@@ -220,8 +222,10 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
+		srv.workers.Stop(false)
 		return ctx.Err()
 	}
+	srv.workers.Stop(true)
 	srv.mu.RLock()
 	defer srv.mu.RUnlock()
 	for _, nsp := range srv.nsps {

@@ -52,6 +52,7 @@ const (
 func newSocket(nsp *Namespace, c *client) *Socket {
 	s := &Socket{nsp: nsp, client: c}
 	s.queue.wg = &nsp.server.running
+	s.queue.pool = nsp.server.workers
 	return s
 }
 
