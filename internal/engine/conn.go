@@ -28,7 +28,8 @@ var (
 // Handler receives what happens on one connection.
 type Handler interface {
 	// HandleMessage is called for each message packet received, in order
-	// and never concurrently for one connection: on the WebSocket read loop,
+	// and never concurrently for one connection: for a WebSocket, on the
+	// worker its read loop hands the received bytes to (one at a time),
 	// or on the goroutine of the polling POST that carried it (the POSTs of
 	// a session are serialized: an overlapping one closes the session, as
 	// in Node). data is owned by the callee. HandleMessage must not block

@@ -25,9 +25,10 @@ var (
 )
 
 // wsConn is one WebSocket connection: the transport of a session, or a
-// candidate upgrading a polling session. Only its read loop reads it; writes
-// are done by the session's flusher once it is the transport, and by the
-// read loop while upgrading.
+// candidate upgrading a polling session. Only its read loop reads it, or
+// the worker the loop waits for while it reads what is pending; writes are
+// done by the session's flusher once it is the transport, and by the reader
+// while upgrading.
 type wsConn struct {
 	c        *Conn
 	nc       net.Conn
