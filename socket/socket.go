@@ -253,22 +253,20 @@ func (s *Socket) sendPacket(t parser.Type, id int64, data json.RawMessage, attac
 // send queues engine messages for the client; it fails once the socket has
 // disconnected.
 func (s *Socket) send(msgs []*engine.Message) error {
-	if st := socketState(s.state.Load()); st != connected && st != disconnecting {
-		return ErrClosed
-	}
-	if err := s.client.conn.Send(msgs...); err != nil {
-		return ErrClosed
-	}
-	return nil
+	return s.sendVia(s.client.conn.Send, msgs)
 }
 
 // sendBatched is send for a broadcast: the messages may wait up to
 // Options.BroadcastBatch to be written together with the next ones.
 func (s *Socket) sendBatched(msgs []*engine.Message) error {
+	return s.sendVia(s.client.conn.SendBatched, msgs)
+}
+
+func (s *Socket) sendVia(send func(...*engine.Message) error, msgs []*engine.Message) error {
 	if st := socketState(s.state.Load()); st != connected && st != disconnecting {
 		return ErrClosed
 	}
-	if err := s.client.conn.SendBatched(msgs...); err != nil {
+	if err := send(msgs...); err != nil {
 		return ErrClosed
 	}
 	return nil

@@ -86,15 +86,22 @@ type testServer struct {
 
 func newTestServer(t *testing.T, opts *Options) *testServer {
 	t.Helper()
+	eng, conns := newRecordingServer(opts)
+	ts := newTestServerWith(t, eng)
+	ts.conns = conns
+	return ts
+}
+
+// newRecordingServer returns an engine whose sessions echo what they
+// receive and record it; their recorders come on the channel.
+func newRecordingServer(opts *Options) (*Server, chan *recorder) {
 	conns := make(chan *recorder, 64)
 	eng := NewServer(opts, func(c *Conn) Handler {
 		h := &recorder{c: c, echo: true, msgs: make(chan received, 256), closed: make(chan string, 1)}
 		conns <- h
 		return h
 	})
-	ts := newTestServerWith(t, eng)
-	ts.conns = conns
-	return ts
+	return eng, conns
 }
 
 // newTestServerWith serves eng over httptest until the test ends.

@@ -513,12 +513,7 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 // small, medium and large messages, and several in one TLS record.
 func TestWebSocketOverTLS(t *testing.T) {
 	t.Parallel()
-	conns := make(chan *recorder, 4)
-	eng := NewServer(nil, func(c *Conn) Handler {
-		h := &recorder{c: c, echo: true, msgs: make(chan received, 16), closed: make(chan string, 1)}
-		conns <- h
-		return h
-	})
+	eng, _ := newRecordingServer(nil)
 	srv := httptest.NewTLSServer(eng)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
