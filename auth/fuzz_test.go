@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/envivo/socketio/socket"
 )
 
 // fuzzVerifier accepts every family, so that fuzzed headers reach each
@@ -102,7 +104,7 @@ func FuzzTokenSources(f *testing.F) {
 	f.Fuzz(func(t *testing.T, auth []byte, authorization, cookie string) {
 		h := handshake("")
 		h.Auth = json.RawMessage(auth)
-		h.Headers = http.Header{"Authorization": {authorization}, "Cookie": {cookie}}
+		h.Headers = socket.NewHeader(http.Header{"Authorization": {authorization}, "Cookie": {cookie}})
 		for i, src := range sources {
 			tok, err := src(h)
 			switch {

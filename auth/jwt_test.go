@@ -6,11 +6,14 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/envivo/socketio/socket"
 )
 
 // hsOpts are the options of the HS256 verifier most cases use.
@@ -459,7 +462,7 @@ func TestAuthenticateSources(t *testing.T) {
 			o.Source = c.source
 			h := handshake(c.auth)
 			if c.header != "" {
-				h.Headers.Set("Authorization", c.header)
+				h.Headers = socket.NewHeader(http.Header{"Authorization": {c.header}})
 			}
 			id, err := newJWT(t, o).Authenticate(context.Background(), h)
 			checkErr(t, err, c.want)

@@ -39,7 +39,7 @@ func FromBearer() TokenSource {
 // is sent automatically by the browser: protect against cross-site
 // WebSocket hijacking with socket.CORS.Origins and SameSite cookies.
 func FromCookie(name string) TokenSource {
-	return func(h *socket.Handshake) (string, error) { return cookie(h.Headers, name) }
+	return func(h *socket.Handshake) (string, error) { return cookie(h.Headers.Values("Cookie"), name) }
 }
 
 // FromQuery reads the query parameter called name. It is never used unless
@@ -118,11 +118,11 @@ func bearer(values []string) (string, error) {
 }
 
 // cookie returns the value of the first cookie called name in the Cookie
-// headers: with two cookies of one name (set for different paths), browsers
+// header values: with two cookies of one name (set for different paths), browsers
 // send the more specific one first (RFC 6265, section 5.4). Malformed
 // cookies are skipped, as net/http does.
-func cookie(header http.Header, name string) (string, error) {
-	r := http.Request{Header: header}
+func cookie(values []string, name string) (string, error) {
+	r := http.Request{Header: http.Header{"Cookie": values}}
 	c, err := r.Cookie(name)
 	if err != nil || c.Value == "" {
 		return "", ErrMissingToken

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"encoding/json"
-	"net/http"
 	"testing"
 
 	"github.com/envivo/socketio/socket"
@@ -14,7 +13,7 @@ func handshake(auth string) *socket.Handshake {
 	if auth == "" {
 		auth = "{}"
 	}
-	return &socket.Handshake{Headers: http.Header{}, URL: "/socket.io/", Auth: json.RawMessage(auth)}
+	return &socket.Handshake{URL: "/socket.io/", Auth: json.RawMessage(auth)}
 }
 
 // sourceCase is one handshake and what a source should read from it.
@@ -40,9 +39,11 @@ func runSource(t *testing.T, src TokenSource, cases []sourceCase) {
 }
 
 func withHeader(h *socket.Handshake, kv ...string) *socket.Handshake {
+	header := h.Headers.HTTP()
 	for i := 0; i < len(kv); i += 2 {
-		h.Headers.Add(kv[i], kv[i+1])
+		header.Add(kv[i], kv[i+1])
 	}
+	h.Headers = socket.NewHeader(header)
 	return h
 }
 

@@ -2,17 +2,22 @@ package socket
 
 import (
 	"encoding/json"
+	"iter"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/envivo/socketio/internal/engine"
+	"github.com/envivo/socketio/internal/header"
 )
 
 // Handshake describes how a client connected to a namespace. It is set before
 // middleware runs and never changes afterwards; treat it as read-only.
 type Handshake struct {
-	// Headers of the HTTP request that opened the connection.
-	Headers http.Header
+	// Headers of the HTTP request that opened the connection, Host
+	// among them as in Node.
+	Headers Header
 	// Auth is the payload the client sent with its CONNECT packet (the
 	// socket.io-client auth option), verbatim; "{}" when it sent none.
 	Auth json.RawMessage
@@ -46,7 +51,7 @@ type handshakeJSON struct {
 // MarshalJSON encodes h as Node socket.io does.
 func (h Handshake) MarshalJSON() ([]byte, error) {
 	j := handshakeJSON{
-		Headers: make(map[string]any, len(h.Headers)),
+		Headers: make(map[string]any),
 		Time:    h.Time.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)"),
 		Address: h.Address,
 		XDomain: h.XDomain,
@@ -55,8 +60,12 @@ func (h Handshake) MarshalJSON() ([]byte, error) {
 		URL:     h.URL,
 		Auth:    h.Auth,
 	}
-	for k, v := range h.Headers {
-		j.Headers[strings.ToLower(k)] = strings.Join(v, ", ")
+	for name, value := range h.Headers.b.All() {
+		name = strings.ToLower(name)
+		if prev, ok := j.Headers[name].(string); ok {
+			value = prev + ", " + value
+		}
+		j.Headers[name] = value
 	}
 	query := h.Query()
 	j.Query = make(map[string]any, len(query))
@@ -89,17 +98,18 @@ func (h *Handshake) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &j); err != nil {
 		return err
 	}
+	headers := make(http.Header, len(j.Headers))
+	for k, v := range j.Headers {
+		headers[http.CanonicalHeaderKey(k)] = stringList(v)
+	}
 	*h = Handshake{
-		Headers: make(http.Header, len(j.Headers)),
+		Headers: NewHeader(headers),
 		Auth:    j.Auth,
 		Address: j.Address,
 		Time:    time.UnixMilli(j.Issued),
 		Secure:  j.Secure,
 		URL:     j.URL,
 		XDomain: j.XDomain,
-	}
-	for k, v := range j.Headers {
-		h.Headers[http.CanonicalHeaderKey(k)] = stringList(v)
 	}
 	return nil
 }
@@ -124,21 +134,43 @@ func stringList(v any) []string {
 // DecodeAuth decodes the auth payload into v, as encoding/json does.
 func (h *Handshake) DecodeAuth(v any) error { return json.Unmarshal(h.Auth, v) }
 
-func newHandshake(r *http.Request, auth json.RawMessage) Handshake {
+func newHandshake(r *engine.Request, auth json.RawMessage) Handshake {
 	if len(auth) == 0 {
 		auth = json.RawMessage(`{}`)
 	}
-	uri := r.RequestURI // as the client sent it, like Node's req.url
-	if uri == "" {
-		uri = r.URL.RequestURI()
-	}
 	return Handshake{
-		Headers: r.Header,
+		Headers: Header{r.Header},
 		Auth:    auth,
 		Address: r.RemoteAddr,
 		Time:    time.Now(),
 		Secure:  r.TLS != nil,
-		URL:     uri,
+		URL:     r.RequestURI,
 		XDomain: r.Header.Get("Origin") != "",
 	}
 }
+
+// Header is the HTTP headers of a handshake request, kept in one string:
+// a connection holds them for its whole life, and a map of slices costs
+// about three times as much memory. A Header is read-only and safe for
+// concurrent use; the zero Header holds no fields.
+type Header struct{ b header.Block }
+
+// NewHeader returns a copy of h as a Header, such as for a Handshake made
+// by a test or an adapter. Names that are not HTTP tokens are dropped, and
+// a line break inside a value becomes a space.
+func NewHeader(h http.Header) Header { return Header{header.Compact(h, "")} }
+
+// Get returns the first value of the header name, case-insensitively, or
+// "" when there is none, as http.Header.Get does.
+func (h Header) Get(name string) string { return h.b.Get(name) }
+
+// Values returns the values of the header name, case-insensitively, in a
+// new slice, or nil when there is none.
+func (h Header) Values(name string) []string { return h.b.Values(name) }
+
+// All yields each header, name (in canonical form) and value, sorted by
+// name; a name with several values is yielded once for each.
+func (h Header) All() iter.Seq2[string, string] { return h.b.All() }
+
+// HTTP returns the headers as a new http.Header, which the caller owns.
+func (h Header) HTTP() http.Header { return h.b.Expand() }

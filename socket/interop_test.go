@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -98,13 +99,15 @@ func TestInteropAuthAndRefusal(t *testing.T) {
 	url := serve(t, srv)
 
 	d := peer.Client(t)
-	d.Connect("good", url, map[string]any{"auth": map[string]any{"token": "123"}})
+	d.Connect("good", url, map[string]any{"auth": map[string]any{"token": "123"}, "extraHeaders": map[string]any{"x-app": "demo"}})
 	d.Wait(match{"ev": "connect", "client": "good"}, waitFor)
 	if got := wait(t, auths); got != `{"token":"123"}` {
 		t.Errorf("auth seen by middleware = %s, want the client's bytes", got)
 	}
-	if s := wait(t, connected); s.Handshake().Address == "" || s.Handshake().Query().Get("EIO") != "4" {
-		t.Errorf("handshake = %+v", s.Handshake())
+	s := wait(t, connected)
+	if h := s.Handshake(); h.Address == "" || h.Query().Get("EIO") != "4" ||
+		h.Headers.Get("x-app") != "demo" || !strings.HasSuffix(url, h.Headers.Get("Host")) {
+		t.Errorf("handshake = %+v", h)
 	}
 
 	d.Connect("bad", url, map[string]any{"auth": map[string]any{"token": "nope"}, "reconnection": false})

@@ -4,9 +4,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
+
+	"github.com/envivo/socketio/internal/header"
 )
 
 // Close reasons given to Handler.HandleClose, Node's names.
@@ -61,7 +62,7 @@ const (
 type Conn struct {
 	srv     *Server
 	id      string
-	req     request // what Request returns
+	req     Request
 	handler Handler
 	flushFn func() // c.flushLoop, made once so starting a flusher does not allocate
 
@@ -107,7 +108,7 @@ func newConn(s *Server, r *http.Request, transport string) *Conn {
 	if uri == "" {
 		uri = r.URL.RequestURI()
 	}
-	req := request{header: r.Header, host: r.Host, remoteAddr: r.RemoteAddr, requestURI: uri, tls: r.TLS}
+	req := Request{Header: header.Compact(r.Header, r.Host), RemoteAddr: r.RemoteAddr, RequestURI: uri, TLS: r.TLS}
 	c := &Conn{srv: s, req: req, transport: transport}
 	c.flushFn = c.flushLoop
 	return c
@@ -117,33 +118,24 @@ func newConn(s *Server, r *http.Request, transport string) *Conn {
 // from 15 bytes of crypto/rand.
 func (c *Conn) ID() string { return c.id }
 
-// request is what a session keeps of its handshake request (a GET): not
+// Request is what a session keeps of its handshake request (a GET): not
 // its context, whose chain net/http made for one request, nor the Request
-// and URL structs, all of which a session would hold for its whole life.
-type request struct {
-	header     http.Header
-	host       string
-	remoteAddr string
-	requestURI string
-	tls        *tls.ConnectionState
+// and URL structs or the header map, all of which a session would hold for
+// its whole life.
+type Request struct {
+	// Header holds the request's headers, its Host among them.
+	Header header.Block
+	// RemoteAddr is the request's RemoteAddr, host and port.
+	RemoteAddr string
+	// RequestURI is the request URI as the client sent it, query included.
+	RequestURI string
+	// TLS is the request's TLS state; nil for plain HTTP.
+	TLS *tls.ConnectionState
 }
 
-// Request returns a copy of the handshake request: its headers, URL with
-// query, Host, RemoteAddr, RequestURI and TLS state. Its body is empty and
-// its context is context.Background: the request's own context and its
-// values are not kept. Each call makes a new Request, whose URL is parsed
-// again from RequestURI; its Header is shared and must not be modified.
-func (c *Conn) Request() *http.Request {
-	u, err := url.ParseRequestURI(c.req.requestURI)
-	if err != nil {
-		u = &url.URL{} // net/http parsed it before: not reached
-	}
-	return &http.Request{
-		Method: http.MethodGet, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: c.req.header, Body: http.NoBody, Host: c.req.host,
-		RemoteAddr: c.req.remoteAddr, RequestURI: c.req.requestURI, TLS: c.req.tls,
-	}
-}
+// Request returns what the session kept of its handshake request. The
+// result is shared and must not be modified.
+func (c *Conn) Request() *Request { return &c.req }
 
 // Transport returns the current transport, "polling" or "websocket".
 func (c *Conn) Transport() string {

@@ -40,11 +40,12 @@ func TestHandshakePolling(t *testing.T) {
 	if h.c.ID() != m[1] || h.c.Transport() != "polling" || ts.eng.Count() != 1 {
 		t.Fatalf("conn id %q transport %q count %d", h.c.ID(), h.c.Transport(), ts.eng.Count())
 	}
-	if got := h.c.Request().URL.Query().Get("t"); got != "N8hyd6w" {
-		t.Fatalf("Request().URL query t = %q", got)
+	req := h.c.Request()
+	if !strings.Contains(req.RequestURI, "&t=N8hyd6w") || req.RemoteAddr == "" || req.TLS != nil {
+		t.Fatalf("Request() = %+v", req)
 	}
-	if err := h.c.Request().Context().Err(); err != nil {
-		t.Fatalf("Request().Context() is done: %v", err)
+	if host := req.Header.Get("Host"); host == "" || !strings.HasSuffix(ts.URL, host) {
+		t.Fatalf("Request().Header Host = %q, server at %s", host, ts.URL)
 	}
 }
 
