@@ -78,8 +78,7 @@ type Conn struct {
 	queue       []*Message
 	spare       []*Message // a drained queue kept for reuse
 
-	timer        *time.Timer // heartbeat, then the bound of a graceful close
-	due          time.Time   // when timer is meant to fire
+	alarm        alarm // heartbeat, then the bound of a graceful close; see alarms
 	awaitingPong bool
 
 	// polling
@@ -360,21 +359,14 @@ func (c *Conn) onPacket(p packet) {
 }
 
 // armLocked sets the session timer to fire after d.
-func (c *Conn) armLocked(d time.Duration) {
-	c.due = time.Now().Add(d)
-	if c.timer == nil {
-		c.timer = time.AfterFunc(d, c.onTimer)
-		return
-	}
-	c.timer.Reset(d)
-}
+func (c *Conn) armLocked(d time.Duration) { c.srv.alarms.arm(c, d) }
 
 // onTimer sends a ping, or closes a session whose pong or graceful close is
 // late.
 func (c *Conn) onTimer() {
 	c.mu.Lock()
-	if c.state == stateClosed || time.Now().Before(c.due) {
-		c.mu.Unlock() // stopped, or a stale firing after a Reset
+	if c.state == stateClosed || !c.srv.alarms.due(c) {
+		c.mu.Unlock() // stopped, or armed again since it fired
 		return
 	}
 	if c.state == stateClosing || c.awaitingPong {
@@ -504,9 +496,7 @@ func (c *Conn) finish() {
 }
 
 func (c *Conn) stopTimerLocked() {
-	if c.timer != nil {
-		c.timer.Stop()
-	}
+	c.srv.alarms.stop(c)
 	if c.batchTimer != nil {
 		c.batchTimer.Stop()
 		c.batchDue = false

@@ -53,6 +53,7 @@ type Server struct {
 	upgrades  string // JSON array offered to polling sessions
 	upgrader  ws.HTTPUpgrader
 	sessions  sessionMap
+	alarms    alarms       // the sessions' heartbeats
 	live      atomic.Int64 // sessions not finished + goroutines started
 	mu        sync.RWMutex
 	closing   bool

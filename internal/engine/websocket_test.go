@@ -175,6 +175,43 @@ func TestWebSocketHeartbeat(t *testing.T) {
 	}
 }
 
+// TestHeartbeatManySessions runs the heartbeats of sessions that share the
+// server's alarm queues: those that answer stay open, one that leaves from
+// the middle of a queue goes, and those that do not answer time out.
+func TestHeartbeatManySessions(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, &Options{PingInterval: 100 * time.Millisecond, PingTimeout: 300 * time.Millisecond})
+	const n = 9 // i%3: 0 answers, 1 is silent, 2 leaves after its first ping
+	clients := make([]*wsClient, n)
+	recs := make([]*recorder, n)
+	for i := range n {
+		clients[i], recs[i] = ts.openWS(t)
+	}
+	for round := range 3 {
+		for i, c := range clients {
+			switch {
+			case i%3 == 0:
+				c.expectText("2")
+				c.write(ws.OpText, "3")
+			case i%3 == 2 && round == 0:
+				c.expectText("2")
+				c.conn.Close()
+			}
+		}
+	}
+	for i, want := range []string{ReasonPingTimeout, ReasonTransportClose} {
+		for j := i + 1; j < n; j += 3 {
+			if r := recs[j].closeReason(t); r != want {
+				t.Errorf("session %d closed with %q, want %q", j, r, want)
+			}
+		}
+	}
+	for i := 0; i < n; i += 3 { // still answered after the others left
+		clients[i].expectText("2")
+		clients[i].write(ws.OpText, "3")
+	}
+}
+
 func TestWebSocketServerClose(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
