@@ -59,6 +59,9 @@ const (
 )
 
 // Conn is one Engine.IO session. Its methods are safe for concurrent use.
+//
+// An idle connection keeps its Conn for its whole life, so its small fields
+// are packed together at the end: a Conn fits a 288-byte size class.
 type Conn struct {
 	srv     *Server
 	id      string
@@ -68,47 +71,48 @@ type Conn struct {
 
 	dispatchMu sync.Mutex // held while HandleMessage runs
 
-	mu          sync.Mutex
-	state       connState
-	reason      string
-	transport   string
-	dispatching bool // HandleMessage (or accept) is running: HandleClose waits for it
-	notified    bool // HandleClose was called or is due
-	finished    bool // removed from the server
-	queue       []*Message
-	spare       []*Message // a drained queue kept for reuse
+	// Guarded by mu, as are the flags below.
+	mu     sync.Mutex
+	reason string
+	queue  []*Message
+	spare  []*Message // a drained queue kept for reuse
+	alarm  alarm      // heartbeat, then the bound of a graceful close; see alarms
 
-	alarm        alarm // heartbeat, then the bound of a graceful close; see alarms
+	wake chan struct{} // polling: signals the pending GET
+
+	ws       *wsConn // the WebSocket transport, once there is one
+	upg      *wsConn // a WebSocket upgrading this polling session
+	upgTimer *time.Timer
+
+	lastFlush  time.Duration // SendBatched: when a flusher last took the queue, since epoch
+	batchTimer *time.Timer   // SendBatched: starts the next flush; made on first use
+
+	state        connState
+	dispatching  bool // HandleMessage (or accept) is running: HandleClose waits for it
+	notified     bool // HandleClose was called or is due
+	finished     bool // removed from the server
 	awaitingPong bool
 
-	// polling
-	wake        chan struct{} // signals the pending GET
-	pollWaiting bool          // a GET is pending
-	pollAnswer  byte          // what the pending GET answers regardless of the queue
-	posting     bool          // a POST is being handled
+	pollWaiting bool // polling: a GET is pending
+	pollAnswer  byte // polling: what the pending GET answers regardless of the queue
+	posting     bool // polling: a POST is being handled
 
-	// websocket
-	ws        *wsConn // the WebSocket transport, once there is one
-	upg       *wsConn // a WebSocket upgrading this polling session
-	upgTimer  *time.Timer
 	probed    bool // upg received "2probe"
 	flushing  bool // a flusher goroutine owns writes to ws
 	closeSent bool // the close frame was written to ws
 
-	// batching (SendBatched)
-	lastFlush  time.Time   // when a flusher last took the queue
-	batchTimer *time.Timer // starts the next flush; made on first use
-	batchDue   bool        // batchTimer is armed
+	batchDue bool // SendBatched: batchTimer is armed
 }
 
-// newConn returns a session on transport for the handshake request r.
-func newConn(s *Server, r *http.Request, transport string) *Conn {
+// newConn returns a session for the handshake request r: a polling one
+// until a WebSocket is set as its transport.
+func newConn(s *Server, r *http.Request) *Conn {
 	uri := r.RequestURI
 	if uri == "" {
 		uri = r.URL.RequestURI()
 	}
 	req := Request{Header: header.Compact(r.Header, r.Host), RemoteAddr: r.RemoteAddr, RequestURI: uri, TLS: r.TLS}
-	c := &Conn{srv: s, req: req, transport: transport}
+	c := &Conn{srv: s, req: req}
 	c.flushFn = c.flushLoop
 	return c
 }
@@ -140,7 +144,14 @@ func (c *Conn) Request() *Request { return &c.req }
 func (c *Conn) Transport() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.transport
+	return c.transportLocked()
+}
+
+func (c *Conn) transportLocked() string {
+	if c.ws != nil {
+		return TransportWebSocket
+	}
+	return TransportPolling
 }
 
 // Writable reports whether a message sent now would go out at once rather
@@ -243,7 +254,7 @@ func (c *Conn) start() {
 	c.dispatchMu.Lock()
 	c.mu.Lock()
 	c.dispatching = true
-	c.queue = append(c.queue, c.srv.openMessage(c.id, c.transport))
+	c.queue = append(c.queue, c.srv.openMessage(c.id, c.transportLocked()))
 	c.mu.Unlock()
 
 	h := c.callAccept()

@@ -237,7 +237,7 @@ func (d *discardConn) Read([]byte) (int, error)         { return 0, io.EOF }
 func newBenchConns(s *Server, n int) []*Conn {
 	conns := make([]*Conn, n)
 	for i := range conns {
-		c := &Conn{srv: s, id: newSID(), transport: TransportWebSocket, handler: nopHandler{}}
+		c := &Conn{srv: s, id: newSID(), handler: nopHandler{}}
 		c.flushFn = c.flushLoop
 		c.ws = &wsConn{c: c, nc: &discardConn{}, vectored: true}
 		conns[i] = c
@@ -376,7 +376,7 @@ func benchmarkBroadcastTCP(b *testing.B, n, k int) {
 		wg.Go(func() { _, _ = io.Copy(io.Discard, client) })
 		defer client.Close()
 		defer server.Close()
-		c := &Conn{srv: s, id: newSID(), transport: TransportWebSocket, handler: nopHandler{}}
+		c := &Conn{srv: s, id: newSID(), handler: nopHandler{}}
 		c.flushFn = c.flushLoop
 		c.ws = &wsConn{c: c, nc: server, vectored: true}
 		conns[i] = c

@@ -20,7 +20,7 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 		c.mu.Unlock()
 		c.srv.refuse(w, r, codeUnknownSID, "")
 		return
-	case c.transport != TransportPolling:
+	case c.ws != nil:
 		c.mu.Unlock()
 		c.srv.refuse(w, r, codeBadRequest, "")
 		return
@@ -74,7 +74,7 @@ func (c *Conn) takePollLocked() (batch []*Message, trailer byte, final, ok bool)
 		return nil, trailer, false, true
 	case c.state == stateClosed:
 		return nil, typeClose, false, true
-	case c.transport != TransportPolling:
+	case c.ws != nil:
 		return nil, typeNoop, false, true // upgraded while waiting
 	case len(c.queue) > 0:
 		batch, c.queue = c.queue, nil
@@ -190,7 +190,7 @@ func (c *Conn) beginPost(w http.ResponseWriter, r *http.Request) bool {
 		c.mu.Unlock()
 		c.srv.refuse(w, r, codeUnknownSID, "")
 		return false
-	case c.transport != TransportPolling:
+	case c.ws != nil:
 		c.mu.Unlock()
 		c.srv.refuse(w, r, codeBadRequest, "")
 		return false

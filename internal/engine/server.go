@@ -173,7 +173,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q query) {
 		s.handshakeWebSocket(w, r)
 		return
 	}
-	c := newConn(s, r, TransportPolling)
+	c := newConn(s, r)
 	if !s.register(c) {
 		writeError(w, http.StatusServiceUnavailable, codeBadRequest, shutdownMessage)
 		return

@@ -34,9 +34,9 @@ type wsConn struct {
 	nc       net.Conn
 	in       wsInput
 	hdr      [ws.MaxHeaderSize - 2]byte
-	vectored bool       // nc takes net.Buffers in one writev
-	wmu      sync.Mutex // serializes the writes of the flusher and fail
-	deadline time.Time  // the write deadline set last, under wmu
+	vectored bool          // nc takes net.Buffers in one writev
+	wmu      sync.Mutex    // serializes the writes of the flusher and fail
+	deadline time.Duration // the write deadline set last, since epoch, under wmu
 
 	fragOp ws.OpCode // opcode of a fragmented message being read
 	frag   []byte
@@ -52,7 +52,7 @@ func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 	if wc == nil {
 		return
 	}
-	c := newConn(s, r, TransportWebSocket)
+	c := newConn(s, r)
 	wc.c = c
 	c.ws = wc
 	if !s.register(c) {
@@ -75,7 +75,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Conn) {
 	}
 	wc.c = c
 	c.mu.Lock()
-	if c.state != stateOpen || c.transport != TransportPolling || c.upg != nil {
+	if c.state != stateOpen || c.ws != nil || c.upg != nil {
 		c.mu.Unlock()
 		_ = wc.writeClose(nil, time.Second)
 		wc.nc.Close()
@@ -308,7 +308,6 @@ func (c *Conn) completeUpgrade(w *wsConn) bool {
 		return false
 	}
 	c.dropUpgradeLocked()
-	c.transport = TransportWebSocket
 	c.ws = w
 	if c.pollWaiting {
 		c.pollAnswer = typeNoop
@@ -430,8 +429,7 @@ func (w *wsConn) writeRaw(frame []byte, timeout time.Duration) error {
 
 // writeRawLocked is writeRaw with w.wmu held.
 func (w *wsConn) writeRawLocked(frame []byte, timeout time.Duration) error {
-	w.deadline = time.Now().Add(timeout)
-	_ = w.nc.SetWriteDeadline(w.deadline)
+	w.setDeadline(time.Since(epoch) + timeout)
 	_, err := w.nc.Write(frame)
 	return err
 }
@@ -440,12 +438,17 @@ func (w *wsConn) writeRawLocked(frame []byte, timeout time.Duration) error {
 // timeout at most. The deadline is moved only when it has come closer than
 // timeout/2, not on every write: setting it costs a timer update.
 func (w *wsConn) extendDeadline(timeout time.Duration) {
-	now := time.Now()
-	if w.deadline.Sub(now) >= timeout/2 {
+	now := time.Since(epoch)
+	if w.deadline-now >= timeout/2 {
 		return
 	}
-	w.deadline = now.Add(timeout)
-	_ = w.nc.SetWriteDeadline(w.deadline)
+	w.setDeadline(now + timeout)
+}
+
+// setDeadline sets the write deadline to d after epoch.
+func (w *wsConn) setDeadline(d time.Duration) {
+	w.deadline = d
+	_ = w.nc.SetWriteDeadline(epoch.Add(d))
 }
 
 // writeClose writes a close frame with payload body (status code and
@@ -475,8 +478,8 @@ func (c *Conn) batchFlushLocked() {
 	if c.flushing || c.batchDue {
 		return // the running flusher or the armed timer takes the queue
 	}
-	wait := c.srv.opts.BatchInterval - time.Since(c.lastFlush)
-	if wait <= 0 {
+	wait := c.srv.opts.BatchInterval - (time.Since(epoch) - c.lastFlush)
+	if wait <= 0 || c.lastFlush == 0 {
 		c.startFlushLocked()
 		return
 	}
@@ -533,7 +536,7 @@ func (c *Conn) flushLoop() {
 		}
 		c.queue, c.spare = c.spare, nil
 		if c.srv.opts.BatchInterval > 0 {
-			c.lastFlush = time.Now()
+			c.lastFlush = time.Since(epoch)
 		}
 		c.mu.Unlock()
 
