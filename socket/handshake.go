@@ -25,10 +25,10 @@ type Handshake struct {
 	Address string
 	// Time is when the client joined the namespace.
 	Time time.Time
-	// Secure reports whether the request came over TLS.
-	Secure bool
 	// URL is the request URI of that request, query included; see Query.
 	URL string
+	// Secure reports whether the request came over TLS.
+	Secure bool
 	// XDomain reports whether the request carried an Origin header.
 	XDomain bool
 }

@@ -1,20 +1,15 @@
 package socket
 
-import (
-	"sync"
-
-	"github.com/envivo/socketio/internal/workers"
-)
+import "sync"
 
 // serialQueue runs tasks one at a time in the order they were pushed, on a
 // worker of the server's pool while there is work: an idle socket costs no
 // goroutine, and a slow handler delays only its own socket.
 type serialQueue struct {
 	mu      sync.Mutex
-	tasks   []func()
 	running bool
-	wg      *sync.WaitGroup // counts running drains, for Shutdown
-	pool    *workers.Pool
+	tasks   []func()
+	srv     *Server // its running group counts drains, for Shutdown; its workers run them
 }
 
 func (q *serialQueue) push(task func()) {
@@ -24,13 +19,13 @@ func (q *serialQueue) push(task func()) {
 	q.running = true
 	q.mu.Unlock()
 	if start {
-		q.wg.Add(1)
-		q.pool.Run(q.drain)
+		q.srv.running.Add(1)
+		q.srv.workers.Run(q.drain)
 	}
 }
 
 func (q *serialQueue) drain() {
-	defer q.wg.Done()
+	defer q.srv.running.Done()
 	for {
 		q.mu.Lock()
 		if len(q.tasks) == 0 {

@@ -51,8 +51,7 @@ const (
 // the first task on its queue, before anything else reads them.
 func newSocket(nsp *Namespace, c *client) *Socket {
 	s := &Socket{nsp: nsp, client: c}
-	s.queue.wg = &nsp.server.running
-	s.queue.pool = nsp.server.workers
+	s.queue.srv = nsp.server
 	return s
 }
 
