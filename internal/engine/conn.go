@@ -201,9 +201,17 @@ func (c *Conn) send(msgs []*Message, batched bool) error {
 		return ErrQueueFull
 	}
 	c.queue = append(c.queue, msgs...)
-	if batched && c.ws != nil {
+	switch {
+	case batched && c.ws != nil:
 		c.batchFlushLocked()
-	} else {
+	case c.canWriteThroughLocked():
+		c.flushing = true // the sender is the flusher for now
+		c.srv.track()
+		w, batch := c.ws, c.takeQueueLocked()
+		c.mu.Unlock()
+		c.writeThrough(w, batch)
+		return nil
+	default:
 		c.kickLocked()
 	}
 	c.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -534,18 +535,12 @@ func (c *Conn) flushLoop() {
 			c.mu.Unlock()
 			return
 		}
-		c.queue, c.spare = c.spare, nil
-		if c.srv.opts.BatchInterval > 0 {
-			c.lastFlush = time.Since(epoch)
-		}
+		batch = c.takeQueueLocked()
 		c.mu.Unlock()
 
 		err := w.writeFrames(batch, c.writeTimeout())
-		clear(batch)
 		c.mu.Lock()
-		if c.spare == nil && cap(batch) <= 64 {
-			c.spare = batch[:0]
-		}
+		c.recycleLocked(batch)
 		if err != nil {
 			c.flushing = false
 		}
@@ -555,6 +550,108 @@ func (c *Conn) flushLoop() {
 			return
 		}
 	}
+}
+
+// takeQueueLocked returns the queue for a flusher to write, leaving an
+// empty one.
+func (c *Conn) takeQueueLocked() []*Message {
+	batch := c.queue
+	c.queue, c.spare = c.spare, nil
+	if c.srv.opts.BatchInterval > 0 {
+		c.lastFlush = time.Since(epoch)
+	}
+	return batch
+}
+
+// recycleLocked keeps a written batch's array as the next spare queue.
+func (c *Conn) recycleLocked(batch []*Message) {
+	clear(batch)
+	if c.spare == nil && cap(batch) <= 64 {
+		c.spare = batch[:0]
+	}
+}
+
+// canWriteThroughLocked reports whether the queue, a single message, may
+// be written on the sender's goroutine: no flusher runs, the session is
+// open, and its WebSocket has a descriptor to try a write that does not
+// block.
+func (c *Conn) canWriteThroughLocked() bool {
+	return c.ws != nil && c.ws.in.raw != nil && len(c.queue) == 1 &&
+		!c.flushing && !c.closeSent && c.state == stateOpen
+}
+
+// writeThrough writes batch (one message) to w on the calling goroutine,
+// as far as the socket buffer takes it without blocking: a direct send,
+// such as an ack, then costs no handoff to a flusher. A flusher on the
+// server's workers writes what the buffer did not take, and whatever was
+// queued meanwhile.
+func (c *Conn) writeThrough(w *wsConn, batch []*Message) {
+	frame := batch[0].wsFrame()
+	n, err := w.writeNow(frame)
+	c.mu.Lock()
+	c.recycleLocked(batch)
+	switch {
+	case err != nil:
+		c.flushing = false
+		c.mu.Unlock()
+		c.srv.done()
+		c.fail(ReasonTransportError, failOpts{noFrame: true, async: true})
+	case n < len(frame):
+		c.mu.Unlock()
+		c.srv.workers.Run(func() { c.finishWrite(w, frame[n:]) })
+	case len(c.queue) == 0 && c.state == stateOpen:
+		c.flushing = false
+		c.mu.Unlock()
+		c.srv.done()
+	default: // more came meanwhile, or the session is closing
+		c.mu.Unlock()
+		c.srv.workers.Run(c.flushFn)
+	}
+}
+
+// finishWrite writes the rest of a frame that writeThrough began, then
+// goes on as the flusher.
+func (c *Conn) finishWrite(w *wsConn, rest []byte) {
+	if err := w.writeRaw(rest, c.writeTimeout()); err != nil {
+		c.mu.Lock()
+		c.flushing = false
+		c.mu.Unlock()
+		c.srv.done()
+		c.fail(ReasonTransportError, failOpts{noFrame: true})
+		return
+	}
+	c.flushLoop()
+}
+
+// writeNow writes as much of frame as the socket buffer takes at once,
+// without blocking; a full buffer is not an error.
+func (w *wsConn) writeNow(frame []byte) (int, error) {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	n := 0
+	var werr error
+	err := w.in.raw.Write(func(fd uintptr) bool {
+		for n < len(frame) {
+			m, err := syscall.Write(int(fd), frame[n:])
+			switch {
+			case errors.Is(err, syscall.EINTR):
+				continue
+			case errors.Is(err, syscall.EAGAIN):
+				return true
+			case err != nil:
+				werr = err
+				return true
+			case m <= 0:
+				return true
+			}
+			n += m
+		}
+		return true
+	})
+	if err == nil {
+		err = werr
+	}
+	return n, err
 }
 
 // flushYield makes a new flusher yield once before it takes the queue.

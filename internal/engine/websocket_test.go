@@ -6,13 +6,16 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -444,6 +447,83 @@ func TestWebSocketLargeMessage(t *testing.T) {
 	}
 	if op, p := c.read(); op != ws.OpBinary || p != string(big) {
 		t.Fatalf("echo of %d bytes: %d bytes", len(big), len(p))
+	}
+}
+
+// TestWebSocketSendPartialWrite sends messages bigger than the socket
+// buffers take to a client that is not reading: Send returns at once, a
+// write that took part of a frame is finished by a flusher, and every
+// message arrives whole and in order once the client reads.
+func TestWebSocketSendPartialWrite(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	c, h := ts.openWS(t)
+	if err := c.conn.(*net.TCPConn).SetReadBuffer(32 << 10); err != nil {
+		t.Fatal(err)
+	}
+	sent := make(chan error, 1)
+	go func() {
+		for i := range 3 {
+			body := strconv.Itoa(i) + strings.Repeat("x", 3<<20)
+			if err := h.c.Send(NewTextMessage([]byte(body))); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- h.c.Send(NewTextMessage([]byte("end")))
+	}()
+	if err := wait(t, sent); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	for i := range 3 {
+		if _, p := c.read(); p != "4"+strconv.Itoa(i)+strings.Repeat("x", 3<<20) {
+			t.Fatalf("message %d: %d bytes starting %.10q", i, len(p), p)
+		}
+	}
+	c.expectText("4end")
+}
+
+// TestWebSocketConcurrentSends sends from several goroutines at once,
+// small messages and some bigger than the socket buffers, to a client that
+// reads only once all were sent: no Send blocks, and each sender's
+// messages arrive whole and in its order, whether its Send wrote through
+// or queued behind a flusher or behind a partly written frame.
+func TestWebSocketConcurrentSends(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, &Options{WriteQueueSize: 10000})
+	c, h := ts.openWS(t)
+	const senders, each = 4, 100
+	var wg sync.WaitGroup
+	for g := range senders {
+		wg.Go(func() {
+			for i := range each {
+				body := fmt.Sprintf("%d-%d-", g, i)
+				if i%25 == 7 {
+					body += strings.Repeat("x", 3<<20) // more than loopback buffers take at once
+				}
+				if err := h.c.Send(NewTextMessage([]byte(body))); err != nil {
+					t.Errorf("Send: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	next := make([]int, senders)
+	for range senders * each {
+		_, p := c.read()
+		var g, i int
+		if _, err := fmt.Sscanf(p, "4%d-%d-", &g, &i); err != nil || g >= senders || i != next[g] {
+			t.Fatalf("got %.20q, want sender %d's message %d", p, g, next[min(g, senders-1)])
+		}
+		want := len(fmt.Sprintf("4%d-%d-", g, i))
+		if i%25 == 7 {
+			want += 3 << 20
+		}
+		if len(p) != want {
+			t.Fatalf("message %d-%d: %d bytes, want %d", g, i, len(p), want)
+		}
+		next[g]++
 	}
 }
 
