@@ -628,30 +628,51 @@ func (c *Conn) finishWrite(w *wsConn, rest []byte) {
 func (w *wsConn) writeNow(frame []byte) (int, error) {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
-	n := 0
-	var werr error
-	err := w.in.raw.Write(func(fd uintptr) bool {
-		for n < len(frame) {
-			m, err := syscall.Write(int(fd), frame[n:])
-			switch {
-			case errors.Is(err, syscall.EINTR):
-				continue
-			case errors.Is(err, syscall.EAGAIN):
-				return true
-			case err != nil:
-				werr = err
-				return true
-			case m <= 0:
-				return true
-			}
-			n += m
-		}
-		return true
-	})
+	op := nowWrites.Get().(*nowWrite)
+	defer nowWrites.Put(op)
+	op.frame, op.n, op.err = frame, 0, nil
+	err := w.in.raw.Write(op.fn)
 	if err == nil {
-		err = werr
+		err = op.err
 	}
+	n := op.n
+	op.frame = nil
 	return n, err
+}
+
+// nowWrite is the descriptor write of writeNow, pooled with its callback
+// so that a write allocates nothing.
+type nowWrite struct {
+	frame []byte
+	n     int
+	err   error
+	fn    func(fd uintptr) bool // write, made once
+}
+
+var nowWrites = sync.Pool{New: func() any {
+	op := new(nowWrite)
+	op.fn = op.write
+	return op
+}}
+
+// write is the RawConn callback: it never asks to wait.
+func (op *nowWrite) write(fd uintptr) bool {
+	for op.n < len(op.frame) {
+		m, err := syscall.Write(int(fd), op.frame[op.n:])
+		switch {
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EAGAIN):
+			return true
+		case err != nil:
+			op.err = err
+			return true
+		case m <= 0:
+			return true
+		}
+		op.n += m
+	}
+	return true
 }
 
 // flushYield makes a new flusher yield once before it takes the queue.
