@@ -587,7 +587,7 @@ func (c *Conn) canWriteThroughLocked() bool {
 // queued meanwhile.
 func (c *Conn) writeThrough(w *wsConn, batch []*Message) {
 	frame := batch[0].wsFrame()
-	n, err := w.writeNow(frame)
+	n, err := w.writeNow(frame, c.writeTimeout())
 	c.mu.Lock()
 	c.recycleLocked(batch)
 	switch {
@@ -624,10 +624,12 @@ func (c *Conn) finishWrite(w *wsConn, rest []byte) {
 }
 
 // writeNow writes as much of frame as the socket buffer takes at once,
-// without blocking; a full buffer is not an error.
-func (w *wsConn) writeNow(frame []byte) (int, error) {
+// without blocking; a full buffer is not an error. It moves the write
+// deadline as the flusher does: one that passed would fail the write.
+func (w *wsConn) writeNow(frame []byte, timeout time.Duration) (int, error) {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
+	w.extendDeadline(timeout)
 	op := nowWrites.Get().(*nowWrite)
 	defer nowWrites.Put(op)
 	op.frame, op.n, op.err = frame, 0, nil

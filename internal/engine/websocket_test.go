@@ -342,6 +342,21 @@ func TestUpgrade(t *testing.T) {
 	}
 }
 
+// TestUpgradedSendAfterProbeDeadline sends on an upgraded session once
+// the one-second write deadline of its "3probe" has passed: a send that
+// writes at once moves the deadline first, as the flusher does.
+func TestUpgradedSendAfterProbeDeadline(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	sid, h := ts.handshake(t)
+	c := ts.upgrade(t, sid)
+	time.Sleep(1200 * time.Millisecond)
+	if err := h.c.Send(NewTextMessage([]byte("late"))); err != nil {
+		t.Fatal(err)
+	}
+	c.expectText("4late")
+}
+
 func TestUpgradeSecondWhileUpgrading(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
