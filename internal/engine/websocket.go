@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -27,24 +29,26 @@ var (
 
 // wsConn is one WebSocket connection: the transport of a session, or a
 // candidate upgrading a polling session. Only its read loop reads it, or
-// the worker the loop waits for while it reads what is pending; writes are
-// done by the session's flusher once it is the transport, and by the reader
-// while upgrading.
+// the worker the loop hands what is pending to; writes are done by the
+// session's flusher once it is the transport, and by the reader while
+// upgrading.
 type wsConn struct {
 	c        *Conn
 	nc       net.Conn
 	in       wsInput
 	hdr      [ws.MaxHeaderSize - 2]byte
 	vectored bool          // nc takes net.Buffers in one writev
+	fragOp   ws.OpCode     // opcode of a fragmented message being read
+	handing  atomic.Bool   // a worker handles what the loop handed it
 	wmu      sync.Mutex    // serializes the writes of the flusher and fail
 	deadline time.Duration // the write deadline set last, since epoch, under wmu
 
-	fragOp ws.OpCode // opcode of a fragmented message being read
-	frag   []byte
+	frag []byte // the fragmented message being read
 
-	reading sync.WaitGroup // the worker that reads what is pending
-	readFn  func()         // w.readPending, made once
-	end     *wsEnd         // set by that goroutine when reading must stop
+	reading sync.WaitGroup        // the worker that reads what is pending
+	readFn  func()                // w.readPending, made once
+	waitFn  func(fd uintptr) bool // w.waitFD, made once
+	end     *wsEnd                // set by that worker when reading must stop
 }
 
 // handshakeWebSocket opens a session whose first transport is WebSocket.
@@ -111,6 +115,7 @@ func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request) *wsConn
 	wc := &wsConn{nc: nc}
 	wc.in.init(nc, pre)
 	wc.readFn = wc.readPending
+	wc.waitFn = wc.waitFD
 	switch nc.(type) {
 	case *net.TCPConn, *net.UnixConn:
 		wc.vectored = true
@@ -163,34 +168,151 @@ func (w *wsConn) run() {
 // arrives is read and handled on a goroutine that lasts while bytes are
 // pending, so that the deeper stack that handling grows is not kept by an
 // idle connection (a goroutine's stack never shrinks back to the minimum).
+//
+// On a descriptor, the loop stays in the poller from one message to the
+// next (see waitFD): whole messages are handed to a worker without leaving
+// the wait, which saves the read that would find nothing after each one.
 func (w *wsConn) readLoop() wsEnd {
 	for {
-		if err := w.in.wait(); err != nil {
-			return readErrorEnd(err)
-		}
-		w.reading.Add(1)
-		w.c.srv.workers.Run(w.readFn)
-		w.reading.Wait()
+		err := w.wait()
+		w.reading.Wait() // for a worker waitFD started
 		if w.end != nil {
 			return *w.end
+		}
+		if err != nil {
+			return readErrorEnd(err)
+		}
+		if w.in.buffered() > 0 {
+			// Part of a frame or message came: the worker reads the rest.
+			w.handOff()
+			w.reading.Wait()
+			if w.end != nil {
+				return *w.end
+			}
 		}
 	}
 }
 
+// wait blocks until bytes are pending that the loop must hand off itself,
+// or a worker that waitFD started still runs, or the connection fails.
+func (w *wsConn) wait() error {
+	in := &w.in
+	if in.raw == nil || in.buffered() > 0 {
+		return in.wait()
+	}
+	in.rawErr = nil
+	if err := in.raw.Read(w.waitFn); err != nil {
+		return err
+	}
+	return in.rawErr
+}
+
+// waitFD is the RawConn callback of wait. It reads what has arrived; when
+// that is whole messages only, it hands them to a worker and asks to wait
+// again (returns false) without reading until the descriptor is readable:
+// the short read it made drained the socket, and the poller keeps any
+// arrival after it. It returns true, leaving the wait, when the read found
+// a frame or message that continues, or filled the buffer, or failed, or
+// when the previous worker still holds the buffer.
+func (w *wsConn) waitFD(fd uintptr) bool {
+	in := &w.in
+	if w.handing.Load() {
+		return true
+	}
+	if in.buf == nil {
+		in.buf = inputPool.Get().(*[wsReadBufferSize]byte)
+	}
+	for {
+		n, err := syscall.Read(int(fd), in.buf[:])
+		switch {
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EAGAIN):
+			in.release()
+			return false
+		case err != nil:
+			in.rawErr = err
+		case n == 0:
+			in.rawErr = io.EOF
+		}
+		if in.rawErr != nil {
+			in.release()
+			return true
+		}
+		in.r, in.w = 0, int32(n)
+		if n == len(in.buf) || !wholeMessages(in.buf[:n]) {
+			return true
+		}
+		w.handing.Store(true)
+		w.handOff()
+		return false
+	}
+}
+
+// handOff starts a worker on what is pending.
+func (w *wsConn) handOff() {
+	w.reading.Add(1)
+	w.c.srv.workers.Run(w.readFn)
+}
+
 // readPending reads and handles messages until no byte is pending (a
-// message that has begun is read to its end), then releases the buffer.
+// message that has begun is read to its end), then releases the buffer. A
+// stop wakes the read loop, which may be waiting in the poller.
 func (w *wsConn) readPending() {
 	defer w.reading.Done()
 	for {
 		end, stop := w.readMessage()
 		if stop {
 			w.end = &end
+			_ = w.nc.SetReadDeadline(aLongTimeAgo)
 		}
 		if stop || w.in.buffered() == 0 {
 			w.in.release()
+			w.handing.Store(false)
 			return
 		}
 	}
+}
+
+// aLongTimeAgo is a deadline that has passed: setting it wakes a wait.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// wholeMessages reports whether b holds whole frames only, the last of
+// them ending a message: reading them needs no byte more. Headers are not
+// checked otherwise; the reader reports what is wrong with them.
+func wholeMessages(b []byte) bool {
+	fragmented := false // a message continues in a later frame
+	for len(b) > 0 {
+		if len(b) < 2 {
+			return false
+		}
+		size, length := uint64(2), uint64(b[1]&0x7f)
+		switch length {
+		case 126:
+			size += 2
+			if uint64(len(b)) < size {
+				return false
+			}
+			length = uint64(binary.BigEndian.Uint16(b[2:]))
+		case 127:
+			size += 8
+			if uint64(len(b)) < size {
+				return false
+			}
+			length = binary.BigEndian.Uint64(b[2:])
+		}
+		if b[1]&0x80 != 0 {
+			size += 4 // mask key
+		}
+		if uint64(len(b)) < size || uint64(len(b))-size < length {
+			return false
+		}
+		if op := ws.OpCode(b[0] & 0x0f); !op.IsControl() {
+			fragmented = b[0]&0x80 == 0
+		}
+		b = b[size+length:]
+	}
+	return !fragmented
 }
 
 // readMessage reads and handles one message or control frame; stop ends

@@ -465,6 +465,55 @@ func TestWebSocketLargeMessage(t *testing.T) {
 	}
 }
 
+// TestWebSocketReadSplits sends the same messages in one write, in two
+// writes split inside a frame, and a byte at a time: the read loop hands
+// whole messages over from the poller and reads the rest of a message that
+// came in part, and every message is echoed whole and in order.
+func TestWebSocketReadSplits(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	var b bytes.Buffer
+	_ = wsutil.WriteClientText(&b, []byte("4a"))
+	_ = wsutil.WriteClientText(&b, []byte("4"+strings.Repeat("s", 300)))
+	_ = wsutil.WriteClientBinary(&b, bytes.Repeat([]byte{9}, 700)) // more than a read buffer
+	_ = ws.WriteFrame(&b, ws.MaskFrame(ws.NewFrame(ws.OpText, false, []byte("4fr"))))
+	_ = ws.WriteFrame(&b, ws.MaskFrame(ws.NewFrame(ws.OpContinuation, true, []byte("ag"))))
+	all := b.Bytes()
+	for _, split := range []struct {
+		name string
+		cuts []int // where the writes end
+	}{
+		{"one write", nil},
+		{"split in a header", []int{9}},
+		{"split in a payload", []int{20}},
+		{"a byte at a time", func() (cuts []int) {
+			for i := 1; i < len(all); i++ {
+				cuts = append(cuts, i)
+			}
+			return cuts
+		}()},
+	} {
+		c, _ := ts.openWS(t)
+		from := 0
+		for _, cut := range append(split.cuts, len(all)) {
+			if _, err := c.conn.Write(all[from:cut]); err != nil {
+				t.Fatal(err)
+			}
+			from = cut
+			if len(split.cuts) < 10 {
+				time.Sleep(10 * time.Millisecond) // let the server read each part alone
+			}
+		}
+		c.expectText("4a")
+		c.expectText("4" + strings.Repeat("s", 300))
+		if op, p := c.read(); op != ws.OpBinary || p != string(bytes.Repeat([]byte{9}, 700)) {
+			t.Fatalf("%s: binary echo %v of %d bytes", split.name, op, len(p))
+		}
+		c.expectText("4frag")
+		c.conn.Close()
+	}
+}
+
 // TestWebSocketSendPartialWrite sends messages bigger than the socket
 // buffers take to a client that is not reading: Send returns at once, a
 // write that took part of a frame is finished by a flusher, and every
@@ -706,8 +755,27 @@ func TestWebSocketSendBatched(t *testing.T) {
 		return c.batchDue
 	}
 
+	// The flusher that wrote the open packet would take a batched
+	// message along: wait until it is gone.
+	flusherGone := func(c *Conn) {
+		deadline := time.Now().Add(waitTimeout)
+		for {
+			c.mu.Lock()
+			flushing := c.flushing
+			c.mu.Unlock()
+			if !flushing {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the flusher never ended")
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+
 	ts := newTestServer(t, &Options{BatchInterval: time.Hour})
 	c, h := ts.openWS(t)
+	flusherGone(h.c)
 	_ = h.c.SendBatched(text("b"))
 	_ = h.c.SendBatched(text("c"))
 	c.quietFor(100 * time.Millisecond)

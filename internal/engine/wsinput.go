@@ -27,7 +27,7 @@ type wsInput struct {
 	raw  syscall.RawConn // nc's descriptor, if it has one
 	pre  []byte          // bytes that came behind the handshake request
 	buf  *[wsReadBufferSize]byte
-	r, w int // buf[r:w] is pending
+	r, w int32 // buf[r:w] is pending (int32: a connection keeps them for its life)
 
 	// The descriptor read of readRaw, kept here so that the callback is
 	// made once per connection.
@@ -49,7 +49,7 @@ func (in *wsInput) init(nc net.Conn, pre []byte) {
 }
 
 // buffered reports how many bytes are pending.
-func (in *wsInput) buffered() int { return len(in.pre) + in.w - in.r }
+func (in *wsInput) buffered() int { return len(in.pre) + int(in.w-in.r) }
 
 // wait blocks until at least one byte is pending.
 func (in *wsInput) wait() error {
@@ -88,7 +88,7 @@ func (in *wsInput) Read(p []byte) (int, error) {
 		}
 	}
 	n := copy(p, in.buf[in.r:in.w])
-	in.r += n
+	in.r += int32(n)
 	return n, nil
 }
 
@@ -105,7 +105,7 @@ func (in *wsInput) fill() error {
 		in.buf = inputPool.Get().(*[wsReadBufferSize]byte)
 		n, err = in.readConn(in.buf[:])
 	}
-	in.r, in.w = 0, n
+	in.r, in.w = 0, int32(n)
 	in.release()
 	return err
 }

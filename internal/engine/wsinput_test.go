@@ -2,6 +2,8 @@ package engine
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -84,4 +86,50 @@ func FuzzWebSocketRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzWholeMessages checks wholeMessages against gobwas/ws's header
+// reader: bytes are whole messages when every frame header reads, every
+// payload is there, and no message continues past the last frame. Headers
+// the reader rejects are left to it.
+func FuzzWholeMessages(f *testing.F) {
+	var b bytes.Buffer
+	_ = wsutil.WriteClientText(&b, []byte("4hello"))
+	_ = wsutil.WriteClientBinary(&b, bytes.Repeat([]byte{7}, 300))
+	f.Add(b.Bytes())
+	f.Add([]byte{0x01, 0x81, 1, 2, 3, 4, 'a', 0x89, 0x80, 1, 2, 3, 4, 0x80, 0x81, 1, 2, 3, 4, 'b'}) // fragmented, a ping inside
+	f.Add([]byte{0x81, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	f.Add([]byte{0x82, 0xfe, 0x01})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want, decided := wholeByReader(b)
+		if !decided {
+			return
+		}
+		if got := wholeMessages(b); got != want {
+			t.Fatalf("wholeMessages(% x) = %v, want %v", b, got, want)
+		}
+	})
+}
+
+// wholeByReader is the oracle of FuzzWholeMessages; decided is false when
+// a header is invalid.
+func wholeByReader(b []byte) (whole, decided bool) {
+	r := bytes.NewReader(b)
+	fragmented := false
+	for r.Len() > 0 {
+		h, err := ws.ReadHeader(r)
+		switch {
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return false, true
+		case err != nil:
+			return false, false
+		case h.Length > int64(r.Len()):
+			return false, true
+		}
+		_, _ = r.Seek(h.Length, io.SeekCurrent)
+		if !h.OpCode.IsControl() {
+			fragmented = !h.Fin
+		}
+	}
+	return !fragmented, true
 }
