@@ -294,6 +294,7 @@ func BenchmarkBroadcastFrameBatch(b *testing.B) {
 // connections.
 func benchmarkBroadcast(b *testing.B, k int) {
 	s := NewServer(nil, nil)
+	defer s.workers.Stop(true)
 	conns := newBenchConns(s, 1000)
 	for _, c := range conns {
 		c.ws.vectored = false // one Write per batch, as writev does on TCP
@@ -356,6 +357,7 @@ func BenchmarkBroadcastTCP(b *testing.B) {
 
 func benchmarkBroadcastTCP(b *testing.B, n, k int) {
 	s := NewServer(nil, nil)
+	defer s.workers.Stop(true)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
