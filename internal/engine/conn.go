@@ -84,8 +84,7 @@ type Conn struct {
 	upg      *wsConn // a WebSocket upgrading this polling session
 	upgTimer *time.Timer
 
-	lastFlush  time.Duration // SendBatched: when a flusher last took the queue, since epoch
-	batchTimer *time.Timer   // SendBatched: starts the next flush; made on first use
+	lastFlush time.Duration // SendBatched: when a flusher last took the queue, since epoch
 
 	state        connState
 	dispatching  bool // HandleMessage (or accept) is running: HandleClose waits for it
@@ -101,7 +100,7 @@ type Conn struct {
 	flushing  bool // a flusher goroutine owns writes to ws
 	closeSent bool // the close frame was written to ws
 
-	batchDue bool // SendBatched: batchTimer is armed
+	batchDue bool // SendBatched: the queue is in the server's batch queue
 }
 
 // newConn returns a session for the handshake request r: a polling one
@@ -516,10 +515,7 @@ func (c *Conn) finish() {
 
 func (c *Conn) stopTimerLocked() {
 	c.srv.alarms.stop(c)
-	if c.batchTimer != nil {
-		c.batchTimer.Stop()
-		c.batchDue = false
-	}
+	c.batchDue = false // its entry in the batch queue finds the session closed
 }
 
 // dropUpgradeLocked abandons an upgrade in progress and returns its

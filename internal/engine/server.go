@@ -54,6 +54,7 @@ type Server struct {
 	upgrader  ws.HTTPUpgrader
 	sessions  sessionMap
 	alarms    alarms       // the sessions' heartbeats
+	batches   batchQueue   // the WebSockets' batched messages
 	live      atomic.Int64 // sessions not finished + goroutines started
 	mu        sync.RWMutex
 	closing   bool
@@ -232,6 +233,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
 	s.mu.Unlock()
+	s.batches.stop()
 	grace := min(s.opts.PingTimeout, shutdownGrace)
 	s.sessions.each(func(c *Conn) { c.close(ReasonServerShutdown, grace, true) })
 	t := time.NewTicker(5 * time.Millisecond)

@@ -606,17 +606,18 @@ func (c *Conn) batchFlushLocked() {
 		c.startFlushLocked()
 		return
 	}
-	c.batchDue = true
-	if c.batchTimer == nil {
-		c.batchTimer = time.AfterFunc(wait, c.onBatchTimer)
+	if !c.srv.batches.add(c, c.lastFlush+c.srv.opts.BatchInterval, c.srv) {
+		c.startFlushLocked()
 		return
 	}
-	c.batchTimer.Reset(wait)
+	c.batchDue = true
 }
 
-// onBatchTimer flushes what waited for the batch interval, unless a
-// flusher took it meanwhile. The timer's goroutine becomes the flusher.
-func (c *Conn) onBatchTimer() {
+// flushBatch writes what waited for the batch interval, unless a flusher
+// took it meanwhile. It runs on the batch queue's goroutine, so it writes
+// only what the socket buffer takes at once and leaves the rest to a
+// flusher.
+func (c *Conn) flushBatch() {
 	c.mu.Lock()
 	c.batchDue = false
 	if len(c.queue) == 0 || c.flushing || c.closeSent || c.state == stateClosed || c.ws == nil {
@@ -625,8 +626,15 @@ func (c *Conn) onBatchTimer() {
 	}
 	c.flushing = true
 	c.srv.track()
+	w := c.ws
+	if w.in.raw == nil { // no descriptor to try a write that does not block
+		c.mu.Unlock()
+		c.srv.workers.Run(c.flushFn)
+		return
+	}
+	batch := c.takeQueueLocked()
 	c.mu.Unlock()
-	c.srv.workers.Run(c.flushFn)
+	c.writeThrough(w, batch)
 }
 
 // flushLoop writes what is queued to the WebSocket, each batch in one
@@ -709,6 +717,9 @@ func (c *Conn) canWriteThroughLocked() bool {
 // queued meanwhile.
 func (c *Conn) writeThrough(w *wsConn, batch []*Message) {
 	frame := batch[0].wsFrame()
+	if len(batch) > 1 {
+		frame = joinFrames(batch) // the rest of a partial write outlives this call
+	}
 	n, err := w.writeNow(frame, c.writeTimeout())
 	c.mu.Lock()
 	c.recycleLocked(batch)
@@ -729,6 +740,19 @@ func (c *Conn) writeThrough(w *wsConn, batch []*Message) {
 		c.mu.Unlock()
 		c.srv.workers.Run(c.flushFn)
 	}
+}
+
+// joinFrames returns the frames of batch in one new buffer.
+func joinFrames(batch []*Message) []byte {
+	n := 0
+	for _, m := range batch {
+		n += len(m.wsFrame())
+	}
+	out := make([]byte, 0, n)
+	for _, m := range batch {
+		out = append(out, m.wsFrame()...)
+	}
+	return out
 }
 
 // finishWrite writes the rest of a frame that writeThrough began, then

@@ -465,6 +465,53 @@ func TestWebSocketLargeMessage(t *testing.T) {
 	}
 }
 
+// TestBatchQueueManySessions has several sessions' batches due at
+// different times in the server's one batch queue: each session gets its
+// batched messages in order, after the direct send that opened its
+// interval; a batch still waiting when the server shuts down is written
+// before the close frame.
+func TestBatchQueueManySessions(t *testing.T) {
+	t.Parallel()
+	eng, conns := newRecordingServer(&Options{BatchInterval: 30 * time.Millisecond})
+	ts := newTestServerWith(t, eng)
+	ts.conns = conns
+	const n = 6
+	clients := make([]*wsClient, n)
+	recs := make([]*recorder, n)
+	for i := range n {
+		clients[i], recs[i] = ts.openWS(t)
+	}
+	text := func(s string) *Message { return NewTextMessage([]byte(s)) }
+	for i := range n {
+		_ = recs[i].c.Send(text(fmt.Sprint("direct", i)))
+		_ = recs[i].c.SendBatched(text(fmt.Sprint("b", i, "-1")))
+		_ = recs[i].c.SendBatched(text(fmt.Sprint("b", i, "-2")))
+		time.Sleep(3 * time.Millisecond) // spread the due times
+	}
+	for i, c := range clients {
+		c.expectText(fmt.Sprint("4direct", i))
+		c.expectText(fmt.Sprint("4b", i, "-1"))
+		c.expectText(fmt.Sprint("4b", i, "-2"))
+	}
+
+	_ = recs[0].c.Send(text("again"))
+	_ = recs[0].c.SendBatched(text("pending"))
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- eng.Shutdown(ctx) }()
+	clients[0].expectText("4again")
+	clients[0].expectText("4pending")
+	for _, c := range clients {
+		if _, sawClose := c.expectClosed(); !sawClose {
+			t.Error("no close frame on shutdown")
+		}
+	}
+	if err := wait(t, done); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+}
+
 // TestWebSocketReadSplits sends the same messages in one write, in two
 // writes split inside a frame, and a byte at a time: the read loop hands
 // whole messages over from the poller and reads the rest of a message that
