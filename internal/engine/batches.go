@@ -13,6 +13,7 @@ import (
 // otherwise cost a thousand timer goroutines, and as many handoffs to
 // workers, every BatchInterval.
 type batchQueue struct {
+	srv     *Server // whose Shutdown waits for a running fire
 	mu      sync.Mutex
 	due     batchHeap
 	timer   *time.Timer // set for the first due time; made on first use
@@ -27,7 +28,7 @@ type batchEntry struct {
 
 // add makes c's batch due at at (since epoch); false once Shutdown began.
 // A connection has one entry at most: Conn.batchDue guards it.
-func (q *batchQueue) add(c *Conn, at time.Duration, srv *Server) bool {
+func (q *batchQueue) add(c *Conn, at time.Duration) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.stopped {
@@ -39,7 +40,7 @@ func (q *batchQueue) add(c *Conn, at time.Duration, srv *Server) bool {
 	}
 	wait := at - time.Since(epoch)
 	if q.timer == nil {
-		q.timer = time.AfterFunc(wait, func() { q.fire(srv) })
+		q.timer = time.AfterFunc(wait, q.fire)
 		return true
 	}
 	q.timer.Reset(wait)
@@ -48,14 +49,14 @@ func (q *batchQueue) add(c *Conn, at time.Duration, srv *Server) bool {
 
 // fire writes the batches that are due, the ones that come due meanwhile
 // included, then sets the timer for the next. Shutdown waits for it.
-func (q *batchQueue) fire(srv *Server) {
+func (q *batchQueue) fire() {
 	q.mu.Lock()
 	if q.stopped {
 		q.mu.Unlock()
 		return
 	}
-	srv.track()
-	defer srv.done()
+	q.srv.track()
+	defer q.srv.done()
 	for {
 		if len(q.due) == 0 {
 			q.mu.Unlock()

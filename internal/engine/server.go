@@ -70,6 +70,7 @@ type Server struct {
 // Conn.
 func NewServer(opts *Options, accept func(c *Conn) Handler) *Server {
 	s := &Server{opts: opts.withDefaults(), accept: accept, workers: workers.New()}
+	s.batches.srv = s
 	s.cors = newCORSPolicy(s.opts.CORS)
 	s.upgrades = "[]"
 	if !s.opts.DisableUpgrades && s.transportEnabled(TransportWebSocket) {

@@ -599,14 +599,14 @@ func (c *Conn) startFlushLocked() {
 // last flush is older than BatchInterval, else when it will be.
 func (c *Conn) batchFlushLocked() {
 	if c.flushing || c.batchDue {
-		return // the running flusher or the armed timer takes the queue
+		return // the running flusher, or the batch queue, takes the queue
 	}
 	wait := c.srv.opts.BatchInterval - (time.Since(epoch) - c.lastFlush)
 	if wait <= 0 || c.lastFlush == 0 {
 		c.startFlushLocked()
 		return
 	}
-	if !c.srv.batches.add(c, c.lastFlush+c.srv.opts.BatchInterval, c.srv) {
+	if !c.srv.batches.add(c, c.lastFlush+c.srv.opts.BatchInterval) {
 		c.startFlushLocked()
 		return
 	}
@@ -710,11 +710,11 @@ func (c *Conn) canWriteThroughLocked() bool {
 		!c.flushing && !c.closeSent && c.state == stateOpen
 }
 
-// writeThrough writes batch (one message) to w on the calling goroutine,
-// as far as the socket buffer takes it without blocking: a direct send,
-// such as an ack, then costs no handoff to a flusher. A flusher on the
-// server's workers writes what the buffer did not take, and whatever was
-// queued meanwhile.
+// writeThrough writes batch to w on the calling goroutine, in one write,
+// as far as the socket buffer takes it without blocking: a direct send
+// (such as an ack) or a due batch then costs no handoff to a flusher. A
+// flusher on the server's workers writes what the buffer did not take,
+// and whatever was queued meanwhile.
 func (c *Conn) writeThrough(w *wsConn, batch []*Message) {
 	frame := batch[0].wsFrame()
 	if len(batch) > 1 {
