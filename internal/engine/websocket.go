@@ -219,34 +219,21 @@ func (w *wsConn) waitFD(fd uintptr) bool {
 	if w.handing.Load() {
 		return true
 	}
-	if in.buf == nil {
-		in.buf = inputPool.Get().(*[wsReadBufferSize]byte)
+	in.rawDst, in.rawN = nil, 0 // read into a pooled buffer, as fill does
+	if !in.readFD(fd) {
+		return false // nothing came: wait
 	}
-	for {
-		n, err := syscall.Read(int(fd), in.buf[:])
-		switch {
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case errors.Is(err, syscall.EAGAIN):
-			in.release()
-			return false
-		case err != nil:
-			in.rawErr = err
-		case n == 0:
-			in.rawErr = io.EOF
-		}
-		if in.rawErr != nil {
-			in.release()
-			return true
-		}
-		in.r, in.w = 0, int32(n)
-		if n == len(in.buf) || !wholeMessages(in.buf[:n]) {
-			return true
-		}
-		w.handing.Store(true)
-		w.handOff()
-		return false
+	if in.rawErr != nil {
+		return true
 	}
+	n := in.rawN
+	in.r, in.w = 0, int32(n)
+	if n == len(in.buf) || !wholeMessages(in.buf[:n]) {
+		return true
+	}
+	w.handing.Store(true)
+	w.handOff()
+	return false
 }
 
 // handOff starts a worker on what is pending.
@@ -601,12 +588,8 @@ func (c *Conn) batchFlushLocked() {
 	if c.flushing || c.batchDue {
 		return // the running flusher, or the batch queue, takes the queue
 	}
-	wait := c.srv.opts.BatchInterval - (time.Since(epoch) - c.lastFlush)
-	if wait <= 0 || c.lastFlush == 0 {
-		c.startFlushLocked()
-		return
-	}
-	if !c.srv.batches.add(c, c.lastFlush+c.srv.opts.BatchInterval) {
+	due := c.lastFlush + c.srv.opts.BatchInterval
+	if c.lastFlush == 0 || due <= time.Since(epoch) || !c.srv.batches.add(c, due) {
 		c.startFlushLocked()
 		return
 	}
@@ -725,10 +708,8 @@ func (c *Conn) writeThrough(w *wsConn, batch []*Message) {
 	c.recycleLocked(batch)
 	switch {
 	case err != nil:
-		c.flushing = false
 		c.mu.Unlock()
-		c.srv.done()
-		c.fail(ReasonTransportError, failOpts{noFrame: true, async: true})
+		c.writeFailed(true)
 	case n < len(frame):
 		c.mu.Unlock()
 		c.srv.workers.Run(func() { c.finishWrite(w, frame[n:]) })
@@ -759,14 +740,21 @@ func joinFrames(batch []*Message) []byte {
 // goes on as the flusher.
 func (c *Conn) finishWrite(w *wsConn, rest []byte) {
 	if err := w.writeRaw(rest, c.writeTimeout()); err != nil {
-		c.mu.Lock()
-		c.flushing = false
-		c.mu.Unlock()
-		c.srv.done()
-		c.fail(ReasonTransportError, failOpts{noFrame: true})
+		c.writeFailed(false)
 		return
 	}
 	c.flushLoop()
+}
+
+// writeFailed ends the flushing that writeThrough took on, and the session
+// with "transport error"; async when the writer is a sender, which may hold
+// locks of its own.
+func (c *Conn) writeFailed(async bool) {
+	c.mu.Lock()
+	c.flushing = false
+	c.mu.Unlock()
+	c.srv.done()
+	c.fail(ReasonTransportError, failOpts{noFrame: true, async: async})
 }
 
 // writeNow writes as much of frame as the socket buffer takes at once,
