@@ -79,6 +79,7 @@ type Conn struct {
 	alarm  alarm      // heartbeat, then the bound of a graceful close; see alarms
 
 	wake chan struct{} // polling: signals the pending GET
+	done chan struct{} // made by Done, closed when the session stops being open
 
 	ws       *wsConn // the WebSocket transport, once there is one
 	upg      *wsConn // a WebSocket upgrading this polling session
@@ -119,6 +120,24 @@ func newConn(s *Server, r *http.Request) *Conn {
 // ID returns the Engine.IO session id (sid): 20 characters of base64url
 // from 15 bytes of crypto/rand.
 func (c *Conn) ID() string { return c.id }
+
+// Done returns a channel that is closed once the session is no longer
+// open: Close, a failure or Shutdown began to end it. A Handler whose
+// HandleMessage waits (to push back on a sender) must stop waiting then.
+func (c *Conn) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != stateOpen {
+		return closedChan
+	}
+	if c.done == nil {
+		c.done = make(chan struct{})
+	}
+	return c.done
+}
+
+// closedChan is the Done of every session that has ended.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // Request is what a session keeps of its handshake request (a GET): not
 // its context, whose chain net/http made for one request, nor the Request
@@ -411,6 +430,9 @@ func (c *Conn) endLocked(reason string, st connState) bool {
 	}
 	if !wasOpen {
 		return false
+	}
+	if c.done != nil {
+		close(c.done)
 	}
 	c.reason = reason
 	if c.dispatching {
