@@ -8,23 +8,115 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
-// servePoll answers a polling GET: at once with what is queued, or when
-// something is (long-polling). The wait uses the request's goroutine and
-// no other.
-func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
+// polling is the HTTP long-polling transport: the client GETs what the
+// server has to say, one request pending at a time, and POSTs what it
+// says. Its fields are guarded by the session's mu.
+type polling struct {
+	c       *Conn
+	wake    chan struct{}            // signals the pending GET; made on its first wait
+	waiting bool                     // a GET is pending
+	answer  byte                     // if not 0, what the pending GET answers regardless of the queue
+	post    *http.ResponseController // the POST being handled, nil if none
+}
+
+func newPolling(c *Conn) transport { return &polling{c: c} }
+
+func (p *polling) name() string { return TransportPolling }
+
+func (p *polling) writableLocked() bool { return p.waiting }
+
+func (p *polling) kickLocked() { p.signalLocked() }
+
+func (p *polling) send(bool) {
+	p.c.mu.Lock()
+	p.signalLocked()
+	p.c.mu.Unlock()
+}
+
+func (p *polling) drainsLocked() bool { return p.waiting }
+
+// retireLocked releases a pending GET with a noop, as Node does once the
+// upgrade completes.
+func (p *polling) retireLocked() { p.answerLocked(typeNoop) }
+
+// stopLocked answers a pending GET with the close packet (a noop when the
+// client closed), and cuts short a POST still being read: a body that
+// trickles in must not outlive its session.
+func (p *polling) stopLocked(o failOpts) {
+	if o.noop {
+		p.answerLocked(typeNoop)
+	} else {
+		p.answerLocked(typeClose)
+	}
+	p.abortPostLocked()
+}
+
+// stop finishes the session: nothing else holds it.
+func (p *polling) stop(failOpts) { p.c.finish() }
+
+// answerLocked makes a pending GET answer the packet typ, and nothing
+// else.
+func (p *polling) answerLocked(typ byte) {
+	if p.waiting {
+		p.answer = typ
+		p.signalLocked()
+	}
+}
+
+// signalLocked wakes the pending GET, if any.
+func (p *polling) signalLocked() {
+	if !p.waiting {
+		return
+	}
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// abortPostLocked makes the read of a POST body in progress fail at once.
+func (p *polling) abortPostLocked() {
+	if p.post != nil {
+		_ = p.post.SetReadDeadline(aLongTimeAgo)
+	}
+}
+
+// aLongTimeAgo is a deadline that has passed: setting it ends a wait.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// pollingOf returns the polling transport a request for c may use; if
+// there is none, the request is refused.
+func (c *Conn) pollingOf(w http.ResponseWriter, r *http.Request) *polling {
 	c.mu.Lock()
+	p, ok := c.tr.(*polling)
 	switch {
 	case c.finished:
 		c.mu.Unlock()
 		c.srv.refuse(w, r, codeUnknownSID, "")
-		return
-	case c.ws != nil:
+		return nil
+	case !ok:
 		c.mu.Unlock()
 		c.srv.refuse(w, r, codeBadRequest, "")
+		return nil
+	}
+	c.mu.Unlock()
+	return p
+}
+
+// servePoll answers a polling GET: at once with what is queued, or when
+// something is (long-polling). The wait uses the request's goroutine and
+// no other, and lifts the server's write deadline meanwhile: a
+// WriteTimeout shorter than PingInterval must not fail the answer.
+func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
+	p := c.pollingOf(w, r)
+	if p == nil {
 		return
-	case c.pollWaiting:
+	}
+	c.mu.Lock()
+	if p.waiting {
 		// A second GET while one is pending: Node closes the session, the
 		// pending GET answers the close packet, this one gets 400.
 		c.mu.Unlock()
@@ -32,28 +124,39 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
+	var rc *http.ResponseController
 	for {
-		batch, trailer, final, ok := c.takePollLocked()
+		batch, trailer, final, ok := p.takeLocked()
 		if ok {
+			if final {
+				p.abortPostLocked()
+			}
 			c.mu.Unlock()
+			if rc != nil {
+				_ = rc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))
+			}
 			writePoll(w, r, batch, trailer)
 			if final {
 				c.finish()
 			}
 			return
 		}
-		if c.wake == nil {
-			c.wake = make(chan struct{}, 1)
+		if rc == nil {
+			rc = http.NewResponseController(w)
+			_ = rc.SetWriteDeadline(time.Time{})
 		}
-		c.pollWaiting = true
-		wake := c.wake
+		if p.wake == nil {
+			p.wake = make(chan struct{}, 1)
+		}
+		p.waiting = true
+		wake := p.wake
 		c.mu.Unlock()
 		select {
 		case <-wake:
 		case <-r.Context().Done():
 		}
 		c.mu.Lock()
-		c.pollWaiting = false
+		p.waiting = false
 		if r.Context().Err() != nil {
 			// Node: "poll connection closed prematurely".
 			c.mu.Unlock()
@@ -63,31 +166,28 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// takePollLocked decides what a GET answers now: ok is false if it must
-// wait. batch is what is queued; trailer, if not 0, is one packet type sent
+// takeLocked decides what a GET answers now: ok is false if it must wait.
+// batch is what is queued; trailer, if not 0, is one packet type sent
 // after it (close when a graceful close ends, noop to release a GET). final
 // means the answer ends the session.
-func (c *Conn) takePollLocked() (batch []*Message, trailer byte, final, ok bool) {
+func (p *polling) takeLocked() (batch []*Message, trailer byte, final, ok bool) {
+	c := p.c
 	switch {
-	case c.pollAnswer != 0:
-		trailer, c.pollAnswer = c.pollAnswer, 0
+	case p.answer != 0:
+		trailer, p.answer = p.answer, 0
 		return nil, trailer, false, true
 	case c.state == stateClosed:
 		return nil, typeClose, false, true
-	case c.ws != nil:
+	case c.tr != p:
 		return nil, typeNoop, false, true // upgraded while waiting
 	case len(c.queue) > 0:
-		batch, c.queue = c.queue, nil
+		batch = c.takeQueueLocked()
 		if c.state == stateClosing {
 			return batch, typeClose, true, true
 		}
 		return batch, 0, false, true
 	case c.state == stateClosing:
 		return nil, typeClose, true, true
-	case c.upg != nil && c.probed:
-		// Upgrading: release the client's poll so that it can finish the
-		// upgrade (Node writes a noop every 100 ms meanwhile).
-		return nil, typeNoop, false, true
 	}
 	return nil, 0, false, false
 }
@@ -137,7 +237,8 @@ func setNoCache(h http.Header, r *http.Request) {
 }
 
 // serveData handles a polling POST: decodes the payload, acts on each
-// packet in order and answers "ok".
+// packet in order and answers "ok". The answer waits while the Handler
+// pushes back; the server's write deadline is moved past that wait.
 func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Content-Type") == "application/octet-stream" {
 		// Protocol 4 sends binary as base64 text; Node refuses the rest.
@@ -145,13 +246,13 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	if !c.beginPost(w, r) {
+	p := c.pollingOf(w, r)
+	if p == nil || !p.beginPost(w, r) {
 		return
 	}
-	defer c.endPost()
-
 	body, err := readBody(w, r, c.srv.opts.MaxPayload)
 	if err != nil {
+		p.endPost()
 		c.fail(ReasonTransportError, failOpts{})
 		if errors.Is(err, errTooLarge) {
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
@@ -161,18 +262,20 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pkts, err := decodePayload(body)
-	for _, p := range pkts {
-		if p.typ == typeClose {
+	for _, pkt := range pkts {
+		if pkt.typ == typeClose {
 			c.fail(ReasonTransportClose, failOpts{noop: true})
 			break
 		}
-		c.onPacket(p)
+		c.onPacket(pkt)
 	}
+	rc := p.endPost()
 	if err != nil {
 		c.fail(ReasonParseError, failOpts{})
 		c.srv.refuse(w, r, codeBadRequest, "")
 		return
 	}
+	_ = rc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))
 	h := w.Header()
 	h.Set("Content-Type", "text/html") // Node: text/plain makes some browsers download
 	h.Set("Content-Length", "2")
@@ -181,35 +284,35 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "ok")
 }
 
-// beginPost marks a POST in progress, refusing it if the session cannot
-// take one.
-func (c *Conn) beginPost(w http.ResponseWriter, r *http.Request) bool {
+// beginPost marks a POST in progress, refusing it if another is.
+func (p *polling) beginPost(w http.ResponseWriter, r *http.Request) bool {
+	c := p.c
 	c.mu.Lock()
-	switch {
-	case c.finished:
-		c.mu.Unlock()
-		c.srv.refuse(w, r, codeUnknownSID, "")
-		return false
-	case c.ws != nil:
-		c.mu.Unlock()
-		c.srv.refuse(w, r, codeBadRequest, "")
-		return false
-	case c.posting:
+	if p.post != nil {
 		// Node: "data request overlap from client".
 		c.mu.Unlock()
 		c.fail(ReasonTransportError, failOpts{})
 		w.WriteHeader(http.StatusBadRequest)
 		return false
 	}
-	c.posting = true
+	if c.state == stateClosed {
+		c.mu.Unlock()
+		c.srv.refuse(w, r, codeUnknownSID, "")
+		return false
+	}
+	p.post = http.NewResponseController(w)
 	c.mu.Unlock()
 	return true
 }
 
-func (c *Conn) endPost() {
-	c.mu.Lock()
-	c.posting = false
-	c.mu.Unlock()
+// endPost ends the POST in progress and returns its controller, which the
+// handler may still use: only the session may no longer.
+func (p *polling) endPost() *http.ResponseController {
+	p.c.mu.Lock()
+	defer p.c.mu.Unlock()
+	rc := p.post
+	p.post = nil
+	return rc
 }
 
 // errTooLarge reports a body over MaxPayload.

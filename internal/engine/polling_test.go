@@ -19,7 +19,7 @@ func waitPolling(t *testing.T, ts *testServer, sid string) {
 	deadline := time.Now().Add(waitTimeout)
 	for time.Now().Before(deadline) {
 		c.mu.Lock()
-		waiting := c.pollWaiting
+		waiting := c.tr.writableLocked()
 		c.mu.Unlock()
 		if waiting {
 			return

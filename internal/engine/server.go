@@ -47,19 +47,20 @@ const shutdownMessage = "Server shutting down"
 // http.Handler and never owns a listener. Its methods are safe for
 // concurrent use.
 type Server struct {
-	opts      Options
-	accept    func(c *Conn) Handler
-	cors      corsPolicy
-	upgrades  string // JSON array offered to polling sessions
-	upgrader  ws.HTTPUpgrader
-	sessions  sessionMap
-	alarms    alarms       // the sessions' heartbeats
-	batches   batchQueue   // the WebSockets' batched messages
-	live      atomic.Int64 // sessions not finished + goroutines started
-	mu        sync.RWMutex
-	closing   bool
-	openFixed string        // the end of the open packet's JSON, after "upgrades"
-	workers   *workers.Pool // run flushes and WebSocket reads
+	opts       Options
+	accept     func(c *Conn) Handler
+	cors       corsPolicy
+	upgrades   string // JSON array offered to polling sessions
+	upgrader   ws.HTTPUpgrader
+	sessions   sessionMap
+	heartbeats timerQueue[*Conn]   // the sessions' pings, pong deadlines and close bounds
+	batches    timerQueue[*wsConn] // the WebSockets' batched messages
+	goroutines sync.WaitGroup      // the WebSockets' read loops, and HandleClose calls made async
+	workers    *workers.Pool       // run flushes and WebSocket reads
+	openFixed  string              // the end of the open packet's JSON, after "upgrades"
+
+	mu      sync.RWMutex
+	closing bool // Shutdown began: no session is registered any more
 }
 
 // NewServer returns a Server configured by opts (nil means all defaults;
@@ -70,7 +71,8 @@ type Server struct {
 // Conn.
 func NewServer(opts *Options, accept func(c *Conn) Handler) *Server {
 	s := &Server{opts: opts.withDefaults(), accept: accept, workers: workers.New()}
-	s.batches.srv = s
+	s.heartbeats.fire = (*Conn).onHeartbeat
+	s.batches.fire = (*wsConn).flushBatch
 	s.cors = newCORSPolicy(s.opts.CORS)
 	s.upgrades = "[]"
 	if !s.opts.DisableUpgrades && s.transportEnabled(TransportWebSocket) {
@@ -176,6 +178,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q query) {
 		return
 	}
 	c := newConn(s, r)
+	c.tr = newPolling(c)
 	if !s.register(c) {
 		writeError(w, http.StatusServiceUnavailable, codeBadRequest, shutdownMessage)
 		return
@@ -195,11 +198,9 @@ func (s *Server) register(c *Conn) bool {
 	for {
 		c.id = newSID()
 		if s.sessions.add(c) {
-			break
+			return true
 		}
 	}
-	s.live.Add(1)
-	return true
 }
 
 // openMessage returns the open packet of session sid on transport.
@@ -237,18 +238,38 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.batches.stop()
 	grace := min(s.opts.PingTimeout, shutdownGrace)
 	s.sessions.each(func(c *Conn) { c.close(ReasonServerShutdown, grace, true) })
+	if err := s.awaitSessions(ctx); err != nil {
+		s.sessions.each(func(c *Conn) { c.fail(ReasonServerShutdown, failOpts{noFrame: true, async: true}) })
+		s.workers.Stop(false)
+		return err
+	}
+	// No session is left to start a goroutine: the count only falls.
+	gone := make(chan struct{})
+	go func() {
+		s.goroutines.Wait()
+		close(gone)
+	}()
+	select {
+	case <-gone:
+	case <-ctx.Done():
+		s.workers.Stop(false)
+		return ctx.Err()
+	}
+	s.workers.Stop(true)
+	return nil
+}
+
+// awaitSessions waits until no session is left, or ctx is done.
+func (s *Server) awaitSessions(ctx context.Context) error {
 	t := time.NewTicker(5 * time.Millisecond)
 	defer t.Stop()
-	for s.live.Load() > 0 {
+	for s.sessions.count() > 0 {
 		select {
 		case <-ctx.Done():
-			s.sessions.each(func(c *Conn) { c.fail(ReasonServerShutdown, failOpts{noFrame: true, async: true}) })
-			s.workers.Stop(false)
 			return ctx.Err()
 		case <-t.C:
 		}
 	}
-	s.workers.Stop(true)
 	return nil
 }
 
@@ -258,10 +279,11 @@ func (s *Server) isClosing() bool {
 	return s.closing
 }
 
-// track counts a goroutine (or session) Shutdown must wait for; done
-// uncounts it.
-func (s *Server) track() { s.live.Add(1) }
-func (s *Server) done()  { s.live.Add(-1) }
+// writeTimeout bounds one write to a client: a WebSocket frame, or the
+// answer to a polling request.
+func (s *Server) writeTimeout() time.Duration {
+	return s.opts.PingInterval + s.opts.PingTimeout
+}
 
 func (s *Server) transportEnabled(t string) bool {
 	return (t == TransportPolling || t == TransportWebSocket) && slices.Contains(s.opts.Transports, t)

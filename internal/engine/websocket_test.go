@@ -799,7 +799,7 @@ func TestWebSocketSendBatched(t *testing.T) {
 	waiting := func(c *Conn) bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		return c.batchDue
+		return c.tr.(*wsConn).batchDue
 	}
 
 	// The flusher that wrote the open packet would take a batched
@@ -808,7 +808,7 @@ func TestWebSocketSendBatched(t *testing.T) {
 		deadline := time.Now().Add(waitTimeout)
 		for {
 			c.mu.Lock()
-			flushing := c.flushing
+			flushing := c.tr.(*wsConn).flushing
 			c.mu.Unlock()
 			if !flushing {
 				return

@@ -1,12 +1,18 @@
 package engine
 
 import (
-	"errors"
+	"encoding/binary"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"syscall"
+
+	"github.com/gobwas/ws"
 )
+
+// wsChunk bounds what is allocated for a payload before its bytes arrive.
+const wsChunk = 64 << 10
 
 // wsReadBufferSize is the read buffer of a WebSocket while bytes are
 // pending: big enough that a typical message (header and payload) comes in
@@ -17,7 +23,8 @@ const wsReadBufferSize = 512
 // pending, so that an idle connection keeps none.
 var inputPool = sync.Pool{New: func() any { return new([wsReadBufferSize]byte) }}
 
-// wsInput is the buffered read side of a WebSocket. It holds a buffer from
+// wsInput is the buffered read side of a WebSocket, and the reading of its
+// frames. It holds a buffer from
 // inputPool only while bytes are pending. On a connection with a file
 // descriptor (TCP, Unix), wait blocks without any buffer and the buffer is
 // taken once bytes have arrived; on others (TLS) a buffer is held while
@@ -29,8 +36,8 @@ type wsInput struct {
 	buf  *[wsReadBufferSize]byte
 	r, w int32 // buf[r:w] is pending (int32: a connection keeps them for its life)
 
-	// The descriptor read of readRaw, kept here so that the callback is
-	// made once per connection.
+	// The descriptor read of readConn (fd_unix.go), kept here so that the
+	// callback is made once per connection.
 	rawFn  func(fd uintptr) bool
 	rawDst []byte
 	rawN   int
@@ -40,12 +47,6 @@ type wsInput struct {
 // init sets in to read nc, after the bytes pre.
 func (in *wsInput) init(nc net.Conn, pre []byte) {
 	in.nc, in.pre = nc, pre
-	if sc, ok := nc.(syscall.Conn); ok {
-		if raw, err := sc.SyscallConn(); err == nil {
-			in.raw = raw
-			in.rawFn = in.readFD
-		}
-	}
 }
 
 // buffered reports how many bytes are pending.
@@ -133,38 +134,116 @@ func (in *wsInput) readConn(p []byte) (int, error) {
 	return n, err
 }
 
-// readFD is the RawConn callback of readConn: it reports false (wait for
-// the descriptor to be readable) while the read would block.
-func (in *wsInput) readFD(fd uintptr) bool {
-	dst := in.rawDst
-	if dst == nil {
-		if in.buf == nil {
-			in.buf = inputPool.Get().(*[wsReadBufferSize]byte)
-		}
-		dst = in.buf[:]
-	}
-	for {
-		n, err := syscall.Read(int(fd), dst)
-		switch {
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case errors.Is(err, syscall.EAGAIN):
-			if in.rawDst == nil {
-				inputPool.Put(in.buf)
-				in.buf = nil
-			}
+// wholeMessages reports whether b holds whole frames only, the last of
+// them ending a message: reading them needs no byte more. Headers are not
+// checked otherwise; the reader reports what is wrong with them.
+func wholeMessages(b []byte) bool {
+	fragmented := false // a message continues in a later frame
+	for len(b) > 0 {
+		if len(b) < 2 {
 			return false
-		case err != nil:
-			in.rawErr = err
-		case n == 0:
-			in.rawErr = io.EOF
-		default:
-			in.rawN = n
 		}
-		if in.rawErr != nil && in.rawDst == nil {
-			inputPool.Put(in.buf)
-			in.buf = nil
+		size, length := uint64(2), uint64(b[1]&0x7f)
+		switch length {
+		case 126:
+			size += 2
+			if uint64(len(b)) < size {
+				return false
+			}
+			length = uint64(binary.BigEndian.Uint16(b[2:]))
+		case 127:
+			size += 8
+			if uint64(len(b)) < size {
+				return false
+			}
+			length = binary.BigEndian.Uint64(b[2:])
 		}
-		return true
+		if b[1]&0x80 != 0 {
+			size += 4 // mask key
+		}
+		if uint64(len(b)) < size || uint64(len(b))-size < length {
+			return false
+		}
+		if op := ws.OpCode(b[0] & 0x0f); !op.IsControl() {
+			fragmented = b[0]&0x80 == 0
+		}
+		b = b[size+length:]
 	}
+	return !fragmented
+}
+
+// next returns the next data message or control frame, unmasked.
+// Fragmented messages are reassembled; control frames between fragments are
+// returned as they come.
+func (w *wsConn) next() (ws.OpCode, []byte, error) {
+	limit := w.c.srv.opts.MaxPayload
+	for {
+		h, err := ws.ReadHeaderBuffer(&w.in, w.hdr[:])
+		if err != nil {
+			return 0, nil, err
+		}
+		state := ws.StateServerSide
+		if w.frag != nil {
+			state |= ws.StateFragmented
+		}
+		if err := ws.CheckHeader(h, state); err != nil {
+			return 0, nil, err
+		}
+		if !h.OpCode.IsControl() && (h.Length > limit || int64(len(w.frag)) > limit-h.Length) {
+			return 0, nil, errWSTooLarge
+		}
+		p, err := readPayload(&w.in, h.Length)
+		if err != nil {
+			return 0, nil, err
+		}
+		ws.Cipher(p, h.Mask, 0)
+		switch {
+		case h.OpCode.IsControl():
+			return h.OpCode, p, nil
+		case h.OpCode == ws.OpContinuation:
+			w.frag = append(w.frag, p...)
+		case h.Fin:
+			return h.OpCode, p, nil
+		default:
+			w.fragOp, w.frag = h.OpCode, p
+			if w.frag == nil {
+				w.frag = []byte{}
+			}
+		}
+		if h.Fin && h.OpCode == ws.OpContinuation {
+			p := w.frag
+			w.frag = nil
+			return w.fragOp, p, nil
+		}
+	}
+}
+
+// readPayload reads n bytes. Memory grows as the bytes arrive beyond
+// wsChunk, so a peer that announces a big frame and sends nothing does not
+// make the server allocate it.
+func readPayload(r io.Reader, n int64) ([]byte, error) {
+	if n <= wsChunk {
+		p := make([]byte, n)
+		_, err := io.ReadFull(r, p)
+		return p, eofIsUnexpected(err)
+	}
+	p := make([]byte, 0, wsChunk)
+	for int64(len(p)) < n {
+		if len(p) == cap(p) {
+			p = slices.Grow(p, int(min(n-int64(len(p)), int64(cap(p)))))
+		}
+		m, err := r.Read(p[len(p):min(int64(cap(p)), n)])
+		p = p[:len(p)+m]
+		if err != nil && int64(len(p)) < n {
+			return nil, eofIsUnexpected(err)
+		}
+	}
+	return p, nil
+}
+
+func eofIsUnexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }

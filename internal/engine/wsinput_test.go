@@ -1,3 +1,5 @@
+//go:build unix
+
 package engine
 
 import (
@@ -71,7 +73,8 @@ func FuzzWebSocketRead(f *testing.F) {
 			_, _ = client.Write(data)
 			client.Close()
 		}()
-		w := &wsConn{c: &Conn{srv: srv}, nc: nc}
+		w := &wsConn{nc: nc}
+		w.attach(&Conn{srv: srv})
 		w.in.init(nc, nil)
 		for {
 			if err := w.in.wait(); err != nil {

@@ -58,54 +58,43 @@ const (
 	stateClosed            // nothing more is sent; the transport is torn down
 )
 
-// Conn is one Engine.IO session. Its methods are safe for concurrent use.
+// Conn is one Engine.IO session: what is common to every transport (the
+// id, the state, the heartbeat, the outgoing queue and the dispatch of
+// received messages to the Handler). How messages reach the client is the
+// business of its transport (see transport), one value of which the
+// session holds at a time; an upgrade hands the session over from one to
+// the other (upgrade.go). Its methods are safe for concurrent use.
 //
-// An idle connection keeps its Conn for its whole life, so its small fields
-// are packed together at the end: a Conn fits a 288-byte size class.
+// Lock order: dispatchMu, then mu, then the locks of the server's timer
+// queues and session map. A WebSocket's write lock (wsConn.wmu) is never
+// taken with mu held. A transport's own state is guarded by its session's
+// mu unless its file says otherwise.
 type Conn struct {
 	srv     *Server
 	id      string
 	req     Request
 	handler Handler
-	flushFn func() // c.flushLoop, made once so starting a flusher does not allocate
 
 	dispatchMu sync.Mutex // held while HandleMessage runs
 
-	// Guarded by mu, as are the flags below.
-	mu     sync.Mutex
-	reason string
-	queue  []*Message
-	spare  []*Message // a drained queue kept for reuse
-	alarm  alarm      // heartbeat, then the bound of a graceful close; see alarms
-
-	wake chan struct{} // polling: signals the pending GET
-	done chan struct{} // made by Done, closed when the session stops being open
-
-	ws       *wsConn // the WebSocket transport, once there is one
-	upg      *wsConn // a WebSocket upgrading this polling session
-	upgTimer *time.Timer
-
-	lastFlush time.Duration // SendBatched: when a flusher last took the queue, since epoch
+	mu        sync.Mutex        // guards everything below
+	tr        transport         // the current transport
+	upg       *upgrade          // a WebSocket taking over from polling, if any
+	queue     []*Message        // what waits to be sent, in order
+	spare     []*Message        // a drained queue kept for reuse
+	heartbeat timerEntry[*Conn] // in srv.heartbeats: the next ping, the pong's deadline, or a close's
+	done      chan struct{}     // made by Done, closed when the session stops being open
+	reason    string
 
 	state        connState
 	dispatching  bool // HandleMessage (or accept) is running: HandleClose waits for it
 	notified     bool // HandleClose was called or is due
 	finished     bool // removed from the server
 	awaitingPong bool
-
-	pollWaiting bool // polling: a GET is pending
-	pollAnswer  byte // polling: what the pending GET answers regardless of the queue
-	posting     bool // polling: a POST is being handled
-
-	probed    bool // upg received "2probe"
-	flushing  bool // a flusher goroutine owns writes to ws
-	closeSent bool // the close frame was written to ws
-
-	batchDue bool // SendBatched: the queue is in the server's batch queue
 }
 
-// newConn returns a session for the handshake request r: a polling one
-// until a WebSocket is set as its transport.
+// newConn returns a session for the handshake request r. The caller sets
+// its transport before registering it.
 func newConn(s *Server, r *http.Request) *Conn {
 	uri := r.RequestURI
 	if uri == "" {
@@ -113,7 +102,7 @@ func newConn(s *Server, r *http.Request) *Conn {
 	}
 	req := Request{Header: header.Compact(r.Header, r.Host), RemoteAddr: r.RemoteAddr, RequestURI: uri, TLS: r.TLS}
 	c := &Conn{srv: s, req: req}
-	c.flushFn = c.flushLoop
+	c.heartbeat = newTimerEntry(c)
 	return c
 }
 
@@ -162,14 +151,7 @@ func (c *Conn) Request() *Request { return &c.req }
 func (c *Conn) Transport() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.transportLocked()
-}
-
-func (c *Conn) transportLocked() string {
-	if c.ws != nil {
-		return TransportWebSocket
-	}
-	return TransportPolling
+	return c.tr.name()
 }
 
 // Writable reports whether a message sent now would go out at once rather
@@ -179,13 +161,7 @@ func (c *Conn) transportLocked() string {
 func (c *Conn) Writable() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state != stateOpen || len(c.queue) > 0 {
-		return false
-	}
-	if c.ws != nil {
-		return !c.flushing
-	}
-	return c.pollWaiting
+	return c.state == stateOpen && len(c.queue) == 0 && c.tr.writableLocked()
 }
 
 // Send queues msgs to be sent in order, with nothing else between them. It
@@ -213,27 +189,41 @@ func (c *Conn) send(msgs []*Message, batched bool) error {
 		c.mu.Unlock()
 		return ErrClosed
 	}
-	if len(c.queue)+len(msgs) > c.srv.opts.WriteQueueSize {
+	if !c.queueLocked(msgs...) {
 		c.mu.Unlock()
 		c.fail(ReasonTransportError, failOpts{async: true, noFrame: true})
 		return ErrQueueFull
 	}
-	c.queue = append(c.queue, msgs...)
-	switch {
-	case batched && c.ws != nil:
-		c.batchFlushLocked()
-	case c.canWriteThroughLocked():
-		c.flushing = true // the sender is the flusher for now
-		c.srv.track()
-		w, batch := c.ws, c.takeQueueLocked()
-		c.mu.Unlock()
-		c.writeThrough(w, batch)
-		return nil
-	default:
-		c.kickLocked()
-	}
+	t := c.tr
 	c.mu.Unlock()
+	t.send(batched)
 	return nil
+}
+
+// queueLocked appends msgs to the queue, unless that would make it longer
+// than WriteQueueSize.
+func (c *Conn) queueLocked(msgs ...*Message) bool {
+	if len(c.queue)+len(msgs) > c.srv.opts.WriteQueueSize {
+		return false
+	}
+	c.queue = append(c.queue, msgs...)
+	return true
+}
+
+// takeQueueLocked returns what is queued for a transport to write, leaving
+// an empty queue.
+func (c *Conn) takeQueueLocked() []*Message {
+	batch := c.queue
+	c.queue, c.spare = c.spare, nil
+	return batch
+}
+
+// recycleLocked keeps a written batch's array as the next spare queue.
+func (c *Conn) recycleLocked(batch []*Message) {
+	clear(batch)
+	if c.spare == nil && cap(batch) <= 64 {
+		c.spare = batch[:0]
+	}
 }
 
 // Close closes the session from the server side: Send fails from now on,
@@ -247,16 +237,17 @@ func (c *Conn) Close(reason string) {
 	c.close(reason, c.srv.opts.PingTimeout, false)
 }
 
-// close starts a graceful close that grace bounds. With discard, a polling
-// session without a pending GET is closed at once instead of waiting for
-// one (Node's close(discard) on server close).
+// close starts a graceful close that grace bounds. With discard, a
+// transport that cannot deliver what is queued without the client asking
+// (polling with no GET pending) is closed at once instead (Node's
+// close(discard) on server close).
 func (c *Conn) close(reason string, grace time.Duration, discard bool) {
 	c.mu.Lock()
 	if c.state != stateOpen {
 		c.mu.Unlock()
 		return
 	}
-	if discard && c.ws == nil && !c.pollWaiting {
+	if discard && !c.tr.drainsLocked() {
 		c.mu.Unlock()
 		c.fail(reason, failOpts{async: true})
 		return
@@ -265,11 +256,9 @@ func (c *Conn) close(reason string, grace time.Duration, discard bool) {
 	c.awaitingPong = false
 	c.armLocked(grace)
 	upg := c.dropUpgradeLocked()
-	c.kickLocked()
+	c.tr.kickLocked()
 	c.mu.Unlock()
-	if upg != nil {
-		upg.nc.Close()
-	}
+	upg.abandon()
 	if notify {
 		c.notify(true)
 	}
@@ -280,7 +269,7 @@ func (c *Conn) start() {
 	c.dispatchMu.Lock()
 	c.mu.Lock()
 	c.dispatching = true
-	c.queue = append(c.queue, c.srv.openMessage(c.id, c.transportLocked()))
+	c.queue = append(c.queue, c.srv.openMessage(c.id, c.tr.name()))
 	c.mu.Unlock()
 
 	h := c.callAccept()
@@ -293,7 +282,7 @@ func (c *Conn) start() {
 	if c.state == stateOpen {
 		c.armLocked(c.srv.opts.PingInterval)
 	}
-	c.kickLocked()
+	c.tr.kickLocked()
 	c.mu.Unlock()
 	c.dispatchMu.Unlock()
 	if notify {
@@ -316,27 +305,6 @@ func (c *Conn) callAccept() (h Handler) {
 		return nil
 	}
 	return c.srv.accept(c)
-}
-
-// kickLocked gets what is queued moving: a flusher for WebSocket, the
-// pending GET for polling.
-func (c *Conn) kickLocked() {
-	if c.ws != nil {
-		c.startFlushLocked()
-		return
-	}
-	c.signalLocked()
-}
-
-// signalLocked wakes the pending polling GET, if any.
-func (c *Conn) signalLocked() {
-	if !c.pollWaiting {
-		return
-	}
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
 }
 
 // dispatch hands one received message to the Handler, unless the session
@@ -395,14 +363,14 @@ func (c *Conn) onPacket(p packet) {
 	}
 }
 
-// armLocked sets the session timer to fire after d.
-func (c *Conn) armLocked(d time.Duration) { c.srv.alarms.arm(c, d) }
+// armLocked sets the heartbeat to fire after d.
+func (c *Conn) armLocked(d time.Duration) { c.srv.heartbeats.arm(&c.heartbeat, d) }
 
-// onTimer sends a ping, or closes a session whose pong or graceful close is
-// late.
-func (c *Conn) onTimer() {
+// onHeartbeat sends a ping, or closes a session whose pong or graceful
+// close is late. It runs on the heartbeat queue's goroutine.
+func (c *Conn) onHeartbeat() {
 	c.mu.Lock()
-	if c.state == stateClosed || !c.srv.alarms.due(c) {
+	if c.state == stateClosed || !c.srv.heartbeats.take(&c.heartbeat) {
 		c.mu.Unlock() // stopped, or armed again since it fired
 		return
 	}
@@ -415,7 +383,7 @@ func (c *Conn) onTimer() {
 	c.srv.opts.Logger.Debug("engine: ping", "sid", c.id)
 	c.awaitingPong = true
 	c.queue = append(c.queue, pingMessage)
-	c.kickLocked()
+	c.tr.kickLocked()
 	c.armLocked(c.srv.opts.PingTimeout)
 	c.mu.Unlock()
 }
@@ -448,11 +416,7 @@ func (c *Conn) notify(async bool) {
 		c.callClose()
 		return
 	}
-	c.srv.track()
-	go func() {
-		defer c.srv.done()
-		c.callClose()
-	}()
+	c.srv.goroutines.Go(c.callClose)
 }
 
 func (c *Conn) callClose() {
@@ -484,39 +448,21 @@ func (c *Conn) fail(reason string, o failOpts) {
 	}
 	notify := c.endLocked(reason, stateClosed)
 	c.queue, c.spare = nil, nil
-	c.stopTimerLocked()
+	c.srv.heartbeats.cancel(&c.heartbeat)
 	upg := c.dropUpgradeLocked()
-	w := c.ws
-	frame := w != nil && !o.noFrame && !c.closeSent
-	c.closeSent = c.closeSent || frame
-	if w == nil && c.pollWaiting {
-		c.pollAnswer = typeClose
-		if o.noop {
-			c.pollAnswer = typeNoop
-		}
-		c.signalLocked()
-	}
+	t := c.tr
+	t.stopLocked(o)
 	c.mu.Unlock()
 
-	if upg != nil {
-		upg.nc.Close()
+	if notify && o.async {
+		// Started before stop may finish the session: Shutdown waits for
+		// the server's goroutines once no session is left.
+		c.notify(true)
 	}
-	if w != nil {
-		if frame {
-			// A flusher in the middle of a write gets a second more, then
-			// the close frame goes after what it wrote.
-			_ = w.nc.SetWriteDeadline(time.Now().Add(time.Second))
-			w.wmu.Lock()
-			_ = w.writeCloseLocked(o.closeBody, time.Second)
-			w.nc.Close()
-			w.wmu.Unlock()
-		}
-		w.nc.Close() // its read loop ends and finishes the session
-	} else {
-		c.finish()
-	}
-	if notify {
-		c.notify(o.async)
+	upg.abandon()
+	t.stop(o)
+	if notify && !o.async {
+		c.notify(false)
 	}
 }
 
@@ -529,26 +475,7 @@ func (c *Conn) finish() {
 	}
 	c.finished = true
 	c.state = stateClosed
-	c.stopTimerLocked()
+	c.srv.heartbeats.cancel(&c.heartbeat)
 	c.mu.Unlock()
 	c.srv.sessions.remove(c)
-	c.srv.done()
-}
-
-func (c *Conn) stopTimerLocked() {
-	c.srv.alarms.stop(c)
-	c.batchDue = false // its entry in the batch queue finds the session closed
-}
-
-// dropUpgradeLocked abandons an upgrade in progress and returns its
-// WebSocket, for the caller to close outside the lock.
-func (c *Conn) dropUpgradeLocked() *wsConn {
-	upg := c.upg
-	c.upg = nil
-	c.probed = false
-	if c.upgTimer != nil {
-		c.upgTimer.Stop()
-		c.upgTimer = nil
-	}
-	return upg
 }

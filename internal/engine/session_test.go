@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -237,26 +236,35 @@ func (d *discardConn) Read([]byte) (int, error)         { return 0, io.EOF }
 func newBenchConns(s *Server, n int) []*Conn {
 	conns := make([]*Conn, n)
 	for i := range conns {
-		c := &Conn{srv: s, id: newSID(), handler: nopHandler{}}
-		c.flushFn = c.flushLoop
-		c.ws = &wsConn{c: c, nc: &discardConn{}, vectored: true}
-		conns[i] = c
+		conns[i] = newBenchConn(s, &discardConn{})
 	}
 	return conns
 }
 
-// waitFlushed waits until no flusher runs.
-func waitFlushed(s *Server) {
-	for s.live.Load() != 0 {
-		runtime.Gosched()
-	}
+// newBenchConn returns an open WebSocket session writing to nc.
+func newBenchConn(s *Server, nc net.Conn) *Conn {
+	c := &Conn{srv: s, id: newSID(), handler: nopHandler{}}
+	c.heartbeat = newTimerEntry(c)
+	w := &wsConn{nc: nc, vectored: true}
+	w.flushFn = w.flushLoop
+	w.attach(c)
+	c.tr = w
+	return c
 }
 
-// cpuTime returns the CPU time the process used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+// waitFlushed waits until no flusher runs on conns.
+func waitFlushed(conns []*Conn) {
+	for _, c := range conns {
+		for {
+			c.mu.Lock()
+			busy := c.tr.(*wsConn).flushing
+			c.mu.Unlock()
+			if !busy {
+				break
+			}
+			runtime.Gosched()
+		}
+	}
 }
 
 func BenchmarkBroadcastFrame(b *testing.B) {
@@ -297,13 +305,13 @@ func benchmarkBroadcast(b *testing.B, k int) {
 	defer s.workers.Stop(true)
 	conns := newBenchConns(s, 1000)
 	for _, c := range conns {
-		c.ws.vectored = false // one Write per batch, as writev does on TCP
+		c.tr.(*wsConn).vectored = false // one Write per batch, as writev does on TCP
 	}
 	data := []byte(`2["news",{"title":"something happened","id":12345}]`)
 	for _, c := range conns { // warm the queues up
 		_ = c.Send(NewTextMessage(data))
 	}
-	waitFlushed(s)
+	waitFlushed(conns)
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
@@ -315,11 +323,11 @@ func benchmarkBroadcast(b *testing.B, k int) {
 				}
 			}
 		}
-		waitFlushed(s)
+		waitFlushed(conns)
 	}
 	var writes int64
 	for _, c := range conns {
-		writes += c.ws.nc.(*discardConn).writes.Load()
+		writes += c.tr.(*wsConn).nc.(*discardConn).writes.Load()
 	}
 	n := float64(b.N * len(conns) * k)
 	b.ReportMetric(float64(cpuTime()-cpu0)/n, "cpu-ns/msg")
@@ -378,10 +386,7 @@ func benchmarkBroadcastTCP(b *testing.B, n, k int) {
 		wg.Go(func() { _, _ = io.Copy(io.Discard, client) })
 		defer client.Close()
 		defer server.Close()
-		c := &Conn{srv: s, id: newSID(), handler: nopHandler{}}
-		c.flushFn = c.flushLoop
-		c.ws = &wsConn{c: c, nc: server, vectored: true}
-		conns[i] = c
+		conns[i] = newBenchConn(s, server)
 	}
 	data := []byte(`2["news",{"title":"something happened","id":12345}]`)
 	b.ReportAllocs()
@@ -395,7 +400,7 @@ func benchmarkBroadcastTCP(b *testing.B, n, k int) {
 				}
 			}
 		}
-		waitFlushed(s)
+		waitFlushed(conns)
 	}
 	total := float64(b.N * n * k)
 	b.ReportMetric(float64(cpuTime()-cpu0)/total, "cpu-ns/msg")

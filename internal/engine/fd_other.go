@@ -1,0 +1,26 @@
+//go:build !unix || envivo_portable
+
+package engine
+
+import "time"
+
+// The portable path: a WebSocket is read and written through its net.Conn
+// only. A connection holds a pooled read buffer while it waits, and every
+// write goes through a flusher. See fd_unix.go for the descriptor fast
+// path this replaces.
+
+// useDescriptor does nothing: no descriptor is used.
+func (w *wsConn) useDescriptor() {}
+
+// wait blocks until at least one byte is pending, or the connection fails.
+func (w *wsConn) wait() error { return w.in.wait() }
+
+// writeNow writes frame whole. It is never called on this path, where no
+// connection has a descriptor (writeThrough needs one), and is here for
+// the compiler.
+func (w *wsConn) writeNow(frame []byte, timeout time.Duration) (int, error) {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	w.extendDeadline(timeout)
+	return w.nc.Write(frame)
+}

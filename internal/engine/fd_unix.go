@@ -1,0 +1,168 @@
+//go:build unix && !envivo_portable
+
+package engine
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// The descriptor fast path: on Unix, a WebSocket over TCP or a Unix socket
+// is read and written through its file descriptor. An idle connection then
+// waits in the poller with no buffer, a message that arrives whole costs
+// one read, and a send is written on the sender's goroutine when the
+// socket buffer takes it at once. Build with the tag envivo_portable to use
+// the portable path (fd_other.go) instead, as every other platform and
+// TLS connections do.
+
+// useDescriptor sets w up to use its connection's descriptor, if it has
+// one.
+func (w *wsConn) useDescriptor() {
+	sc, ok := w.nc.(syscall.Conn)
+	if !ok {
+		return
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	w.in.raw = raw
+	w.in.rawFn = w.in.readFD
+	w.waitFn = w.waitFD
+}
+
+// wait blocks until bytes are pending that the loop must hand off itself,
+// or a worker that waitFD started still runs, or the connection fails.
+func (w *wsConn) wait() error {
+	in := &w.in
+	if in.raw == nil || in.buffered() > 0 {
+		return in.wait()
+	}
+	in.rawErr = nil
+	if err := in.raw.Read(w.waitFn); err != nil {
+		return err
+	}
+	return in.rawErr
+}
+
+// waitFD is the RawConn callback of wait. It reads what has arrived; when
+// that is whole messages only, it hands them to a worker and asks to wait
+// again (returns false) without reading until the descriptor is readable:
+// the short read it made drained the socket, and the poller keeps any
+// arrival after it. It returns true, leaving the wait, when the read found
+// a frame or message that continues, or filled the buffer, or failed, or
+// when the previous worker still holds the buffer.
+func (w *wsConn) waitFD(fd uintptr) bool {
+	in := &w.in
+	if w.handing.Load() {
+		return true
+	}
+	in.rawDst, in.rawN = nil, 0 // read into a pooled buffer, as fill does
+	if !in.readFD(fd) {
+		return false // nothing came: wait
+	}
+	if in.rawErr != nil {
+		return true
+	}
+	n := in.rawN
+	in.r, in.w = 0, int32(n)
+	if n == len(in.buf) || !wholeMessages(in.buf[:n]) {
+		return true
+	}
+	w.handing.Store(true)
+	w.handOff()
+	return false
+}
+
+// readFD is the RawConn callback of readConn: it reports false (wait for
+// the descriptor to be readable) while the read would block.
+func (in *wsInput) readFD(fd uintptr) bool {
+	dst := in.rawDst
+	if dst == nil {
+		if in.buf == nil {
+			in.buf = inputPool.Get().(*[wsReadBufferSize]byte)
+		}
+		dst = in.buf[:]
+	}
+	for {
+		n, err := syscall.Read(int(fd), dst)
+		switch {
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EAGAIN):
+			if in.rawDst == nil {
+				inputPool.Put(in.buf)
+				in.buf = nil
+			}
+			return false
+		case err != nil:
+			in.rawErr = err
+		case n == 0:
+			in.rawErr = io.EOF
+		default:
+			in.rawN = n
+		}
+		if in.rawErr != nil && in.rawDst == nil {
+			inputPool.Put(in.buf)
+			in.buf = nil
+		}
+		return true
+	}
+}
+
+// writeNow writes as much of frame as the socket buffer takes at once,
+// without blocking; a full buffer is not an error. It moves the write
+// deadline as the flusher does: one that passed would fail the write.
+func (w *wsConn) writeNow(frame []byte, timeout time.Duration) (int, error) {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	w.extendDeadline(timeout)
+	op := nowWrites.Get().(*nowWrite)
+	defer nowWrites.Put(op)
+	op.frame, op.n, op.err = frame, 0, nil
+	err := w.in.raw.Write(op.fn)
+	if err == nil {
+		err = op.err
+	}
+	n := op.n
+	op.frame = nil
+	return n, err
+}
+
+// nowWrite is the descriptor write of writeNow, pooled with its callback
+// so that a write allocates nothing.
+type nowWrite struct {
+	frame []byte
+	n     int
+	err   error
+	fn    func(fd uintptr) bool // write, made once
+}
+
+var nowWrites = sync.Pool{New: func() any {
+	op := new(nowWrite)
+	op.fn = op.write
+	return op
+}}
+
+// write is the RawConn callback: it never asks to wait.
+func (op *nowWrite) write(fd uintptr) bool {
+	for op.n < len(op.frame) {
+		m, err := syscall.Write(int(fd), op.frame[op.n:])
+		switch {
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EAGAIN):
+			return true
+		case err != nil:
+			op.err = err
+			return true
+		case m <= 0:
+			return true
+		}
+		op.n += m
+	}
+	return true
+}

@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"net/http"
+	"time"
+)
+
+// upgradeCheckInterval is how often a pending GET is released with a noop
+// once the WebSocket probe has arrived, so that the client can pause
+// polling and finish the upgrade (Node's value).
+const upgradeCheckInterval = 100 * time.Millisecond
+
+// upgrade is a WebSocket taking a polling session over. The client sends
+// "2probe" on it, the server answers "3probe" and, every
+// upgradeCheckInterval, releases the pending GET with a noop; the client
+// then sends "5" and the WebSocket becomes the session's transport. Its
+// fields are guarded by the session's mu.
+type upgrade struct {
+	ws      *wsConn
+	timeout *time.Timer // abandons the upgrade after UpgradeTimeout
+	check   *time.Timer // releases the pending GET; set once probed
+}
+
+var noopMessage = &Message{typ: typeNoop}
+
+// serveUpgrade starts upgrading polling session c to the WebSocket r asks
+// for. A session that is not on polling, or is already upgrading, gets the
+// WebSocket closed at once, as Node does.
+func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Conn) {
+	wc := s.acceptWebSocket(w, r)
+	if wc == nil {
+		return
+	}
+	wc.c = c
+	c.mu.Lock()
+	if c.state != stateOpen || c.tr.name() != TransportPolling || c.upg != nil {
+		c.mu.Unlock()
+		_ = wc.writeClose(nil, time.Second)
+		wc.nc.Close()
+		return
+	}
+	u := &upgrade{ws: wc}
+	u.timeout = time.AfterFunc(s.opts.UpgradeTimeout, func() { c.upgradeTimedOut(u) })
+	c.upg = u
+	s.goroutines.Go(wc.run)
+	c.mu.Unlock()
+}
+
+// upgrading reports whether w is the WebSocket of c's upgrade.
+func (c *Conn) upgradingLocked(w *wsConn) bool { return c.upg != nil && c.upg.ws == w }
+
+// probed records that the client's probe was answered on w, and starts
+// releasing the pending GET.
+func (c *Conn) probed(w *wsConn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.upgradingLocked(w) || c.upg.check != nil {
+		return
+	}
+	u := c.upg
+	u.check = time.AfterFunc(upgradeCheckInterval, func() { c.upgradeCheck(u) })
+}
+
+// upgradeCheck releases the pending GET with a noop, as long as the
+// upgrade is in progress.
+func (c *Conn) upgradeCheck(u *upgrade) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.upg != u {
+		return
+	}
+	if c.state == stateOpen && len(c.queue) == 0 && c.tr.writableLocked() {
+		c.queue = append(c.queue, noopMessage)
+		c.tr.kickLocked()
+	}
+	u.check.Reset(upgradeCheckInterval)
+}
+
+// completeUpgrade makes w the transport of its session: the polling
+// transport is retired, and what is queued goes out on w.
+func (c *Conn) completeUpgrade(w *wsConn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.upgradingLocked(w) || c.state != stateOpen {
+		return false
+	}
+	c.dropUpgradeLocked()
+	old := c.tr
+	c.tr = w
+	old.retireLocked()
+	w.kickLocked()
+	return true
+}
+
+// upgradeTimedOut abandons an upgrade that took longer than
+// UpgradeTimeout; the session goes on polling.
+func (c *Conn) upgradeTimedOut(u *upgrade) {
+	c.mu.Lock()
+	if c.upg != u {
+		c.mu.Unlock()
+		return // completed or dropped meanwhile
+	}
+	c.dropUpgradeLocked()
+	c.mu.Unlock()
+	u.abandon()
+}
+
+// dropUpgradeLocked ends the upgrade in progress, if any, and returns it
+// for the caller to abandon outside the lock.
+func (c *Conn) dropUpgradeLocked() *upgrade {
+	u := c.upg
+	if u == nil {
+		return nil
+	}
+	c.upg = nil
+	u.timeout.Stop()
+	if u.check != nil {
+		u.check.Stop()
+	}
+	return u
+}
+
+// abandon closes the WebSocket of a dropped upgrade; its read loop ends.
+// A nil upgrade does nothing.
+func (u *upgrade) abandon() {
+	if u != nil {
+		u.ws.nc.Close()
+	}
+}
