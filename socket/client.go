@@ -11,8 +11,10 @@ import (
 )
 
 // client is one Engine.IO connection and the sockets it holds, one per
-// namespace. It decodes packets on the connection's read loop and hands
-// them to the sockets' queues, so that it never waits on user code.
+// namespace. It decodes packets on the connection's read path and hands
+// them to the sockets' queues, so that it never runs user code there; it
+// waits only while a socket's queue of client events is full, which is how
+// a client that sends faster than its handlers is held back.
 type client struct {
 	server  *Server
 	conn    *engine.Conn
@@ -34,7 +36,10 @@ func newClient(srv *Server, conn *engine.Conn) *client {
 	return c
 }
 
-// HandleMessage implements engine.Handler.
+// HandleMessage implements engine.Handler. It blocks while the socket an
+// event is for has Options.MaxPendingEvents waiting (see
+// Socket.queueEvent), and returns once the connection or that socket
+// closes.
 func (c *client) HandleMessage(data []byte, binary bool) {
 	var p *parser.Packet
 	var err error

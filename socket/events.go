@@ -197,7 +197,8 @@ func eventName(raw json.RawMessage) string {
 }
 
 // onEvent queues an EVENT packet from the client for its handlers. It runs
-// on the read loop; an error closes the connection.
+// on the read loop, and waits while the socket's queue is full; an error
+// closes the connection.
 func (s *Socket) onEvent(p *parser.Packet) error {
 	args, err := newArgs(p)
 	if err != nil {
@@ -212,6 +213,28 @@ func (s *Socket) onEvent(p *parser.Packet) error {
 	}
 	event := eventName(args.elems[0])
 	args.elems = args.elems[1:]
-	s.queue.push(func() { s.dispatch(event, args, ack) })
+	s.queueEvent(func() { s.dispatch(event, args, ack) })
 	return nil
+}
+
+// queueEvent queues the handling of an event from the client. While the
+// socket's queue is full (Options.MaxPendingEvents) it waits for room,
+// which holds up the connection's reads and so pushes back on the client.
+// It gives up, dropping the event, once the connection or the socket
+// closes: the event would not be handled then anyway.
+func (s *Socket) queueEvent(run func()) {
+	limit := s.nsp.server.opts.MaxPendingEvents
+	for {
+		room := s.queue.pushEvent(run, limit)
+		if room == nil {
+			return
+		}
+		select {
+		case <-room:
+		case <-s.client.conn.Done():
+			return
+		case <-s.Context().Done():
+			return
+		}
+	}
 }

@@ -43,6 +43,26 @@ type Options struct {
 	// reason "transport error" rather than allowed to grow memory or slow
 	// down a broadcast. Default: 1024.
 	WriteQueueSize int
+	// MaxPendingEvents bounds, per socket, the events received from the
+	// client and not yet handled (queued, or in their handler). When a
+	// socket's queue is full, the server stops reading the connection until
+	// a handler finishes: TCP then holds the sender back, and a long-polling
+	// POST is answered only once its events have found room. Memory then
+	// stays bounded however fast a client sends, and no event is dropped.
+	//
+	// While the connection is not read, nothing else on it is: the
+	// client's other namespaces, its acknowledgements and its pong wait
+	// too. A client whose pong is not read within PingTimeout of a ping is
+	// closed with reason "ping timeout", as one held back for longer than
+	// PingInterval plus PingTimeout always is. A handler that waits for
+	// something its own client sends later (the reply to EmitWithAck)
+	// waits in vain while that client has filled the queue behind it: give
+	// such a wait a deadline. Connecting and disconnecting are never held
+	// back.
+	//
+	// Negative removes the bound: a client that sends faster than its
+	// handlers then grows the server's memory without limit. Default: 256.
+	MaxPendingEvents int
 	// BroadcastBatch is the shortest time between two writes of broadcasts
 	// to one WebSocket client. A client that receives broadcasts more often
 	// gets them several to a write (one system call instead of one each)
@@ -122,6 +142,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = 45 * time.Second
+	}
+	if c.MaxPendingEvents == 0 {
+		c.MaxPendingEvents = 256
 	}
 	if c.MaxAttachments <= 0 {
 		c.MaxAttachments = 10

@@ -98,3 +98,15 @@ func TestInteropSocketsLeaveAndRegexpNamespace(t *testing.T) {
 	d.Never(match{"ev": "event", "client": "x", "name": "memo"}, 100*time.Millisecond)
 	d.Wait(match{"ev": "event", "client": "y", "name": "memo"}, waitFor)
 }
+
+func TestOptionsMaxPendingEvents(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ in, want int }{{0, 256}, {1, 1}, {1000, 1000}, {-1, -1}} {
+		if got := (&Options{MaxPendingEvents: c.in}).withDefaults().MaxPendingEvents; got != c.want {
+			t.Errorf("MaxPendingEvents %d: got %d, want %d", c.in, got, c.want)
+		}
+	}
+	if got := (*Options)(nil).withDefaults().MaxPendingEvents; got != 256 {
+		t.Errorf("nil Options: MaxPendingEvents %d, want 256", got)
+	}
+}

@@ -16,7 +16,9 @@ import (
 // Socket is one client's membership of one namespace. Its methods are safe
 // for concurrent use. Its event handlers run one at a time, in the order the
 // client sent the events, on a goroutine of their own: a slow handler delays
-// only this socket, never heartbeats or other sockets.
+// only this socket, never other clients. Once Options.MaxPendingEvents of
+// its events wait, the server stops reading the client's connection until
+// there is room.
 type Socket struct {
 	id        string
 	nsp       *Namespace
@@ -25,10 +27,10 @@ type Socket struct {
 	queue     serialQueue
 	state     atomic.Int32 // a socketState
 
+	ended           bool // guarded by mu (here to fill padding): the context is cancelled, or is born cancelled
 	mu              sync.Mutex
 	ctx             context.Context // made by the first call to Context
 	cancel          context.CancelFunc
-	ended           bool // the context is cancelled, or is born cancelled
 	handlers        eventHandlers
 	anyHandlers     []AnyHandler
 	onDisconnecting []func(s *Socket, reason string)

@@ -33,8 +33,14 @@ type Handler interface {
 	// worker its read loop hands the received bytes to (one at a time),
 	// or on the goroutine of the polling POST that carried it (the POSTs of
 	// a session are serialized: an overlapping one closes the session, as
-	// in Node). data is owned by the callee. HandleMessage must not block
-	// for long: it holds up the connection's reads and heartbeat answers.
+	// in Node). data is owned by the callee.
+	//
+	// HandleMessage may block to push back on the sender: while it runs,
+	// nothing more is read from the connection (TCP then holds a WebSocket
+	// client back), and a polling POST is not answered. The client's pong
+	// is not read either: a wait longer than PingTimeout after a ping ends
+	// the session with "ping timeout". HandleMessage must return once
+	// Conn.Done is closed: HandleClose waits for it.
 	HandleMessage(data []byte, binary bool)
 	// HandleClose is called exactly once, when the session stops: no
 	// HandleMessage follows it or runs concurrently with it, and Send

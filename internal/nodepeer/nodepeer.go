@@ -31,6 +31,10 @@
 //	    else ack: socket.emit(name, ...args, (...res) => ...); else a plain emit.
 //	{"cmd":"ack","client":"c1","ackRef":N,"args":[...]}
 //	    calls the acknowledgement callback stored under ackRef.
+//	{"cmd":"emit_many","client":"c1","name":"x","count":N,"payload":"..."}
+//	    emits name N times in one go, with the arguments (i, payload) for
+//	    i = 0..N-1: a flood as fast as socket.io-client can queue it
+//	    (send it with Driver.Send).
 //	{"cmd":"disconnect","client":"c1"}     socket.disconnect()
 //	{"cmd":"connect_again","client":"c1"}  socket.connect()
 //	{"cmd":"exit"}                         disconnects every socket and exits (as does closing stdin)

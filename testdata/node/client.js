@@ -9,6 +9,9 @@
 //   {"cmd":"connect","client":"c1","url":"http://127.0.0.1:PORT/nsp","opts":{...}}
 //   {"cmd":"emit","client":"c1","name":"x","args":[...],"ack":bool,"timeout":ms,"ref":"r1","volatile":bool}
 //   {"cmd":"ack","client":"c1","ackRef":N,"args":[...]}
+//   {"cmd":"emit_many","client":"c1","name":"x","count":N,"payload":"..."}
+//       emits name N times in one go, with the arguments (i, payload) for
+//       i = 0..N-1: a flood as fast as the client can queue it
 //   {"cmd":"disconnect","client":"c1"}
 //   {"cmd":"connect_again","client":"c1"}
 //   {"cmd":"exit"}
@@ -131,6 +134,14 @@ function emit(c) {
   }
 }
 
+function emitMany(c) {
+  const socket = socketOf(c.client);
+  if (typeof c.name !== "string") throw new Error("emit_many: name required");
+  if (!Number.isInteger(c.count) || c.count < 0) throw new Error("emit_many: count must be a non-negative integer");
+  const payload = typeof c.payload === "string" ? c.payload : "";
+  for (let i = 0; i < c.count; i++) socket.emit(c.name, i, payload);
+}
+
 function ack(c) {
   const entry = acks.get(c.ackRef);
   if (!entry) throw new Error(`unknown ackRef ${JSON.stringify(c.ackRef)}`);
@@ -162,6 +173,7 @@ function exit() {
 const handlers = {
   connect,
   emit,
+  emit_many: emitMany,
   ack,
   disconnect: (c) => socketOf(c.client).disconnect(),
   connect_again: (c) => socketOf(c.client).connect(),
