@@ -196,14 +196,17 @@ func (n *Namespace) connect(s *Socket) {
 	}
 }
 
-// refuse answers a refused CONNECT with the middleware's error.
+// refuse answers a refused CONNECT with the middleware's error. The
+// client forgets s before the refusal is queued: a client may send a new
+// CONNECT to the namespace as soon as it reads the refusal, and that one
+// must be a new attempt, not a duplicate that closes the connection.
 func (n *Namespace) refuse(s *Socket, err error) {
 	ce := &ConnectError{Message: err.Error()}
 	errors.As(err, &ce)
-	s.client.refuse(n.name, ce)
-	s.client.remove(s)
 	s.state.Store(int32(disconnected))
 	s.endContext()
+	s.client.remove(s)
+	s.client.refuse(n.name, ce)
 }
 
 // remove takes s out of the namespace's sockets and reports whether it was
