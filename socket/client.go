@@ -97,7 +97,10 @@ type protocolError string
 
 func (e protocolError) Error() string { return "socket: " + string(e) }
 
-// connect starts joining the namespace a CONNECT names.
+// connect starts joining the namespace a CONNECT names. A socket of that
+// namespace that is leaving does not make it a duplicate: the client may
+// join again as soon as it has left or been disconnected, as with Node,
+// and the leaving socket is forgotten at once.
 func (c *client) connect(p *parser.Packet) error {
 	nsp := c.server.lookup(p.Namespace, p.Data)
 	if nsp == nil {
@@ -105,9 +108,13 @@ func (c *client) connect(p *parser.Packet) error {
 		return nil
 	}
 	c.mu.Lock()
-	if c.socketLocked(p.Namespace) != nil || c.closed {
+	old := c.socketLocked(p.Namespace)
+	if c.closed || (old != nil && !old.leaving()) {
 		c.mu.Unlock()
 		return errDuplicate
+	}
+	if old != nil {
+		c.sockets = slices.DeleteFunc(c.sockets, func(s *Socket) bool { return s == old })
 	}
 	s := newSocket(nsp, c)
 	c.sockets = append(c.sockets, s)

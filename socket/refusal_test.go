@@ -1,12 +1,16 @@
 package socket
 
-// Refused CONNECTs: what the client may do next on the same connection.
+// A namespace refused or left: what the client may do next on the same
+// connection.
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gobwas/ws/wsutil"
 
 	"github.com/envivo/socketio/internal/nodepeer"
 )
@@ -67,5 +71,67 @@ func TestInteropRetryAfterRefusal(t *testing.T) {
 				t.Fatalf("%d connections to /, want 1 (the connection was closed and reopened)", n)
 			}
 		})
+	}
+}
+
+// TestProtocolConnectAfterDisconnect: a CONNECT right after leaving a
+// namespace, by the client's DISCONNECT or the server's, is a new socket,
+// as in Node, not a duplicate that closes the connection. socket.io-client
+// sends one when the application calls disconnect() then connect(), or
+// connect() on "io server disconnect".
+func TestProtocolConnectAfterDisconnect(t *testing.T) {
+	t.Parallel()
+	const rounds = 200
+	srv := NewServer(nil)
+	var connections, disconnects atomic.Int32
+	srv.OnConnection(func(s *Socket) {
+		connections.Add(1)
+		s.OnEvent("kick", func(s *Socket, _ Args, _ AckFunc) { s.Disconnect(false) })
+		s.OnDisconnect(func(*Socket, string) { disconnects.Add(1) })
+	})
+	url := serve(t, srv)
+	c := dialWS(t, url, 0)
+	connected := func() {
+		t.Helper()
+		if got := c.read(t); !strings.HasPrefix(got, `40{"sid":"`) {
+			t.Fatalf("round %d: reply %q, want the CONNECT reply", connections.Load(), got)
+		}
+	}
+	for range rounds { // the client leaves
+		c.send(t, "41")
+		c.send(t, "40")
+		connected()
+	}
+	for range rounds { // the server disconnects the socket
+		c.send(t, `42["kick"]`)
+		if got := c.read(t); got != "41" {
+			t.Fatalf("reply to kick = %q", got)
+		}
+		c.send(t, "40")
+		connected()
+	}
+	c.send(t, "41")
+	eventually(t, "every socket has left", func() bool { return disconnects.Load() == 2*rounds+1 })
+	if n := connections.Load(); n != 2*rounds+1 {
+		t.Fatalf("%d sockets connected, want %d", n, 2*rounds+1)
+	}
+}
+
+// eventually waits, up to a few seconds, for cond to hold.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (c *wsClient) send(t testing.TB, text string) {
+	t.Helper()
+	if err := wsutil.WriteClientText(c.conn, []byte(text)); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -101,6 +101,9 @@ func (s *Socket) endContext() {
 // Connected reports whether the socket is connected and not disconnecting.
 func (s *Socket) Connected() bool { return socketState(s.state.Load()) == connected }
 
+// leaving reports whether the socket is disconnecting or disconnected.
+func (s *Socket) leaving() bool { return socketState(s.state.Load()) >= disconnecting }
+
 // Transport returns the name of the transport the client uses now,
 // Polling or WebSocket.
 func (s *Socket) Transport() string { return s.client.conn.Transport() }
