@@ -104,7 +104,7 @@ func (e protocolError) Error() string { return "socket: " + string(e) }
 func (c *client) connect(p *parser.Packet) error {
 	nsp := c.server.lookup(p.Namespace, p.Data)
 	if nsp == nil {
-		c.refuse(p.Namespace, &ConnectError{Message: "Invalid namespace"})
+		c.refuse(p.Namespace, errInvalidNamespace)
 		return nil
 	}
 	c.mu.Lock()
@@ -193,6 +193,15 @@ func (c *client) connectTimeout() {
 	if !joined {
 		c.close("forced close")
 	}
+}
+
+// move makes s, still connecting, a socket of nsp: the live child that
+// its middleware admitted it to, when that is not the namespace s was made
+// for (see Server.admit).
+func (c *client) move(s *Socket, nsp *Namespace) {
+	c.mu.Lock()
+	s.nsp = nsp
+	c.mu.Unlock()
 }
 
 // remove forgets s, once it has left its namespace.
