@@ -47,8 +47,10 @@ type Adapter interface {
 	// number of other nodes before it returns.
 	ServerSideEmit(ctx context.Context, p *Packet, acks AckReceiver) error
 
-	// Close releases what the adapter holds; the server calls it on
-	// Shutdown.
+	// Close releases what the adapter holds. The server calls it once: on
+	// Shutdown, or when it removes a child of a dynamic namespace that its
+	// last socket has left (another child of the same name may be made
+	// afterwards, with an adapter of its own, never before Close returns).
 	Close() error
 }
 

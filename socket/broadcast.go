@@ -59,12 +59,12 @@ func (b BroadcastOperator) Compress(compress bool) BroadcastOperator {
 // Emit sends an event to every selected socket. The event is encoded once
 // for all of them. It does not wait for the network.
 func (b BroadcastOperator) Emit(event string, args ...any) error {
-	return b.eachNamespace(func(nsp *Namespace) error {
+	return b.eachNamespace(func(nsp *Namespace, a Adapter) error {
 		p, err := NewPacket(nsp.name, event, args...)
 		if err != nil {
 			return err
 		}
-		return nsp.adapter.Broadcast(context.Background(), p, b.opts)
+		return a.Broadcast(context.Background(), p, b.opts)
 	})
 }
 
@@ -74,12 +74,12 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 // with an *AckIncompleteError saying how many were expected.
 func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
 	acks := newAckCollector()
-	err := b.eachNamespace(func(nsp *Namespace) error {
+	err := b.eachNamespace(func(nsp *Namespace, a Adapter) error {
 		p, err := NewPacket(nsp.name, event, args...)
 		if err != nil {
 			return err
 		}
-		return nsp.adapter.BroadcastWithAck(ctx, p, b.opts, acks)
+		return a.BroadcastWithAck(ctx, p, b.opts, acks)
 	})
 	if err != nil {
 		return nil, err
@@ -90,8 +90,8 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 // FetchSockets returns a snapshot of every selected socket.
 func (b BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
 	var all []*RemoteSocket
-	err := b.eachNamespace(func(nsp *Namespace) error {
-		found, err := nsp.adapter.FetchSockets(ctx, b.opts)
+	err := b.eachNamespace(func(_ *Namespace, a Adapter) error {
+		found, err := a.FetchSockets(ctx, b.opts)
 		all = append(all, found...)
 		return err
 	})
@@ -106,35 +106,41 @@ func (b BroadcastOperator) Count(ctx context.Context) (int, error) {
 
 // SocketsJoin makes every selected socket join rooms.
 func (b BroadcastOperator) SocketsJoin(ctx context.Context, rooms ...string) error {
-	return b.eachNamespace(func(nsp *Namespace) error {
-		return nsp.adapter.AddSockets(ctx, b.opts, rooms)
+	return b.eachNamespace(func(_ *Namespace, a Adapter) error {
+		return a.AddSockets(ctx, b.opts, rooms)
 	})
 }
 
 // SocketsLeave makes every selected socket leave rooms.
 func (b BroadcastOperator) SocketsLeave(ctx context.Context, rooms ...string) error {
-	return b.eachNamespace(func(nsp *Namespace) error {
-		return nsp.adapter.DelSockets(ctx, b.opts, rooms)
+	return b.eachNamespace(func(_ *Namespace, a Adapter) error {
+		return a.DelSockets(ctx, b.opts, rooms)
 	})
 }
 
 // DisconnectSockets disconnects every selected socket; with close, their
 // whole connections close (see Socket.Disconnect).
 func (b BroadcastOperator) DisconnectSockets(ctx context.Context, close bool) error {
-	return b.eachNamespace(func(nsp *Namespace) error {
-		return nsp.adapter.DisconnectSockets(ctx, b.opts, close)
+	return b.eachNamespace(func(_ *Namespace, a Adapter) error {
+		return a.DisconnectSockets(ctx, b.opts, close)
 	})
 }
 
-// eachNamespace runs f on the operator's namespace or, for the parent of
-// dynamic namespaces, on each of its children.
-func (b BroadcastOperator) eachNamespace(f func(nsp *Namespace) error) error {
-	if b.nsp.adapter != nil {
-		return f(b.nsp)
+// eachNamespace runs f on the operator's namespace and its adapter or, for
+// the parent of dynamic namespaces, on each of its live children. A child
+// that is not live has no adapter: there is nobody to reach.
+func (b BroadcastOperator) eachNamespace(f func(nsp *Namespace, a Adapter) error) error {
+	if b.nsp.match == nil {
+		if a := b.nsp.Adapter(); a != nil {
+			return f(b.nsp, a)
+		}
+		return nil
 	}
 	var errs []error
 	for _, child := range b.nsp.children() {
-		errs = append(errs, f(child))
+		if a := child.Adapter(); a != nil {
+			errs = append(errs, f(child, a))
+		}
 	}
 	return errors.Join(errs...)
 }

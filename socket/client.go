@@ -102,17 +102,24 @@ type protocolError string
 
 func (e protocolError) Error() string { return "socket: " + string(e) }
 
-// connect starts joining the namespace a CONNECT names.
+// connect starts joining the namespace a CONNECT names. A socket of that
+// namespace that is leaving does not make it a duplicate: the client may
+// join again as soon as it has left or been disconnected, as with Node,
+// and the leaving socket is forgotten at once.
 func (c *client) connect(p *parser.Packet) error {
 	nsp := c.server.lookup(p.Namespace, p.Data)
 	if nsp == nil {
-		c.refuse(p.Namespace, &ConnectError{Message: "Invalid namespace"})
+		c.refuse(p.Namespace, errInvalidNamespace)
 		return nil
 	}
 	c.mu.Lock()
-	if c.socketLocked(p.Namespace) != nil || c.closed {
+	old := c.socketLocked(p.Namespace)
+	if c.closed || (old != nil && !old.leaving()) {
 		c.mu.Unlock()
 		return errDuplicate
+	}
+	if old != nil {
+		c.sockets = slices.DeleteFunc(c.sockets, func(s *Socket) bool { return s == old })
 	}
 	s := newSocket(nsp, c)
 	c.sockets = append(c.sockets, s)
@@ -191,6 +198,15 @@ func (c *client) connectTimeout() {
 	if !joined {
 		c.close("forced close")
 	}
+}
+
+// move makes s, still connecting, a socket of nsp: the live child that
+// its middleware admitted it to, when that is not the namespace s was made
+// for (see Server.admit).
+func (c *client) move(s *Socket, nsp *Namespace) {
+	c.mu.Lock()
+	s.nsp = nsp
+	c.mu.Unlock()
 }
 
 // remove forgets s, once it has left its namespace.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/envivo/socketio/internal/parser"
 )
@@ -21,15 +22,19 @@ type Middleware func(ctx context.Context, s *Socket) error
 //
 // The namespace that Server.OfFunc or Server.OfRegexp return is the parent
 // of dynamic namespaces: its middleware and connection handlers apply to
-// every child namespace it creates, and its broadcasts reach the sockets of
-// all its children.
+// every child namespace, and its broadcasts reach the sockets of all its
+// live children (see Server.OfFunc).
 type Namespace struct {
 	name    string
 	server  *Server
-	parent  *Namespace // for a child of a dynamic namespace
-	adapter Adapter    // nil for the parent of dynamic namespaces
+	parent  *Namespace              // for a child of a dynamic namespace
+	adapter atomic.Pointer[Adapter] // nil for a parent, and for a child that is not live
 
 	match func(name string, auth json.RawMessage) bool // for a parent
+
+	// For a child, guarded by server.kidsMu (see dynamic.go):
+	stage childStage
+	users int // admitted sockets that have not finished leaving
 
 	mu           sync.RWMutex
 	middleware   []Middleware
@@ -39,9 +44,11 @@ type Namespace struct {
 	serverEvents serverEvents
 }
 
-func newNamespace(srv *Server, name string, parent *Namespace) *Namespace {
-	n := &Namespace{name: name, server: srv, parent: parent, sockets: make(map[string]*Socket)}
-	n.adapter = srv.opts.Adapter(n)
+// newNamespace returns a static namespace, with its adapter.
+func newNamespace(srv *Server, name string) *Namespace {
+	n := &Namespace{name: name, server: srv, sockets: make(map[string]*Socket)}
+	a := srv.opts.Adapter(n)
+	n.adapter.Store(&a)
 	return n
 }
 
@@ -51,9 +58,15 @@ func (n *Namespace) Name() string { return n.name }
 // Server returns the server the namespace belongs to.
 func (n *Namespace) Server() *Server { return n.server }
 
-// Adapter returns the namespace's adapter; nil for the parent of dynamic
-// namespaces.
-func (n *Namespace) Adapter() Adapter { return n.adapter }
+// Adapter returns the namespace's adapter. It is nil for the parent of
+// dynamic namespaces, and for a child that no socket has been admitted to
+// yet or that has been removed (see Server.OfFunc).
+func (n *Namespace) Adapter() Adapter {
+	if p := n.adapter.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
 
 // Use appends middleware, which runs in order for every client that joins
 // the namespace afterwards. The first error refuses the client.
@@ -141,7 +154,7 @@ func (n *Namespace) DisconnectSockets(ctx context.Context, close bool) error {
 	return newBroadcastOperator(n).DisconnectSockets(ctx, close)
 }
 
-// children returns the child namespaces of a parent.
+// children returns the live child namespaces of a parent.
 func (n *Namespace) children() []*Namespace {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
@@ -166,44 +179,71 @@ func (n *Namespace) chain() ([]Middleware, []func(*Socket)) {
 }
 
 // connect runs on s's queue: the middleware, then, if they accept, the
-// CONNECT reply and the connection handlers.
+// CONNECT reply and the connection handlers. A dynamic child becomes live
+// only here, once the middleware accepted (see dynamic.go).
 func (n *Namespace) connect(s *Socket) {
-	middleware, handlers := n.chain()
+	middleware, _ := n.chain()
+	if err := runMiddleware(s, middleware); err != nil {
+		n.refuse(s, err)
+		return
+	}
+	nsp := n.server.admit(n)
+	if nsp == nil {
+		n.refuse(s, errInvalidNamespace)
+		return
+	}
+	if nsp != n {
+		s.client.move(s, nsp)
+	}
+	if !s.state.CompareAndSwap(int32(connecting), int32(connected)) {
+		n.server.release(nsp)
+		return // the client went away during the middleware
+	}
+	nsp.mu.Lock()
+	nsp.sockets[s.id] = s
+	nsp.mu.Unlock()
+	if a := nsp.Adapter(); a != nil {
+		a.AddAll(s.id, s.id)
+	}
+	s.client.connected()
+	reply, _ := json.Marshal(struct {
+		SID string `json:"sid"`
+	}{s.id})
+	_ = s.sendPacket(parser.Connect, parser.NoID, reply, nil)
+	_, handlers := nsp.chain()
+	for _, h := range handlers {
+		s.safely("connection", func() { h(s) })
+	}
+}
+
+// runMiddleware runs middleware in order for s and returns the first error.
+func runMiddleware(s *Socket, middleware []Middleware) error {
 	for _, m := range middleware {
 		var err error
 		if !s.safely("middleware", func() { err = m(s.Context(), s) }) {
 			err = errors.New("server error")
 		}
 		if err != nil {
-			n.refuse(s, err)
-			return
+			return err
 		}
 	}
-	if !s.state.CompareAndSwap(int32(connecting), int32(connected)) {
-		return // the client went away during the middleware
-	}
-	n.mu.Lock()
-	n.sockets[s.id] = s
-	n.mu.Unlock()
-	n.adapter.AddAll(s.id, s.id)
-	s.client.connected()
-	reply, _ := json.Marshal(struct {
-		SID string `json:"sid"`
-	}{s.id})
-	_ = s.sendPacket(parser.Connect, parser.NoID, reply, nil)
-	for _, h := range handlers {
-		s.safely("connection", func() { h(s) })
-	}
+	return nil
 }
 
-// refuse answers a refused CONNECT with the middleware's error.
+// errInvalidNamespace refuses a CONNECT to a namespace that does not exist.
+var errInvalidNamespace = &ConnectError{Message: "Invalid namespace"}
+
+// refuse answers a refused CONNECT with the middleware's error. The
+// client forgets s before the refusal is queued: a client may send a new
+// CONNECT to the namespace as soon as it reads the refusal, and that one
+// must be a new attempt, not a duplicate that closes the connection.
 func (n *Namespace) refuse(s *Socket, err error) {
 	ce := &ConnectError{Message: err.Error()}
 	errors.As(err, &ce)
-	s.client.refuse(n.name, ce)
-	s.client.remove(s)
 	s.state.Store(int32(disconnected))
 	s.endContext()
+	s.client.remove(s)
+	s.client.refuse(n.name, ce)
 }
 
 // remove takes s out of the namespace's sockets and reports whether it was

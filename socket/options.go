@@ -38,6 +38,12 @@ type Options struct {
 	// MaxAttachments bounds the binary attachments of one packet; a packet
 	// with more closes the connection. Default: 10.
 	MaxAttachments int
+	// MaxNamespaceLength bounds, in bytes with the leading slash, the name
+	// of a namespace a client asks to join. A CONNECT with a longer name is
+	// refused with connect_error "Invalid namespace" before any dynamic
+	// namespace's match function or middleware sees it, and nothing of it
+	// is kept. Default: 256.
+	MaxNamespaceLength int
 	// WriteQueueSize is how many messages may wait to be written to one
 	// connection. A client that falls further behind is disconnected with
 	// reason "transport error" rather than allowed to grow memory or slow
@@ -85,8 +91,13 @@ type Options struct {
 	// error refuses it with HTTP 403. Default: every request is allowed.
 	AllowRequest func(r *http.Request) error
 
-	// Adapter makes the adapter of each namespace. Default: NewMemoryAdapter,
-	// which keeps rooms in this process.
+	// Adapter makes the adapter of each namespace: when a static namespace
+	// is made (Server.Of), and when a child of a dynamic namespace is
+	// admitted its first socket (Server.OfFunc). The server closes the
+	// adapter when it removes an empty child and on Shutdown. Admissions to
+	// new dynamic children wait for it and for Close: neither should block
+	// for long. Default: NewMemoryAdapter, which keeps rooms in this
+	// process.
 	Adapter func(nsp *Namespace) Adapter
 
 	// OnError, when set, is called when a handler returns an error or its
@@ -145,6 +156,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.MaxPendingEvents == 0 {
 		c.MaxPendingEvents = 256
+	}
+	if c.MaxNamespaceLength <= 0 {
+		c.MaxNamespaceLength = 256
 	}
 	if c.MaxAttachments <= 0 {
 		c.MaxAttachments = 10

@@ -23,10 +23,8 @@ package socket
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -45,8 +43,10 @@ type Server struct {
 	running sync.WaitGroup // sockets' queue drains
 	workers *workers.Pool  // run the sockets' queues
 
+	kidsMu sync.Mutex // admissions to and removals of dynamic children; see dynamic.go
+
 	mu      sync.RWMutex
-	nsps    map[string]*Namespace
+	nsps    map[string]*Namespace // static namespaces and live children
 	parents []*Namespace
 	main    *Namespace
 }
@@ -101,7 +101,10 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Of returns the namespace called name, creating it on first use. A name
-// without a leading slash gets one.
+// without a leading slash gets one. For the name of a live child of a
+// dynamic namespace it returns that child, which is removed when its last
+// socket leaves (see OfFunc). Clients cannot join a namespace whose name is
+// longer than Options.MaxNamespaceLength.
 func (srv *Server) Of(name string) *Namespace {
 	if !strings.HasPrefix(name, "/") {
 		name = "/" + name
@@ -110,58 +113,10 @@ func (srv *Server) Of(name string) *Namespace {
 	defer srv.mu.Unlock()
 	nsp := srv.nsps[name]
 	if nsp == nil {
-		nsp = newNamespace(srv, name, nil)
+		nsp = newNamespace(srv, name)
 		srv.nsps[name] = nsp
 	}
 	return nsp
-}
-
-// OfFunc returns the parent of dynamic namespaces: when a client asks for a
-// namespace that does not exist and match accepts its name and auth payload,
-// a child namespace of that name is created and kept. The parent's
-// middleware and connection handlers apply to every child.
-func (srv *Server) OfFunc(match func(name string, auth json.RawMessage) bool) *Namespace {
-	parent := &Namespace{server: srv, match: match, kids: make(map[string]*Namespace)}
-	srv.mu.Lock()
-	srv.parents = append(srv.parents, parent)
-	srv.mu.Unlock()
-	return parent
-}
-
-// OfRegexp is OfFunc for the names re matches.
-func (srv *Server) OfRegexp(re *regexp.Regexp) *Namespace {
-	return srv.OfFunc(func(name string, _ json.RawMessage) bool { return re.MatchString(name) })
-}
-
-// lookup returns the namespace a client asks for, creating a dynamic child
-// when a parent matches; nil when there is none.
-func (srv *Server) lookup(name string, auth json.RawMessage) *Namespace {
-	srv.mu.RLock()
-	nsp, parents := srv.nsps[name], srv.parents
-	srv.mu.RUnlock()
-	if nsp != nil {
-		return nsp
-	}
-	for _, parent := range parents {
-		if parent.match(name, auth) {
-			return srv.createChild(parent, name)
-		}
-	}
-	return nil
-}
-
-func (srv *Server) createChild(parent *Namespace, name string) *Namespace {
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	if nsp := srv.nsps[name]; nsp != nil {
-		return nsp
-	}
-	child := newNamespace(srv, name, parent)
-	srv.nsps[name] = child
-	parent.mu.Lock()
-	parent.kids[name] = child
-	parent.mu.Unlock()
-	return child
 }
 
 // Use appends middleware to the main namespace; see Namespace.Use.
@@ -226,10 +181,6 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		return ctx.Err()
 	}
 	srv.workers.Stop(true)
-	srv.mu.RLock()
-	defer srv.mu.RUnlock()
-	for _, nsp := range srv.nsps {
-		_ = nsp.adapter.Close()
-	}
+	srv.closeAdapters()
 	return err
 }

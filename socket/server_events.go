@@ -66,7 +66,10 @@ func (n *Namespace) ServerSideEmit(ctx context.Context, event string, args ...an
 	if err != nil {
 		return err
 	}
-	return n.adapter.ServerSideEmit(ctx, p, nil)
+	if a := n.Adapter(); a != nil {
+		return a.ServerSideEmit(ctx, p, nil)
+	}
+	return nil
 }
 
 // ServerSideEmitWithAck is ServerSideEmit that waits for one answer from
@@ -77,8 +80,12 @@ func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, arg
 	if err != nil {
 		return nil, err
 	}
+	a := n.Adapter()
+	if a == nil {
+		return nil, nil
+	}
 	acks := newAckCollector()
-	if err := n.adapter.ServerSideEmit(ctx, p, acks); err != nil {
+	if err := a.ServerSideEmit(ctx, p, acks); err != nil {
 		return nil, err
 	}
 	return acks.wait(ctx)

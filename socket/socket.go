@@ -68,7 +68,10 @@ func newID() string {
 // It differs from the Engine.IO session id.
 func (s *Socket) ID() string { return s.id }
 
-// Namespace returns the namespace the socket belongs to.
+// Namespace returns the namespace the socket belongs to. For a child of a
+// dynamic namespace, middleware may see a provisional namespace of the same
+// name that the socket leaves for the live child when it is admitted (see
+// Server.OfFunc): from the connection handlers on, it does not change.
 func (s *Socket) Namespace() *Namespace { return s.nsp }
 
 // Handshake returns how the client connected. The result must not be
@@ -102,6 +105,9 @@ func (s *Socket) endContext() {
 
 // Connected reports whether the socket is connected and not disconnecting.
 func (s *Socket) Connected() bool { return socketState(s.state.Load()) == connected }
+
+// leaving reports whether the socket is disconnecting or disconnected.
+func (s *Socket) leaving() bool { return socketState(s.state.Load()) >= disconnecting }
 
 // Transport returns the name of the transport the client uses now,
 // Polling or WebSocket.
@@ -140,14 +146,28 @@ func (s *Socket) dataSnapshot() map[string]any {
 	return m
 }
 
-// Join adds the socket to rooms.
-func (s *Socket) Join(rooms ...string) { s.nsp.adapter.AddAll(s.id, rooms...) }
+// Join adds the socket to rooms. In the middleware of a dynamic
+// namespace's child that is not live yet, it does nothing.
+func (s *Socket) Join(rooms ...string) {
+	if a := s.nsp.Adapter(); a != nil {
+		a.AddAll(s.id, rooms...)
+	}
+}
 
 // Leave removes the socket from room.
-func (s *Socket) Leave(room string) { s.nsp.adapter.Del(s.id, room) }
+func (s *Socket) Leave(room string) {
+	if a := s.nsp.Adapter(); a != nil {
+		a.Del(s.id, room)
+	}
+}
 
 // Rooms returns the rooms the socket is in, its own room included.
-func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
+func (s *Socket) Rooms() []string {
+	if a := s.nsp.Adapter(); a != nil {
+		return a.SocketRooms(s.id)
+	}
+	return nil
+}
 
 // In reports whether the socket is in room.
 func (s *Socket) In(room string) bool {
@@ -302,7 +322,9 @@ func (s *Socket) finishClose(reason string) {
 		for _, h := range disconnectingHooks {
 			s.safely("disconnecting", func() { h(s, reason) })
 		}
-		s.nsp.adapter.DelAll(s.id)
+		if a := s.nsp.Adapter(); a != nil {
+			a.DelAll(s.id)
+		}
 	}
 	s.client.remove(s)
 	s.state.Store(int32(disconnected))
@@ -315,6 +337,7 @@ func (s *Socket) finishClose(reason string) {
 			s.safely("disconnect", func() { h(s, reason) })
 		}
 		s.nsp.server.logger.Debug("socket disconnected", "nsp", s.nsp.name, "id", s.id, "reason", reason)
+		s.nsp.server.release(s.nsp)
 	}
 }
 

@@ -26,6 +26,12 @@
 //	    io(url, {forceNew: true, ...opts}); opts are socket.io-client options
 //	    (transports, auth, query, reconnection, reconnectionDelay, upgrade,
 //	    timeout, ackTimeout, retries, forceNew, ...).
+//	{"cmd":"connect","client":"c2","manager":"c1","nsp":"/other","opts":{...}}
+//	    a socket on c1's Manager, multiplexed on its connection.
+//	"retryRefused":N in either connect command: on each connect_error the
+//	    server sends (socket.active false), socket.auth.attempt is set to the
+//	    attempt number (1, 2, ...) and socket.connect() is called at once, up
+//	    to N times: socket.io-client's re-authentication pattern.
 //	{"cmd":"emit","client":"c1","name":"x","args":[...],"ack":true,"timeout":ms,"ref":"r1","volatile":false}
 //	    timeout > 0: socket.timeout(ms).emit(name, ...args, (err, ...res) => ...);
 //	    else ack: socket.emit(name, ...args, (...res) => ...); else a plain emit.

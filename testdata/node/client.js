@@ -7,6 +7,12 @@
 //
 // Commands (one JSON object per line; "seq" is optional and echoed back):
 //   {"cmd":"connect","client":"c1","url":"http://127.0.0.1:PORT/nsp","opts":{...}}
+//   {"cmd":"connect","client":"c2","manager":"c1","nsp":"/other","opts":{...}}
+//       a socket multiplexed on c1's Manager (connection) instead of a new one
+//   "retryRefused":N on either connect: on a connect_error from the server
+//       (socket.active false), set socket.auth.attempt to the attempt number
+//       and call socket.connect() at once, up to N times, as socket.io-client
+//       documents for re-authentication
 //   {"cmd":"emit","client":"c1","name":"x","args":[...],"ack":bool,"timeout":ms,"ref":"r1","volatile":bool}
 //   {"cmd":"ack","client":"c1","ackRef":N,"args":[...]}
 //   {"cmd":"emit_many","client":"c1","name":"x","count":N,"payload":"..."}
@@ -76,12 +82,19 @@ function socketOf(client) {
 function connect(c) {
   if (typeof c.client !== "string" || c.client === "") throw new Error("connect: client name required");
   if (sockets.has(c.client)) throw new Error(`client ${JSON.stringify(c.client)} already exists`);
-  if (typeof c.url !== "string") throw new Error("connect: url required");
   const client = c.client;
-  const opts = Object.assign({ forceNew: true }, fromWire(c.opts || {}));
-  const socket = io(c.url, opts);
+  let socket;
+  if (c.manager !== undefined) {
+    if (typeof c.nsp !== "string") throw new Error("connect: nsp required with manager");
+    socket = socketOf(c.manager).io.socket(c.nsp, fromWire(c.opts || {}));
+  } else {
+    if (typeof c.url !== "string") throw new Error("connect: url required");
+    socket = io(c.url, Object.assign({ forceNew: true }, fromWire(c.opts || {})));
+  }
   sockets.set(client, socket);
   const manager = socket.io;
+  let retries = typeof c.retryRefused === "number" ? c.retryRefused : 0;
+  let attempt = 0;
 
   socket.on("connect", () => {
     const engine = manager.engine;
@@ -89,6 +102,11 @@ function connect(c) {
   });
   socket.on("connect_error", (err) => {
     out({ ev: "connect_error", client, message: err.message, data: toWire(err.data), type: err.type });
+    if (retries > 0 && !socket.active) {
+      retries--;
+      socket.auth = Object.assign({}, socket.auth, { attempt: ++attempt });
+      socket.connect();
+    }
   });
   socket.on("disconnect", (reason, description) => {
     out({ ev: "disconnect", client, reason, description: describe(description) });
@@ -104,6 +122,7 @@ function connect(c) {
     out(ev);
   });
 
+  if (c.manager !== undefined) return; // its Manager is watched already
   // A Manager makes a new engine for every (re)connection attempt; watch each.
   manager.on("open", () => {
     const engine = manager.engine;
