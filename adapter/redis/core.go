@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/envivo/socketio/socket"
@@ -24,33 +25,39 @@ var (
 	ErrUnavailable = errors.New("redisadapter: Redis unavailable")
 )
 
+// message is an encoded message for the bus, and the channel it goes to.
+type message struct {
+	channel string
+	payload []byte
+}
+
 // transport is what differs between the classic and the sharded adapter:
-// channels and message formats. Its publish methods send a request to
-// every other node; its answer methods answer the node whose uid is to.
+// channels and message formats. Its request methods encode a message to
+// every other node; its answer methods a message to the node whose uid is
+// to. Sending is the core's business.
 type transport interface {
 	serverCount(ctx context.Context) (int, error)
-	publishBroadcast(ctx context.Context, p *socket.Packet, opts socket.BroadcastOptions) error
-	publishBroadcastWithAck(ctx context.Context, id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) error
-	publishFetch(ctx context.Context, id string, opts socket.BroadcastOptions) error
-	publishAllRooms(ctx context.Context, id string) error
-	publishJoin(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error
-	publishLeave(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error
-	publishDisconnect(ctx context.Context, opts socket.BroadcastOptions, close bool) error
-	publishServerSideEmit(ctx context.Context, id string, p *socket.Packet) error
+	broadcast(p *socket.Packet, opts socket.BroadcastOptions) (message, error)
+	broadcastWithAck(id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) (message, error)
+	fetch(id string, opts socket.BroadcastOptions) (message, error)
+	allRooms(id string) (message, error)
+	join(opts socket.BroadcastOptions, rooms []string) (message, error)
+	leave(opts socket.BroadcastOptions, rooms []string) (message, error)
+	disconnect(opts socket.BroadcastOptions, close bool) (message, error)
+	serverSideEmit(id string, p *socket.Packet) (message, error)
 
-	answerClientCount(ctx context.Context, to, id string, n int) error
-	answerAck(ctx context.Context, to, id string, arg value) error
-	answerFetch(ctx context.Context, to, id string, sockets []*socket.RemoteSocket) error
-	answerAllRooms(ctx context.Context, to, id string, rooms []string) error
-	answerServerSideEmit(ctx context.Context, to, id string, arg value) error
-
-	closeTransport()
+	clientCountAnswer(to, id string, n int) (message, error)
+	ackAnswer(to, id string, arg value) (message, error)
+	fetchAnswer(to, id string, sockets []*socket.RemoteSocket) (message, error)
+	allRoomsAnswer(to, id string, rooms []string) (message, error)
+	serverSideEmitAnswer(to, id string, arg value) (message, error)
 }
 
 // core implements socket.Adapter over a transport: the local part through
 // the embedded MemoryAdapter, the rest through requests to the other
 // nodes. The transports call its on* methods with the messages they
-// decode.
+// decode. Its connections to Redis belong to the hub it shares with the
+// other adapters of its factory.
 type core struct {
 	*socket.MemoryAdapter
 	nsp     *socket.Namespace
@@ -60,33 +67,55 @@ type core struct {
 	t       transport
 	newID   func() string // request ids
 	reqs    registry
-	health  health
+	hubs    *hubs
+	hub     *hub
+	health  *health       // the hub's
+	reg     *registration // this adapter's subscriptions
 
 	// roomsByFetch makes AllRooms fetch every socket, for transports with
 	// no all-rooms request (the sharded adapter, as Node's).
 	roomsByFetch bool
 
-	ctx    context.Context // ends with Close
-	cancel context.CancelFunc
+	ctx       context.Context // ends with Close
+	cancel    context.CancelFunc
+	closeOnce sync.Once
 }
 
 // init sets up the parts every mode shares; a nil log means the server's.
-func (c *core) init(nsp *socket.Namespace, uid string, log *slog.Logger, timeout time.Duration) {
+// The transport then registers its subscriptions with c.hub.
+func (c *core) init(nsp *socket.Namespace, uid string, log *slog.Logger, timeout time.Duration, hs *hubs) {
 	if log == nil {
 		log = nsp.Server().Logger()
 	}
 	c.MemoryAdapter = socket.NewMemoryAdapter(nsp)
 	c.nsp, c.uid, c.log, c.timeout = nsp, uid, log.With("nsp", nsp.Name(), "uid", uid), timeout
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.hubs, c.hub = hs, hs.acquire(nsp)
+	c.health = &c.hub.health
 }
 
-// send runs cmd, a Redis command made for op, unless Redis is known to be
-// failing; it records the outcome and returns the error wrapped, or nil.
-func (c *core) send(op string, cmd func() error) error {
+// send sends the message that encode returns, for op, unless Redis is
+// known to be failing; it records the outcome and returns the error
+// wrapped, or nil.
+func (c *core) send(ctx context.Context, op string, encode func() (message, error)) error {
+	m, err := encode()
+	if err != nil {
+		return fmt.Errorf("redisadapter: %s: %w", op, err)
+	}
 	if err := c.health.allow(); err != nil {
 		return fmt.Errorf("redisadapter: %s: %w", op, err)
 	}
-	return c.failed(op, cmd())
+	return c.failed(op, c.hub.publishNow(ctx, m))
+}
+
+// sendAnswer sends an answer to another node's request, from the goroutine
+// that handles the bus; a failure is only logged.
+func (c *core) sendAnswer(op string, m message, err error) {
+	if err != nil {
+		c.log.Warn("redisadapter: cannot encode answer", "op", op, "err", err)
+		return
+	}
+	c.health.observe(c.log, op, c.hub.publishNow(c.ctx, m))
 }
 
 // failed records the outcome of a Redis command made for op and returns
@@ -108,7 +137,7 @@ func (c *core) Broadcast(ctx context.Context, p *socket.Packet, opts socket.Broa
 	if opts.Flags.Local {
 		return nil
 	}
-	return c.send("broadcast", func() error { return c.t.publishBroadcast(ctx, p, opts) })
+	return c.send(ctx, "broadcast", func() (message, error) { return c.t.broadcast(p, opts) })
 }
 
 // BroadcastWithAck implements socket.Adapter. It asks the other nodes for
@@ -130,7 +159,7 @@ func (c *core) BroadcastWithAck(ctx context.Context, p *socket.Packet, opts sock
 	r.acks = acks
 	window := c.window(ctx)
 	c.open(ctx, id, r, window, nil)
-	err = c.send("broadcast with ack", func() error { return c.t.publishBroadcastWithAck(ctx, id, p, opts, window) })
+	err = c.send(ctx, "broadcast with ack", func() (message, error) { return c.t.broadcastWithAck(id, p, opts, window) })
 	if err != nil {
 		c.reqs.remove(id)
 		_ = c.MemoryAdapter.BroadcastWithAck(ctx, p, opts, acks)
@@ -191,10 +220,11 @@ func (c *core) ServerCount(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var n int
-	err := c.send("server count", func() (err error) {
+	err := c.health.allow()
+	if err == nil {
 		n, err = c.t.serverCount(ctx)
-		return err
-	})
+		err = c.failed("server count", err)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -214,7 +244,7 @@ func (c *core) FetchSockets(ctx context.Context, opts socket.BroadcastOptions) (
 	if opts.Flags.Local {
 		return local, nil
 	}
-	r, err := c.ask(ctx, fetchRequest, func(id string) error { return c.t.publishFetch(ctx, id, opts) })
+	r, err := c.ask(ctx, fetchRequest, func(id string) (message, error) { return c.t.fetch(id, opts) })
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +253,7 @@ func (c *core) FetchSockets(ctx context.Context, opts socket.BroadcastOptions) (
 
 // ask sends a request to the other nodes with publish and waits for all
 // their answers. With no other node, it returns an empty request.
-func (c *core) ask(ctx context.Context, kind requestKind, publish func(id string) error) (*request, error) {
+func (c *core) ask(ctx context.Context, kind requestKind, encode func(id string) (message, error)) (*request, error) {
 	others, err := c.others(ctx)
 	if err != nil || others == 0 {
 		return newRequest(kind, 0), err
@@ -232,7 +262,7 @@ func (c *core) ask(ctx context.Context, kind requestKind, publish func(id string
 	r := newRequest(kind, others)
 	c.reqs.add(id, r)
 	defer c.reqs.remove(id)
-	if err := c.send(kind.String(), func() error { return publish(id) }); err != nil {
+	if err := c.send(ctx, kind.String(), func() (message, error) { return encode(id) }); err != nil {
 		return nil, err
 	}
 	if err := c.await(ctx, r, kind); err != nil {
@@ -246,8 +276,8 @@ func (c *core) AllRooms(ctx context.Context) ([]string, error) {
 	local, _ := c.MemoryAdapter.AllRooms(ctx)
 	var remote []string
 	if c.roomsByFetch {
-		r, err := c.ask(ctx, fetchRequest, func(id string) error {
-			return c.t.publishFetch(ctx, id, socket.BroadcastOptions{})
+		r, err := c.ask(ctx, fetchRequest, func(id string) (message, error) {
+			return c.t.fetch(id, socket.BroadcastOptions{})
 		})
 		if err != nil {
 			return nil, err
@@ -256,7 +286,7 @@ func (c *core) AllRooms(ctx context.Context) ([]string, error) {
 			remote = append(remote, s.Rooms...)
 		}
 	} else {
-		r, err := c.ask(ctx, roomsRequest, func(id string) error { return c.t.publishAllRooms(ctx, id) })
+		r, err := c.ask(ctx, roomsRequest, c.t.allRooms)
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +302,7 @@ func (c *core) AddSockets(ctx context.Context, opts socket.BroadcastOptions, roo
 	if opts.Flags.Local {
 		return nil
 	}
-	return c.send("sockets join", func() error { return c.t.publishJoin(ctx, opts, rooms) })
+	return c.send(ctx, "sockets join", func() (message, error) { return c.t.join(opts, rooms) })
 }
 
 // DelSockets implements socket.Adapter, as AddSockets.
@@ -281,7 +311,7 @@ func (c *core) DelSockets(ctx context.Context, opts socket.BroadcastOptions, roo
 	if opts.Flags.Local {
 		return nil
 	}
-	return c.send("sockets leave", func() error { return c.t.publishLeave(ctx, opts, rooms) })
+	return c.send(ctx, "sockets leave", func() (message, error) { return c.t.leave(opts, rooms) })
 }
 
 // DisconnectSockets implements socket.Adapter, as AddSockets.
@@ -290,7 +320,7 @@ func (c *core) DisconnectSockets(ctx context.Context, opts socket.BroadcastOptio
 	if opts.Flags.Local {
 		return nil
 	}
-	return c.send("disconnect sockets", func() error { return c.t.publishDisconnect(ctx, opts, close) })
+	return c.send(ctx, "disconnect sockets", func() (message, error) { return c.t.disconnect(opts, close) })
 }
 
 // joinLocal makes the selected local sockets join rooms through
@@ -321,7 +351,7 @@ func (c *core) leaveLocal(opts socket.BroadcastOptions, rooms []string) {
 // which later answers are dropped and acks.Fail gets an ErrTimeout error.
 func (c *core) ServerSideEmit(ctx context.Context, p *socket.Packet, acks socket.AckReceiver) error {
 	if acks == nil {
-		return c.send("server-side emit", func() error { return c.t.publishServerSideEmit(ctx, "", p) })
+		return c.send(ctx, "server-side emit", func() (message, error) { return c.t.serverSideEmit("", p) })
 	}
 	others, err := c.others(ctx)
 	if err != nil {
@@ -335,7 +365,7 @@ func (c *core) ServerSideEmit(ctx context.Context, p *socket.Packet, acks socket
 	r := newRequest(emitRequest, others)
 	r.acks = acks
 	c.open(ctx, id, r, c.timeout, func() { c.expired(r, acks) })
-	err = c.send("server-side emit", func() error { return c.t.publishServerSideEmit(ctx, id, p) })
+	err = c.send(ctx, "server-side emit", func() (message, error) { return c.t.serverSideEmit(id, p) })
 	if err != nil {
 		c.reqs.remove(id)
 	}
@@ -349,11 +379,16 @@ func (c *core) expired(r *request, acks socket.AckReceiver) {
 	acks.Fail(err)
 }
 
-// Close implements socket.Adapter: it unsubscribes, and pending requests
-// fail with ErrClosed.
+// Close implements socket.Adapter: it drops the namespace's
+// subscriptions from the shared connection, and pending requests fail
+// with ErrClosed. The last adapter of a factory to close also closes the
+// connections and waits for their goroutines. Closing twice does nothing.
 func (c *core) Close() error {
-	c.cancel()
-	c.t.closeTransport()
-	c.reqs.closeAll()
+	c.closeOnce.Do(func() {
+		c.cancel()
+		c.reg.close()
+		c.reqs.closeAll()
+		c.hubs.release(c.hub)
+	})
 	return nil
 }
