@@ -46,7 +46,7 @@ const (
 //	io := socket.NewServer(&socket.Options{Adapter: redisadapter.New(redis.NewClient(opt), nil)})
 func New(client redis.UniversalClient, opts *Options) func(nsp *socket.Namespace) socket.Adapter {
 	o := opts.withDefaults()
-	hs := newHubs(client, false, o.Logger)
+	hs := newHubs(client, false, o.Logger, o.PublishQueueSize)
 	return func(nsp *socket.Namespace) socket.Adapter { return newClassic(hs, o, nsp) }
 }
 

@@ -94,50 +94,63 @@ func (c *core) init(nsp *socket.Namespace, uid string, log *slog.Logger, timeout
 	c.health = &c.hub.health
 }
 
-// send sends the message that encode returns, for op, unless Redis is
-// known to be failing; it records the outcome and returns the error
-// wrapped, or nil.
+// send queues the message that encode returns, for op, and waits until it
+// has been sent or ctx ends. It returns nil, or an error wrapping the
+// encoding error, ErrUnavailable (Redis known to be failing; nothing was
+// queued), ErrQueueFull, Redis's error, or ctx's (the message is then not
+// sent unless it had already left).
 func (c *core) send(ctx context.Context, op string, encode func() (message, error)) error {
 	m, err := encode()
-	if err != nil {
-		return fmt.Errorf("redisadapter: %s: %w", op, err)
+	if err == nil {
+		err = c.hub.pub.send(ctx, m)
 	}
-	if err := c.health.allow(); err != nil {
-		return fmt.Errorf("redisadapter: %s: %w", op, err)
-	}
-	return c.failed(op, c.hub.publishNow(ctx, m))
-}
-
-// sendAnswer sends an answer to another node's request, from the goroutine
-// that handles the bus; a failure is only logged.
-func (c *core) sendAnswer(op string, m message, err error) {
-	if err != nil {
-		c.log.Warn("redisadapter: cannot encode answer", "op", op, "err", err)
-		return
-	}
-	c.health.observe(c.log, op, c.hub.publishNow(c.ctx, m))
-}
-
-// failed records the outcome of a Redis command made for op and returns
-// err wrapped, or nil.
-func (c *core) failed(op string, err error) error {
-	c.health.observe(c.log, op, err)
 	if err != nil {
 		return fmt.Errorf("redisadapter: %s: %w", op, err)
 	}
 	return nil
 }
 
+// post queues the message that encode returns, for op, and returns at
+// once: nil once the message is queued (its delivery is not awaited, and
+// a failure to send it is logged), or an error wrapping the encoding
+// error, ErrUnavailable or ErrQueueFull, the message then dropped.
+func (c *core) post(ctx context.Context, op string, encode func() (message, error)) error {
+	m, err := encode()
+	if err == nil {
+		err = c.hub.pub.post(ctx, m)
+	}
+	if err != nil {
+		return fmt.Errorf("redisadapter: %s: %w", op, err)
+	}
+	return nil
+}
+
+// sendAnswer queues an answer to another node's request, from the
+// goroutine that handles the bus, which must never wait for Redis; a
+// failure is only logged. An answer still queued when the adapter closes
+// is not sent.
+func (c *core) sendAnswer(op string, m message, err error) {
+	if err == nil {
+		err = c.hub.pub.post(c.ctx, m)
+	}
+	if err != nil {
+		c.log.Debug("redisadapter: answer not sent", "op", op, "err", err)
+	}
+}
+
 // Broadcast implements socket.Adapter: it delivers p to the local sockets,
-// then publishes it for the other nodes unless opts.Flags.Local is set.
-// When Redis is unavailable the local delivery still happens and the error
-// is returned.
+// then queues it for the other nodes unless opts.Flags.Local is set, and
+// returns without waiting for Redis, as Node's adapter publishes without
+// waiting. It returns an error, after the local delivery, when the message
+// is dropped: Redis is known to be failing (ErrUnavailable) or the publish
+// queue is full (ErrQueueFull). A queued message that Redis then fails to
+// take is logged, not returned; one still queued when ctx ends is dropped.
 func (c *core) Broadcast(ctx context.Context, p *socket.Packet, opts socket.BroadcastOptions) error {
 	_ = c.MemoryAdapter.Broadcast(ctx, p, opts)
 	if opts.Flags.Local {
 		return nil
 	}
-	return c.send(ctx, "broadcast", func() (message, error) { return c.t.broadcast(p, opts) })
+	return c.post(ctx, "broadcast", func() (message, error) { return c.t.broadcast(p, opts) })
 }
 
 // BroadcastWithAck implements socket.Adapter. It asks the other nodes for
@@ -215,18 +228,23 @@ func (c *core) await(ctx context.Context, r *request, kind requestKind) error {
 }
 
 // ServerCount implements socket.Adapter: the nodes subscribed to this
-// namespace's channels, as Node counts them (at least 1).
+// namespace's channels, as Node counts them (at least 1). It returns when
+// Redis answers, ctx ends or the request timeout passes, whichever comes
+// first, even if Redis hangs.
 func (c *core) ServerCount(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var n int
 	err := c.health.allow()
 	if err == nil {
-		n, err = c.t.serverCount(ctx)
-		err = c.failed("server count", err)
+		err = c.hub.query(ctx, func(ctx context.Context) (err error) {
+			n, err = c.t.serverCount(ctx)
+			c.health.observe(c.log, "server count", err)
+			return err
+		})
 	}
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("redisadapter: server count: %w", err)
 	}
 	return max(n, 1), nil
 }

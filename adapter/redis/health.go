@@ -28,15 +28,33 @@ var probeInterval = 500 * time.Millisecond
 // allow returns nil if a command may be sent now, or an error wrapping
 // ErrUnavailable.
 func (h *health) allow() error {
+	_, err := h.admit()
+	return err
+}
+
+// admit is allow that also reports whether the command is a probe: one let
+// through while Redis is failing, to find out whether it answers again.
+func (h *health) admit() (probe bool, err error) {
 	if !h.down.Load() {
-		return nil
+		return false, nil
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if now := time.Now(); now.After(h.nextProbe) {
 		h.nextProbe = now.Add(probeInterval)
+		return true, nil
+	}
+	return false, fmt.Errorf("%w: %v", ErrUnavailable, h.lastErr)
+}
+
+// failing returns an error wrapping ErrUnavailable while Redis is known to
+// be failing, nil otherwise; unlike allow it never lets a probe through.
+func (h *health) failing() error {
+	if !h.down.Load() {
 		return nil
 	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	return fmt.Errorf("%w: %v", ErrUnavailable, h.lastErr)
 }
 

@@ -2,6 +2,7 @@ package redisadapter
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -18,17 +19,18 @@ import (
 // no goroutine while no namespace uses it. Its methods are safe for
 // concurrent use.
 type hubs struct {
-	client  redis.UniversalClient
-	sharded bool
-	log     *slog.Logger // nil: the logger of the first namespace's server
+	client    redis.UniversalClient
+	sharded   bool
+	log       *slog.Logger // nil: the logger of the first namespace's server
+	queueSize int          // of the publisher
 
 	mu    sync.Mutex
 	cur   *hub
 	users int
 }
 
-func newHubs(client redis.UniversalClient, sharded bool, log *slog.Logger) *hubs {
-	return &hubs{client: client, sharded: sharded, log: log}
+func newHubs(client redis.UniversalClient, sharded bool, log *slog.Logger, queueSize int) *hubs {
+	return &hubs{client: client, sharded: sharded, log: log, queueSize: queueSize}
 }
 
 // acquire returns the current hub, started if needed, for an adapter of
@@ -41,7 +43,7 @@ func (s *hubs) acquire(nsp *socket.Namespace) *hub {
 		if log == nil {
 			log = nsp.Server().Logger()
 		}
-		s.cur = newHub(s.client, s.sharded, log)
+		s.cur = newHub(s.client, s.sharded, log, s.queueSize)
 	}
 	s.users++
 	return s.cur
@@ -63,7 +65,8 @@ func (s *hubs) release(h *hub) {
 }
 
 // hub holds what every adapter of a factory shares: the subscription
-// connections of all their namespaces, and whether Redis answers.
+// connections of all their namespaces, the publisher that sends their
+// messages, and whether Redis answers.
 //
 // Subscriptions are requested (want, unwant) without waiting: a single
 // goroutine, the syncer, applies them to the connections, so that neither
@@ -72,12 +75,17 @@ func (s *hubs) release(h *hub) {
 // (one per cluster node holding a subscribed channel, with sharded Pub/Sub
 // on a Redis Cluster), whatever the number of namespaces.
 //
+// Its goroutines are the syncer, one per subscription connection, the
+// publisher's, and those of the commands in flight that callers stopped
+// waiting for (query); close waits for all of them.
+//
 // Lock order: hub.mu, then lane.mu. Neither is held while talking to Redis.
 type hub struct {
 	client  redis.UniversalClient
 	sharded bool
 	log     *slog.Logger
 	health  health
+	pub     *publisher
 
 	interval time.Duration // of the subscriptions' health checks: healthInterval when created
 
@@ -86,16 +94,44 @@ type hub struct {
 	kick   chan struct{} // wakes the syncer; capacity 1
 	done   chan struct{} // closed when the syncer returned
 
-	mu    sync.Mutex
-	lanes []*lane
+	mu      sync.Mutex
+	lanes   []*lane
+	closed  bool
+	queries sync.WaitGroup // commands run by query
 }
 
-func newHub(client redis.UniversalClient, sharded bool, log *slog.Logger) *hub {
+func newHub(client redis.UniversalClient, sharded bool, log *slog.Logger, queueSize int) *hub {
 	h := &hub{client: client, sharded: sharded, log: log, interval: healthInterval,
 		kick: make(chan struct{}, 1), done: make(chan struct{})}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
+	h.pub = newPublisher(client, sharded, &h.health, log, queueSize)
 	go h.syncLoop()
 	return h
+}
+
+// query runs f, a Redis command that answers, and returns its error, or
+// ctx's as soon as ctx ends: go-redis does not stop a command in flight
+// when its context ends (unless the client sets ContextTimeoutEnabled), so
+// f goes on, on its own goroutine, until go-redis's timeouts end it.
+func (h *hub) query(ctx context.Context, f func(ctx context.Context) error) error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return fmt.Errorf("%w: query after close", ErrClosed)
+	}
+	h.queries.Add(1)
+	h.mu.Unlock()
+	done := make(chan error, 1)
+	go func() {
+		defer h.queries.Done()
+		done <- f(ctx)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // register returns the registration of an adapter of namespace nsp, whose
@@ -171,13 +207,17 @@ func (h *hub) syncAll() bool {
 	return ok
 }
 
-// close stops the syncer and closes every subscription connection. It
-// waits for their goroutines.
+// close sends the messages still queued, stops the syncer and closes
+// every subscription connection. It waits for every goroutine of the hub:
+// at once normally; while Redis hangs, until go-redis gives up on the
+// commands in flight (its ReadTimeout and retries).
 func (h *hub) close() {
 	h.mu.Lock()
+	h.closed = true
 	lanes := h.lanes
 	h.lanes = nil
 	h.mu.Unlock()
+	h.pub.close()
 	h.cancel()
 	<-h.done
 	for _, l := range lanes {
@@ -185,6 +225,7 @@ func (h *hub) close() {
 			sub.close()
 		}
 	}
+	h.queries.Wait()
 }
 
 // subKey names one subscription.
@@ -394,12 +435,4 @@ func (r *registration) close() {
 	delete(l.names, r.nsp)
 	l.h.mu.Unlock()
 	l.h.wake()
-}
-
-// publishNow publishes m (PUBLISH, or SPUBLISH when sharded).
-func (h *hub) publishNow(ctx context.Context, m message) error {
-	if h.sharded {
-		return h.client.SPublish(ctx, m.channel, m.payload).Err()
-	}
-	return h.client.Publish(ctx, m.channel, m.payload).Err()
 }

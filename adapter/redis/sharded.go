@@ -50,7 +50,7 @@ const (
 // adapter (Server.Shutdown closes them all).
 func NewSharded(client redis.UniversalClient, opts *ShardedOptions) func(nsp *socket.Namespace) socket.Adapter {
 	o := opts.withDefaults()
-	hs := newHubs(client, true, o.Logger)
+	hs := newHubs(client, true, o.Logger, o.PublishQueueSize)
 	return func(nsp *socket.Namespace) socket.Adapter { return newSharded(hs, o, nsp) }
 }
 
