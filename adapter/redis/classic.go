@@ -31,14 +31,23 @@ const (
 // other servers on client's Redis through PUBLISH and PSUBSCRIBE, in the
 // format of Node's @socket.io/redis-adapter (createAdapter). client may be
 // a single node, a cluster or a sentinel client; the adapter never closes
-// it. Each namespace's adapter holds one subscription connection, closed
-// by Close (which Server.Shutdown calls).
+// it.
+//
+// As in Node, every namespace of one factory shares one subscription
+// connection, with one pattern and three channels per namespace,
+// subscribed when the namespace's adapter is created and unsubscribed when
+// it is closed: the connections to Redis do not grow with the number of
+// namespaces. The connection is opened with the first adapter and closed
+// with the last (Server.Shutdown closes them all). Give each Server its
+// own factory: a factory shared by two Servers opens a second connection,
+// so that each counts as a node.
 //
 //	opt, _ := redis.ParseURL(os.Getenv("REDIS_URL"))
 //	io := socket.NewServer(&socket.Options{Adapter: redisadapter.New(redis.NewClient(opt), nil)})
 func New(client redis.UniversalClient, opts *Options) func(nsp *socket.Namespace) socket.Adapter {
 	o := opts.withDefaults()
-	return func(nsp *socket.Namespace) socket.Adapter { return newClassic(client, o, nsp) }
+	hs := newHubs(client, false, o.Logger, o.PublishQueueSize)
+	return func(nsp *socket.Namespace) socket.Adapter { return newClassic(hs, o, nsp) }
 }
 
 // classic is the adapter of New.
@@ -49,32 +58,24 @@ type classic struct {
 	channel         string
 	requestChannel  string
 	responseChannel string
-	sub             *subscriber
 }
 
-func newClassic(client redis.UniversalClient, o Options, nsp *socket.Namespace) *classic {
-	a := &classic{client: client, specific: o.PublishOnSpecificResponseChannel}
-	a.init(nsp, newUID(6), o.Logger, o.RequestTimeout)
+func newClassic(hs *hubs, o Options, nsp *socket.Namespace) *classic {
+	a := &classic{client: hs.client, specific: o.PublishOnSpecificResponseChannel}
+	a.init(nsp, newUID(6), o.Logger, o.RequestTimeout, hs)
 	a.t = a
 	a.newID = func() string { return newUID(6) }
 	a.channel = o.Key + "#" + nsp.Name() + "#"
 	a.requestChannel = o.Key + "-request#" + nsp.Name() + "#"
 	a.responseChannel = o.Key + "-response#" + nsp.Name() + "#"
-	a.sub = newSubscriber(client, a.log, &a.health, patternSub, []string{a.channel + "*"}, a.handle)
-	if err := a.sub.add(channelSub, a.requestChannel, a.responseChannel, a.responseChannel+a.uid+"#"); err != nil {
-		a.log.Warn("redisadapter: cannot subscribe yet; retrying", "err", err)
-	}
+	a.reg = a.hub.register(nsp.Name(), a.handle)
+	a.reg.want(patternSub, a.channel+"*")
+	a.reg.want(channelSub, a.requestChannel, a.responseChannel, a.responseChannel+a.uid+"#")
 	return a
 }
 
-func (a *classic) closeTransport() { a.sub.close() }
-
 func (a *classic) serverCount(ctx context.Context) (int, error) {
 	return countSubscribers(ctx, a.client, false, a.requestChannel)
-}
-
-func (a *classic) publish(ctx context.Context, channel string, msg []byte) error {
-	return a.client.Publish(ctx, channel, msg).Err()
 }
 
 // handle dispatches a message by channel, as Node's onmessage and
@@ -229,7 +230,7 @@ func (a *classic) onSocketIDs(from, id string, rooms []string) {
 		ids[i] = s.ID
 	}
 	msg := answer(-1, id).strings("sockets", ids).bytes()
-	a.health.observe(a.log, "answer sockets", a.publish(a.ctx, a.answerChannel(from), msg))
+	a.sendAnswer("answer sockets", message{a.answerChannel(from), msg}, nil)
 }
 
 // classicResponse is any answer of Node's classic adapter.
@@ -297,64 +298,61 @@ func (a *classic) request(typ int, id string) *object {
 	return newObject(64).str("uid", a.uid, false).str("requestId", id, true).int("type", typ)
 }
 
-func (a *classic) publishBroadcast(ctx context.Context, p *socket.Packet, opts socket.BroadcastOptions) error {
+func (a *classic) broadcast(p *socket.Packet, opts socket.BroadcastOptions) (message, error) {
 	msg := append([]byte(`[`), appendJSONString(nil, a.uid)...)
 	msg = appendPacket(append(msg, ','), p, a.nsp.Name())
 	msg = append(appendOpts(append(msg, ','), opts, true, 0), ']')
 	payload, err := encodePayload(msg, p.Attachments)
 	if err != nil {
-		return err
+		return message{}, err
 	}
 	channel := a.channel
 	if rooms := dedupe(opts.Rooms); len(rooms) == 1 {
 		channel += rooms[0] + "#"
 	}
-	return a.publish(ctx, channel, payload)
+	return message{channel, payload}, nil
 }
 
-func (a *classic) publishBroadcastWithAck(ctx context.Context, id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) error {
+func (a *classic) broadcastWithAck(id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) (message, error) {
 	msg := a.request(reqBroadcast, id).
 		raw("packet", appendPacket(nil, p, a.nsp.Name())).
 		raw("opts", appendOpts(nil, opts, true, timeout)).bytes()
 	payload, err := encodePayload(msg, p.Attachments)
-	if err != nil {
-		return err
-	}
-	return a.publish(ctx, a.requestChannel, payload)
+	return message{a.requestChannel, payload}, err
 }
 
-func (a *classic) publishFetch(ctx context.Context, id string, opts socket.BroadcastOptions) error {
+func (a *classic) fetch(id string, opts socket.BroadcastOptions) (message, error) {
 	msg := a.request(reqRemoteFetch, id).raw("opts", appendOpts(nil, opts, false, 0)).bytes()
-	return a.publish(ctx, a.requestChannel, msg)
+	return message{a.requestChannel, msg}, nil
 }
 
-func (a *classic) publishAllRooms(ctx context.Context, id string) error {
-	return a.publish(ctx, a.requestChannel, a.request(reqAllRooms, id).bytes())
+func (a *classic) allRooms(id string) (message, error) {
+	return message{a.requestChannel, a.request(reqAllRooms, id).bytes()}, nil
 }
 
-func (a *classic) publishJoin(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error {
-	return a.publishRooms(ctx, reqRemoteJoin, opts, rooms)
+func (a *classic) join(opts socket.BroadcastOptions, rooms []string) (message, error) {
+	return a.roomsMessage(reqRemoteJoin, opts, rooms), nil
 }
 
-func (a *classic) publishLeave(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error {
-	return a.publishRooms(ctx, reqRemoteLeave, opts, rooms)
+func (a *classic) leave(opts socket.BroadcastOptions, rooms []string) (message, error) {
+	return a.roomsMessage(reqRemoteLeave, opts, rooms), nil
 }
 
-func (a *classic) publishRooms(ctx context.Context, typ int, opts socket.BroadcastOptions, rooms []string) error {
+func (a *classic) roomsMessage(typ int, opts socket.BroadcastOptions, rooms []string) message {
 	msg := a.request(typ, "").raw("opts", appendOpts(nil, opts, false, 0)).strings("rooms", rooms).bytes()
-	return a.publish(ctx, a.requestChannel, msg)
+	return message{a.requestChannel, msg}
 }
 
-func (a *classic) publishDisconnect(ctx context.Context, opts socket.BroadcastOptions, close bool) error {
+func (a *classic) disconnect(opts socket.BroadcastOptions, close bool) (message, error) {
 	msg := a.request(reqRemoteDisconnect, "").raw("opts", appendOpts(nil, opts, false, 0)).bool("close", close).bytes()
-	return a.publish(ctx, a.requestChannel, msg)
+	return message{a.requestChannel, msg}, nil
 }
 
-// publishServerSideEmit sends {uid, requestId?, type:6, data}; binary
+// serverSideEmit encodes {uid, requestId?, type:6, data}; binary
 // arguments travel as Node's JSON form of a Buffer, as in Node.
-func (a *classic) publishServerSideEmit(ctx context.Context, id string, p *socket.Packet) error {
+func (a *classic) serverSideEmit(id string, p *socket.Packet) (message, error) {
 	data := value{raw: p.Data, att: p.Attachments}.nodeJSON()
-	return a.publish(ctx, a.requestChannel, a.request(reqServerSideEmit, id).raw("data", data).bytes())
+	return message{a.requestChannel, a.request(reqServerSideEmit, id).raw("data", data).bytes()}, nil
 }
 
 // answerChannel is where answers to node uid go.
@@ -375,34 +373,31 @@ func answer(typ int, id string) *object {
 	return o.str("requestId", id, false)
 }
 
-func (a *classic) answerClientCount(ctx context.Context, to, id string, n int) error {
-	return a.publish(ctx, a.answerChannel(to), answer(reqClientCount, id).int("clientCount", n).bytes())
+func (a *classic) clientCountAnswer(to, id string, n int) (message, error) {
+	return message{a.answerChannel(to), answer(reqClientCount, id).int("clientCount", n).bytes()}, nil
 }
 
-// answerAck sends a client's ack, MessagePack {type:9, requestId, packet}.
-func (a *classic) answerAck(ctx context.Context, to, id string, arg value) error {
+// ackAnswer encodes a client's ack, MessagePack {type:9, requestId, packet}.
+func (a *classic) ackAnswer(to, id string, arg value) (message, error) {
 	payload, err := encodePayload(answer(reqBroadcastAck, id).raw("packet", arg.raw).bytes(), arg.att)
-	if err != nil {
-		return err
-	}
-	return a.publish(ctx, a.answerChannel(to), payload)
+	return message{a.answerChannel(to), payload}, err
 }
 
-func (a *classic) answerFetch(ctx context.Context, to, id string, sockets []*socket.RemoteSocket) error {
+func (a *classic) fetchAnswer(to, id string, sockets []*socket.RemoteSocket) (message, error) {
 	list, err := appendSockets(nil, sockets)
 	if err != nil {
-		return err
+		return message{}, err
 	}
-	return a.publish(ctx, a.answerChannel(to), answer(-1, id).raw("sockets", list).bytes())
+	return message{a.answerChannel(to), answer(-1, id).raw("sockets", list).bytes()}, nil
 }
 
-func (a *classic) answerAllRooms(ctx context.Context, to, id string, rooms []string) error {
-	return a.publish(ctx, a.answerChannel(to), answer(-1, id).strings("rooms", rooms).bytes())
+func (a *classic) allRoomsAnswer(to, id string, rooms []string) (message, error) {
+	return message{a.answerChannel(to), answer(-1, id).strings("rooms", rooms).bytes()}, nil
 }
 
-// answerServerSideEmit sends {type:6, requestId, data} on the common
+// serverSideEmitAnswer encodes {type:6, requestId, data} for the common
 // response channel, where Node sends it whatever its options.
-func (a *classic) answerServerSideEmit(ctx context.Context, to, id string, arg value) error {
+func (a *classic) serverSideEmitAnswer(to, id string, arg value) (message, error) {
 	msg := answer(reqServerSideEmit, id).raw("data", arg.nodeJSON()).bytes()
-	return a.publish(ctx, a.responseChannel, msg)
+	return message{a.responseChannel, msg}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/envivo/socketio/socket"
@@ -24,33 +25,39 @@ var (
 	ErrUnavailable = errors.New("redisadapter: Redis unavailable")
 )
 
+// message is an encoded message for the bus, and the channel it goes to.
+type message struct {
+	channel string
+	payload []byte
+}
+
 // transport is what differs between the classic and the sharded adapter:
-// channels and message formats. Its publish methods send a request to
-// every other node; its answer methods answer the node whose uid is to.
+// channels and message formats. Its request methods encode a message to
+// every other node; its answer methods a message to the node whose uid is
+// to. Sending is the core's business.
 type transport interface {
 	serverCount(ctx context.Context) (int, error)
-	publishBroadcast(ctx context.Context, p *socket.Packet, opts socket.BroadcastOptions) error
-	publishBroadcastWithAck(ctx context.Context, id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) error
-	publishFetch(ctx context.Context, id string, opts socket.BroadcastOptions) error
-	publishAllRooms(ctx context.Context, id string) error
-	publishJoin(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error
-	publishLeave(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error
-	publishDisconnect(ctx context.Context, opts socket.BroadcastOptions, close bool) error
-	publishServerSideEmit(ctx context.Context, id string, p *socket.Packet) error
+	broadcast(p *socket.Packet, opts socket.BroadcastOptions) (message, error)
+	broadcastWithAck(id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) (message, error)
+	fetch(id string, opts socket.BroadcastOptions) (message, error)
+	allRooms(id string) (message, error)
+	join(opts socket.BroadcastOptions, rooms []string) (message, error)
+	leave(opts socket.BroadcastOptions, rooms []string) (message, error)
+	disconnect(opts socket.BroadcastOptions, close bool) (message, error)
+	serverSideEmit(id string, p *socket.Packet) (message, error)
 
-	answerClientCount(ctx context.Context, to, id string, n int) error
-	answerAck(ctx context.Context, to, id string, arg value) error
-	answerFetch(ctx context.Context, to, id string, sockets []*socket.RemoteSocket) error
-	answerAllRooms(ctx context.Context, to, id string, rooms []string) error
-	answerServerSideEmit(ctx context.Context, to, id string, arg value) error
-
-	closeTransport()
+	clientCountAnswer(to, id string, n int) (message, error)
+	ackAnswer(to, id string, arg value) (message, error)
+	fetchAnswer(to, id string, sockets []*socket.RemoteSocket) (message, error)
+	allRoomsAnswer(to, id string, rooms []string) (message, error)
+	serverSideEmitAnswer(to, id string, arg value) (message, error)
 }
 
 // core implements socket.Adapter over a transport: the local part through
 // the embedded MemoryAdapter, the rest through requests to the other
 // nodes. The transports call its on* methods with the messages they
-// decode.
+// decode. Its connections to Redis belong to the hub it shares with the
+// other adapters of its factory.
 type core struct {
 	*socket.MemoryAdapter
 	nsp     *socket.Namespace
@@ -60,55 +67,90 @@ type core struct {
 	t       transport
 	newID   func() string // request ids
 	reqs    registry
-	health  health
+	hubs    *hubs
+	hub     *hub
+	health  *health       // the hub's
+	reg     *registration // this adapter's subscriptions
 
 	// roomsByFetch makes AllRooms fetch every socket, for transports with
 	// no all-rooms request (the sharded adapter, as Node's).
 	roomsByFetch bool
 
-	ctx    context.Context // ends with Close
-	cancel context.CancelFunc
+	ctx       context.Context // ends with Close
+	cancel    context.CancelFunc
+	closeOnce sync.Once
 }
 
 // init sets up the parts every mode shares; a nil log means the server's.
-func (c *core) init(nsp *socket.Namespace, uid string, log *slog.Logger, timeout time.Duration) {
+// The transport then registers its subscriptions with c.hub.
+func (c *core) init(nsp *socket.Namespace, uid string, log *slog.Logger, timeout time.Duration, hs *hubs) {
 	if log == nil {
 		log = nsp.Server().Logger()
 	}
 	c.MemoryAdapter = socket.NewMemoryAdapter(nsp)
 	c.nsp, c.uid, c.log, c.timeout = nsp, uid, log.With("nsp", nsp.Name(), "uid", uid), timeout
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.hubs, c.hub = hs, hs.acquire(nsp)
+	c.health = &c.hub.health
 }
 
-// send runs cmd, a Redis command made for op, unless Redis is known to be
-// failing; it records the outcome and returns the error wrapped, or nil.
-func (c *core) send(op string, cmd func() error) error {
-	if err := c.health.allow(); err != nil {
-		return fmt.Errorf("redisadapter: %s: %w", op, err)
+// send queues the message that encode returns, for op, and waits until it
+// has been sent or ctx ends. It returns nil, or an error wrapping the
+// encoding error, ErrUnavailable (Redis known to be failing; nothing was
+// queued), ErrQueueFull, Redis's error, or ctx's (the message is then not
+// sent unless it had already left).
+func (c *core) send(ctx context.Context, op string, encode func() (message, error)) error {
+	m, err := encode()
+	if err == nil {
+		err = c.hub.pub.send(ctx, m)
 	}
-	return c.failed(op, cmd())
-}
-
-// failed records the outcome of a Redis command made for op and returns
-// err wrapped, or nil.
-func (c *core) failed(op string, err error) error {
-	c.health.observe(c.log, op, err)
 	if err != nil {
 		return fmt.Errorf("redisadapter: %s: %w", op, err)
 	}
 	return nil
 }
 
+// post queues the message that encode returns, for op, and returns at
+// once: nil once the message is queued (its delivery is not awaited, and
+// a failure to send it is logged), or an error wrapping the encoding
+// error, ErrUnavailable or ErrQueueFull, the message then dropped.
+func (c *core) post(ctx context.Context, op string, encode func() (message, error)) error {
+	m, err := encode()
+	if err == nil {
+		err = c.hub.pub.post(ctx, m)
+	}
+	if err != nil {
+		return fmt.Errorf("redisadapter: %s: %w", op, err)
+	}
+	return nil
+}
+
+// sendAnswer queues an answer to another node's request, from the
+// goroutine that handles the bus, which must never wait for Redis; a
+// failure is only logged. An answer still queued when the adapter closes
+// is not sent.
+func (c *core) sendAnswer(op string, m message, err error) {
+	if err == nil {
+		err = c.hub.pub.post(c.ctx, m)
+	}
+	if err != nil {
+		c.log.Debug("redisadapter: answer not sent", "op", op, "err", err)
+	}
+}
+
 // Broadcast implements socket.Adapter: it delivers p to the local sockets,
-// then publishes it for the other nodes unless opts.Flags.Local is set.
-// When Redis is unavailable the local delivery still happens and the error
-// is returned.
+// then queues it for the other nodes unless opts.Flags.Local is set, and
+// returns without waiting for Redis, as Node's adapter publishes without
+// waiting. It returns an error, after the local delivery, when the message
+// is dropped: Redis is known to be failing (ErrUnavailable) or the publish
+// queue is full (ErrQueueFull). A queued message that Redis then fails to
+// take is logged, not returned; one still queued when ctx ends is dropped.
 func (c *core) Broadcast(ctx context.Context, p *socket.Packet, opts socket.BroadcastOptions) error {
 	_ = c.MemoryAdapter.Broadcast(ctx, p, opts)
 	if opts.Flags.Local {
 		return nil
 	}
-	return c.send("broadcast", func() error { return c.t.publishBroadcast(ctx, p, opts) })
+	return c.post(ctx, "broadcast", func() (message, error) { return c.t.broadcast(p, opts) })
 }
 
 // BroadcastWithAck implements socket.Adapter. It asks the other nodes for
@@ -130,7 +172,7 @@ func (c *core) BroadcastWithAck(ctx context.Context, p *socket.Packet, opts sock
 	r.acks = acks
 	window := c.window(ctx)
 	c.open(ctx, id, r, window, nil)
-	err = c.send("broadcast with ack", func() error { return c.t.publishBroadcastWithAck(ctx, id, p, opts, window) })
+	err = c.send(ctx, "broadcast with ack", func() (message, error) { return c.t.broadcastWithAck(id, p, opts, window) })
 	if err != nil {
 		c.reqs.remove(id)
 		_ = c.MemoryAdapter.BroadcastWithAck(ctx, p, opts, acks)
@@ -186,17 +228,23 @@ func (c *core) await(ctx context.Context, r *request, kind requestKind) error {
 }
 
 // ServerCount implements socket.Adapter: the nodes subscribed to this
-// namespace's channels, as Node counts them (at least 1).
+// namespace's channels, as Node counts them (at least 1). It returns when
+// Redis answers, ctx ends or the request timeout passes, whichever comes
+// first, even if Redis hangs.
 func (c *core) ServerCount(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var n int
-	err := c.send("server count", func() (err error) {
-		n, err = c.t.serverCount(ctx)
-		return err
-	})
+	err := c.health.allow()
+	if err == nil {
+		err = c.hub.query(ctx, func(ctx context.Context) (err error) {
+			n, err = c.t.serverCount(ctx)
+			c.health.observe(c.log, "server count", err)
+			return err
+		})
+	}
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("redisadapter: server count: %w", err)
 	}
 	return max(n, 1), nil
 }
@@ -214,7 +262,7 @@ func (c *core) FetchSockets(ctx context.Context, opts socket.BroadcastOptions) (
 	if opts.Flags.Local {
 		return local, nil
 	}
-	r, err := c.ask(ctx, fetchRequest, func(id string) error { return c.t.publishFetch(ctx, id, opts) })
+	r, err := c.ask(ctx, fetchRequest, func(id string) (message, error) { return c.t.fetch(id, opts) })
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +271,7 @@ func (c *core) FetchSockets(ctx context.Context, opts socket.BroadcastOptions) (
 
 // ask sends a request to the other nodes with publish and waits for all
 // their answers. With no other node, it returns an empty request.
-func (c *core) ask(ctx context.Context, kind requestKind, publish func(id string) error) (*request, error) {
+func (c *core) ask(ctx context.Context, kind requestKind, encode func(id string) (message, error)) (*request, error) {
 	others, err := c.others(ctx)
 	if err != nil || others == 0 {
 		return newRequest(kind, 0), err
@@ -232,7 +280,7 @@ func (c *core) ask(ctx context.Context, kind requestKind, publish func(id string
 	r := newRequest(kind, others)
 	c.reqs.add(id, r)
 	defer c.reqs.remove(id)
-	if err := c.send(kind.String(), func() error { return publish(id) }); err != nil {
+	if err := c.send(ctx, kind.String(), func() (message, error) { return encode(id) }); err != nil {
 		return nil, err
 	}
 	if err := c.await(ctx, r, kind); err != nil {
@@ -246,8 +294,8 @@ func (c *core) AllRooms(ctx context.Context) ([]string, error) {
 	local, _ := c.MemoryAdapter.AllRooms(ctx)
 	var remote []string
 	if c.roomsByFetch {
-		r, err := c.ask(ctx, fetchRequest, func(id string) error {
-			return c.t.publishFetch(ctx, id, socket.BroadcastOptions{})
+		r, err := c.ask(ctx, fetchRequest, func(id string) (message, error) {
+			return c.t.fetch(id, socket.BroadcastOptions{})
 		})
 		if err != nil {
 			return nil, err
@@ -256,7 +304,7 @@ func (c *core) AllRooms(ctx context.Context) ([]string, error) {
 			remote = append(remote, s.Rooms...)
 		}
 	} else {
-		r, err := c.ask(ctx, roomsRequest, func(id string) error { return c.t.publishAllRooms(ctx, id) })
+		r, err := c.ask(ctx, roomsRequest, c.t.allRooms)
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +320,7 @@ func (c *core) AddSockets(ctx context.Context, opts socket.BroadcastOptions, roo
 	if opts.Flags.Local {
 		return nil
 	}
-	return c.send("sockets join", func() error { return c.t.publishJoin(ctx, opts, rooms) })
+	return c.send(ctx, "sockets join", func() (message, error) { return c.t.join(opts, rooms) })
 }
 
 // DelSockets implements socket.Adapter, as AddSockets.
@@ -281,7 +329,7 @@ func (c *core) DelSockets(ctx context.Context, opts socket.BroadcastOptions, roo
 	if opts.Flags.Local {
 		return nil
 	}
-	return c.send("sockets leave", func() error { return c.t.publishLeave(ctx, opts, rooms) })
+	return c.send(ctx, "sockets leave", func() (message, error) { return c.t.leave(opts, rooms) })
 }
 
 // DisconnectSockets implements socket.Adapter, as AddSockets.
@@ -290,7 +338,7 @@ func (c *core) DisconnectSockets(ctx context.Context, opts socket.BroadcastOptio
 	if opts.Flags.Local {
 		return nil
 	}
-	return c.send("disconnect sockets", func() error { return c.t.publishDisconnect(ctx, opts, close) })
+	return c.send(ctx, "disconnect sockets", func() (message, error) { return c.t.disconnect(opts, close) })
 }
 
 // joinLocal makes the selected local sockets join rooms through
@@ -321,7 +369,7 @@ func (c *core) leaveLocal(opts socket.BroadcastOptions, rooms []string) {
 // which later answers are dropped and acks.Fail gets an ErrTimeout error.
 func (c *core) ServerSideEmit(ctx context.Context, p *socket.Packet, acks socket.AckReceiver) error {
 	if acks == nil {
-		return c.send("server-side emit", func() error { return c.t.publishServerSideEmit(ctx, "", p) })
+		return c.send(ctx, "server-side emit", func() (message, error) { return c.t.serverSideEmit("", p) })
 	}
 	others, err := c.others(ctx)
 	if err != nil {
@@ -335,7 +383,7 @@ func (c *core) ServerSideEmit(ctx context.Context, p *socket.Packet, acks socket
 	r := newRequest(emitRequest, others)
 	r.acks = acks
 	c.open(ctx, id, r, c.timeout, func() { c.expired(r, acks) })
-	err = c.send("server-side emit", func() error { return c.t.publishServerSideEmit(ctx, id, p) })
+	err = c.send(ctx, "server-side emit", func() (message, error) { return c.t.serverSideEmit(id, p) })
 	if err != nil {
 		c.reqs.remove(id)
 	}
@@ -349,11 +397,16 @@ func (c *core) expired(r *request, acks socket.AckReceiver) {
 	acks.Fail(err)
 }
 
-// Close implements socket.Adapter: it unsubscribes, and pending requests
-// fail with ErrClosed.
+// Close implements socket.Adapter: it drops the namespace's
+// subscriptions from the shared connection, and pending requests fail
+// with ErrClosed. The last adapter of a factory to close also closes the
+// connections and waits for their goroutines. Closing twice does nothing.
 func (c *core) Close() error {
-	c.cancel()
-	c.t.closeTransport()
-	c.reqs.closeAll()
+	c.closeOnce.Do(func() {
+		c.cancel()
+		c.reg.close()
+		c.reqs.closeAll()
+		c.hubs.release(c.hub)
+	})
 	return nil
 }

@@ -27,15 +27,38 @@
 // context.
 //
 // The local part of an operation happens first and does not depend on
-// Redis. While Redis is unavailable, local delivery goes on, the operation
-// returns an error (wrapping ErrUnavailable once a first command has
-// failed, so that callers do not each wait for go-redis's retries), and a
-// log line says so once; the subscriptions are restored by themselves when
-// Redis answers again, and a subscription connection that goes silent is
-// replaced. A request that other nodes do not all answer within the
-// request timeout fails with an error wrapping ErrTimeout.
+// Redis. Broadcasts (Emit) then queue their message and return: they never
+// wait for Redis, as Node's adapter publishes without waiting (see
+// Options.PublishQueueSize for the queue and what it drops). The calls
+// that take a context wait for their message to be sent, and for the
+// other nodes' answers, until the context ends, even while Redis hangs.
+// While Redis is known to be unavailable (a command has failed), local
+// delivery goes on, the operations return an error wrapping
+// ErrUnavailable at once rather than each wait for go-redis's timeouts,
+// and a log line says so once; the subscriptions are restored by
+// themselves when Redis answers again, and a subscription connection that
+// goes silent is replaced. A request that other nodes do not all answer
+// within the request timeout fails with an error wrapping ErrTimeout.
 //
 // Messages from the bus that cannot be decoded (truncated or hostile
 // MessagePack, wrong types, unknown request types) are dropped and logged
 // at warning level.
+//
+// # Connections and goroutines
+//
+// The adapters of one factory (one New or NewSharded value) share their
+// connections: one subscription connection (on a Redis Cluster with
+// sharded Pub/Sub, one per master node serving a subscribed channel), with
+// one set of subscriptions per namespace, and go-redis's pool for the
+// commands. Creating a namespace or joining a room adds subscriptions
+// without waiting for Redis. A factory runs one goroutine per subscription
+// connection, which reads the messages of every namespace in order and
+// runs their handling, the handlers of Namespace.OnServerEvent included:
+// those must not block. It runs one more goroutine that applies
+// subscription changes, and one that publishes. Closing an adapter
+// (Namespace removal, Server.Shutdown) drops its subscriptions; closing
+// the factory's last adapter sends the messages still queued, closes the
+// connections and returns once every goroutine has: at once normally,
+// and while Redis hangs once go-redis gives up on the commands in flight.
+// The adapters are safe for concurrent use.
 package redisadapter

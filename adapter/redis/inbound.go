@@ -51,8 +51,8 @@ func (f *ackForwarder) Expect(n int) {
 	f.mu.Lock()
 	f.expected += n
 	f.mu.Unlock()
-	err := f.c.t.answerClientCount(f.c.ctx, f.to, f.id, n)
-	f.c.health.observe(f.c.log, "answer client count", err)
+	m, err := f.c.t.clientCountAnswer(f.to, f.id, n)
+	f.c.sendAnswer("answer client count", m, err)
 	f.finish()
 }
 
@@ -61,8 +61,8 @@ func (f *ackForwarder) Reply(args socket.Args) {
 	f.mu.Lock()
 	f.received++
 	f.mu.Unlock()
-	err := f.c.t.answerAck(f.c.ctx, f.to, f.id, firstArg(args))
-	f.c.health.observe(f.c.log, "answer ack", err)
+	m, err := f.c.t.ackAnswer(f.to, f.id, firstArg(args))
+	f.c.sendAnswer("answer ack", m, err)
 	f.finish()
 }
 
@@ -93,13 +93,15 @@ func (c *core) onDisconnect(opts socket.BroadcastOptions, close bool) {
 // onFetch answers node from with the local sockets opts selects.
 func (c *core) onFetch(from, id string, opts socket.BroadcastOptions) {
 	sockets, _ := c.MemoryAdapter.FetchSockets(c.ctx, opts)
-	c.health.observe(c.log, "answer fetch sockets", c.t.answerFetch(c.ctx, from, id, sockets))
+	m, err := c.t.fetchAnswer(from, id, sockets)
+	c.sendAnswer("answer fetch sockets", m, err)
 }
 
 // onAllRooms answers node from with the local rooms.
 func (c *core) onAllRooms(from, id string) {
 	rooms, _ := c.MemoryAdapter.AllRooms(c.ctx)
-	c.health.observe(c.log, "answer all rooms", c.t.answerAllRooms(c.ctx, from, id, rooms))
+	m, err := c.t.allRoomsAnswer(from, id, rooms)
+	c.sendAnswer("answer all rooms", m, err)
 }
 
 // onServerSideEmit hands another node's server-side emit to the
@@ -110,8 +112,8 @@ func (c *core) onServerSideEmit(from, id string, p *socket.Packet) {
 		var once sync.Once
 		reply = func(args socket.Args) {
 			once.Do(func() {
-				err := c.t.answerServerSideEmit(c.ctx, from, id, firstArg(args))
-				c.health.observe(c.log, "answer server-side emit", err)
+				m, err := c.t.serverSideEmitAnswer(from, id, firstArg(args))
+				c.sendAnswer("answer server-side emit", m, err)
 			})
 		}
 	}

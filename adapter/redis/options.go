@@ -22,9 +22,25 @@ type Options struct {
 	// than the channel every node listens to, as Node's option of the same
 	// name. This node always listens on both. Default: false.
 	PublishOnSpecificResponseChannel bool
+	// PublishQueueSize bounds the messages waiting to be published. Every
+	// message this adapter sends (broadcasts, requests, answers) goes
+	// through one queue per factory, which one goroutine sends to Redis in
+	// order, in pipelines: Emit and the other broadcasts return once their
+	// message is queued, without waiting for Redis, and calls that take a
+	// context wait for their message until the context ends. When the
+	// queue is full, the new message is dropped: the call returns an error
+	// wrapping ErrQueueFull (after the local delivery), the drop is counted
+	// and a warning logged once until the queue empties. Messages queued
+	// while Redis hangs wait in the queue and are delivered when it
+	// answers again, unless go-redis gives up on them first; once Redis is
+	// known to be failing, the messages still queued are dropped and new
+	// ones refused with ErrUnavailable. Default: 4096.
+	PublishQueueSize int
 	// Logger receives the adapter's logs: lost and restored connections to
 	// Redis, failed publications, messages from the bus that are dropped.
-	// Default: the server's logger (socket.Options.Logger).
+	// The adapters of one factory share their connections, and log about
+	// them through the logger of the first. Default: the server's logger
+	// (socket.Options.Logger).
 	Logger *slog.Logger
 }
 
@@ -38,6 +54,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = defaultRequestTimeout
+	}
+	if c.PublishQueueSize <= 0 {
+		c.PublishQueueSize = defaultPublishQueueSize
 	}
 	return c
 }
@@ -93,6 +112,9 @@ type ShardedOptions struct {
 	// Logger receives the adapter's logs, as Options.Logger. Default: the
 	// server's logger.
 	Logger *slog.Logger
+	// PublishQueueSize bounds the messages waiting to be published, as
+	// Options.PublishQueueSize. Default: 4096.
+	PublishQueueSize int
 }
 
 func (o *ShardedOptions) withDefaults() ShardedOptions {
@@ -105,6 +127,9 @@ func (o *ShardedOptions) withDefaults() ShardedOptions {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = defaultRequestTimeout
+	}
+	if c.PublishQueueSize <= 0 {
+		c.PublishQueueSize = defaultPublishQueueSize
 	}
 	return c
 }

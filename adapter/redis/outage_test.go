@@ -235,9 +235,11 @@ func TestStartWithoutRedis(t *testing.T) {
 			for i := range 2 {
 				nodes = append(nodes, startNode(t, m.adapter(newClient(t, r), slog.New(logs)), goHandlers(i)))
 			}
-			if err := nodes[0].srv.Emit("x"); err == nil {
-				t.Error("Emit without Redis: no error")
-			}
+			// The first Emit is queued without waiting for Redis; once its
+			// publication has failed, Emit fails at once.
+			eventually(t, waitFor, "Emit failing with ErrUnavailable", func() bool {
+				return errors.Is(nodes[0].srv.Emit("x"), ErrUnavailable)
+			})
 			if _, err := nodes[0].srv.ServerSideEmitWithAck(ctxT(t, waitFor), "x"); err == nil {
 				t.Error("ServerSideEmitWithAck without Redis: no error")
 			}

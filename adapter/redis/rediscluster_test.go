@@ -20,6 +20,7 @@ import (
 
 	"github.com/envivo/socketio/internal/nodepeer"
 	"github.com/envivo/socketio/internal/redispeer"
+	"github.com/envivo/socketio/socket"
 )
 
 // startRedisCluster starts n redis-server masters in cluster mode and
@@ -128,10 +129,51 @@ func TestRedisCluster(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.expect(t, "emitted", 1)
+			checkClusterNamespaces(t, addrs, nodes, m)
 			if n := logs.count("dropping"); n > 0 {
 				t.Errorf("%d messages dropped", n)
 			}
 		})
+	}
+}
+
+// checkClusterNamespaces creates 100 namespaces on both servers: each
+// server keeps at most one subscription connection per cluster node (one
+// in all, in the classic mode), and the namespaces' messages still find
+// their way.
+func checkClusterNamespaces(t *testing.T, addrs []string, nodes []*testNode, m mode) {
+	t.Helper()
+	const n = 100
+	for i, node := range nodes {
+		for j := range n {
+			node.srv.Of(fmt.Sprintf("/n%d", j)).OnServerEvent("who", func(_ *socket.Socket, _ socket.Args, ack socket.AckFunc) {
+				_ = ack(fmt.Sprint(i))
+			})
+		}
+	}
+	for _, j := range []int{0, 37, 99} {
+		name := fmt.Sprintf("/n%d", j)
+		eventually(t, waitFor, "2 servers in "+name, func() bool {
+			got, err := nodes[0].srv.Of(name).Adapter().ServerCount(context.Background())
+			return err == nil && got == 2
+		})
+		replies, err := nodes[0].srv.Of(name).ServerSideEmitWithAck(ctxT(t, waitFor), "who")
+		if err != nil || len(replies) != 1 || replies[0].String(0) != "1" {
+			t.Errorf("%s: ServerSideEmitWithAck = %v, %v", name, replies, err)
+		}
+	}
+	total := 0
+	for _, addr := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		total += subscribers(t, c)
+		_ = c.Close()
+	}
+	limit := len(nodes) // classic: one connection per server
+	if m.sharded {
+		limit = len(nodes) * len(addrs) // one per server and cluster node
+	}
+	if total > limit {
+		t.Errorf("%d subscription connections for %d servers with %d namespaces each, want at most %d", total, len(nodes), n+1, limit)
 	}
 }
 

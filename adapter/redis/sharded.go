@@ -3,6 +3,7 @@ package redisadapter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,13 +41,17 @@ const (
 // ignored). AllRooms, which Node's sharded adapter lacks, fetches the
 // sockets of every node.
 //
-// Each namespace's adapter holds one subscription connection; on a Redis
-// Cluster, where a connection only reaches the channels of its node's
-// slots, one per hash slot in use (room channels in the dynamic modes
-// spread over slots). Close, which Server.Shutdown calls, closes them.
+// Every namespace of one factory shares the subscription connection, as
+// for New; on a Redis Cluster, where a connection only reaches the
+// channels of its node's slots, there is one connection per master node
+// that serves a subscribed channel, as in Node, whatever the number of
+// namespaces and rooms. The channels of a namespace are unsubscribed when
+// its adapter is closed; the connections close with the factory's last
+// adapter (Server.Shutdown closes them all).
 func NewSharded(client redis.UniversalClient, opts *ShardedOptions) func(nsp *socket.Namespace) socket.Adapter {
 	o := opts.withDefaults()
-	return func(nsp *socket.Namespace) socket.Adapter { return newSharded(client, o, nsp) }
+	hs := newHubs(client, true, o.Logger, o.PublishQueueSize)
+	return func(nsp *socket.Namespace) socket.Adapter { return newSharded(hs, o, nsp) }
 }
 
 // sharded is the adapter of NewSharded.
@@ -56,24 +61,21 @@ type sharded struct {
 	mode            SubscriptionMode
 	channel         string // <prefix>#<nsp>#
 	responseChannel string // <prefix>#<nsp>#<uid>#
-	subs            *shardSubs
 	rooms           roomIndex
 }
 
-func newSharded(client redis.UniversalClient, o ShardedOptions, nsp *socket.Namespace) *sharded {
-	a := &sharded{client: client, mode: o.SubscriptionMode}
-	a.init(nsp, newHexID(), o.Logger, o.RequestTimeout)
+func newSharded(hs *hubs, o ShardedOptions, nsp *socket.Namespace) *sharded {
+	a := &sharded{client: hs.client, mode: o.SubscriptionMode}
+	a.init(nsp, newHexID(), o.Logger, o.RequestTimeout, hs)
 	a.t = a
 	a.newID = newHexID
 	a.roomsByFetch = true
 	a.channel = o.ChannelPrefix + "#" + nsp.Name() + "#"
 	a.responseChannel = a.channel + a.uid + "#"
-	a.subs = newShardSubs(client, a.log, &a.health, a.handle)
-	a.subs.add(a.channel, a.responseChannel)
+	a.reg = a.hub.register(nsp.Name(), a.handle)
+	a.reg.want(shardSub, a.channel, a.responseChannel)
 	return a
 }
-
-func (a *sharded) closeTransport() { a.subs.close() }
 
 func (a *sharded) serverCount(ctx context.Context) (int, error) {
 	return countSubscribers(ctx, a.client, true, a.channel)
@@ -90,7 +92,7 @@ func (a *sharded) AddAll(id string, rooms ...string) {
 		if !a.separate(room, id) {
 			return false
 		}
-		a.subs.add(a.roomChannel(room))
+		a.reg.want(shardSub, a.roomChannel(room))
 		return true
 	})
 }
@@ -112,7 +114,7 @@ func (a *sharded) DelAll(id string) {
 	}
 }
 
-func (a *sharded) unsubscribe(room string) { a.subs.remove(a.roomChannel(room)) }
+func (a *sharded) unsubscribe(room string) { a.reg.unwant(shardSub, a.roomChannel(room)) }
 
 // separate reports whether room, joined by socket id, gets a channel of
 // its own: in the dynamic mode only public rooms (not named after a local
@@ -140,97 +142,93 @@ func (a *sharded) broadcastChannel(opts socket.BroadcastOptions) string {
 	return a.channel
 }
 
-// message returns a cluster message {type, data, uid, nsp}, MessagePack
-// when attachments is not empty.
-func (a *sharded) message(typ int, data []byte, attachments [][]byte) ([]byte, error) {
+// message returns a cluster message {type, data, uid, nsp} for channel,
+// MessagePack when attachments is not empty.
+func (a *sharded) message(channel string, typ int, data []byte, attachments [][]byte) (message, error) {
 	msg := newObject(len(data)+64).int("type", typ).raw("data", data).
 		str("uid", a.uid, false).str("nsp", a.nsp.Name(), false).bytes()
 	if len(attachments) == 0 {
-		return msg, nil
+		return message{channel, msg}, nil
 	}
-	return encodePayload(msg, attachments)
+	payload, err := encodePayload(msg, attachments)
+	return message{channel, payload}, err
 }
 
-func (a *sharded) publish(ctx context.Context, channel string, typ int, data []byte, att [][]byte) error {
-	msg, err := a.message(typ, data, att)
-	if err != nil {
-		return err
-	}
-	return a.client.SPublish(ctx, channel, msg).Err()
-}
-
-func (a *sharded) publishBroadcast(ctx context.Context, p *socket.Packet, opts socket.BroadcastOptions) error {
+func (a *sharded) broadcast(p *socket.Packet, opts socket.BroadcastOptions) (message, error) {
 	data := newObject(len(p.Data)+64).raw("packet", appendPacket(nil, p, "")).
 		raw("opts", appendOpts(nil, opts, true, 0)).bytes()
-	return a.publish(ctx, a.broadcastChannel(opts), msgBroadcast, data, p.Attachments)
+	return a.message(a.broadcastChannel(opts), msgBroadcast, data, p.Attachments)
 }
 
-func (a *sharded) publishBroadcastWithAck(ctx context.Context, id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) error {
+func (a *sharded) broadcastWithAck(id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) (message, error) {
 	data := newObject(len(p.Data)+64).raw("packet", appendPacket(nil, p, "")).
 		str("requestId", id, false).raw("opts", appendOpts(nil, opts, true, timeout)).bytes()
-	return a.publish(ctx, a.channel, msgBroadcast, data, p.Attachments)
+	return a.message(a.channel, msgBroadcast, data, p.Attachments)
 }
 
-func (a *sharded) publishFetch(ctx context.Context, id string, opts socket.BroadcastOptions) error {
+func (a *sharded) fetch(id string, opts socket.BroadcastOptions) (message, error) {
 	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).str("requestId", id, false).bytes()
-	return a.publish(ctx, a.channel, msgFetchSockets, data, nil)
+	return a.message(a.channel, msgFetchSockets, data, nil)
 }
 
-// publishAllRooms is never called: AllRooms fetches sockets instead.
-func (a *sharded) publishAllRooms(context.Context, string) error {
-	return fmt.Errorf("the sharded adapter has no all-rooms request")
-}
+// errNoAllRooms: the sharded adapter fetches sockets instead.
+var errNoAllRooms = errors.New("the sharded adapter has no all-rooms request")
 
-func (a *sharded) publishJoin(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error {
+// allRooms is never called: AllRooms fetches sockets instead.
+func (a *sharded) allRooms(string) (message, error) { return message{}, errNoAllRooms }
+
+func (a *sharded) join(opts socket.BroadcastOptions, rooms []string) (message, error) {
 	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).strings("rooms", rooms).bytes()
-	return a.publish(ctx, a.channel, msgSocketsJoin, data, nil)
+	return a.message(a.channel, msgSocketsJoin, data, nil)
 }
 
-func (a *sharded) publishLeave(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error {
+func (a *sharded) leave(opts socket.BroadcastOptions, rooms []string) (message, error) {
 	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).strings("rooms", rooms).bytes()
-	return a.publish(ctx, a.channel, msgSocketsLeave, data, nil)
+	return a.message(a.channel, msgSocketsLeave, data, nil)
 }
 
-func (a *sharded) publishDisconnect(ctx context.Context, opts socket.BroadcastOptions, close bool) error {
+func (a *sharded) disconnect(opts socket.BroadcastOptions, close bool) (message, error) {
 	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).bool("close", close).bytes()
-	return a.publish(ctx, a.channel, msgDisconnectSockets, data, nil)
+	return a.message(a.channel, msgDisconnectSockets, data, nil)
 }
 
-func (a *sharded) publishServerSideEmit(ctx context.Context, id string, p *socket.Packet) error {
+func (a *sharded) serverSideEmit(id string, p *socket.Packet) (message, error) {
 	data := newObject(len(p.Data)+32).str("requestId", id, true).raw("packet", p.Data).bytes()
-	return a.publish(ctx, a.channel, msgServerSideEmit, data, p.Attachments)
+	return a.message(a.channel, msgServerSideEmit, data, p.Attachments)
 }
 
-// answer sends a response {type, data: {requestId, ...}, uid, nsp} to the
-// channel of node to.
-func (a *sharded) answer(ctx context.Context, to string, typ int, data []byte, att [][]byte) error {
-	return a.publish(ctx, a.roomChannel(to), typ, data, att)
+// answer encodes a response {type, data: {requestId, ...}, uid, nsp} for
+// the channel of node to.
+func (a *sharded) answer(to string, typ int, data []byte, att [][]byte) (message, error) {
+	return a.message(a.roomChannel(to), typ, data, att)
 }
 
-func (a *sharded) answerClientCount(ctx context.Context, to, id string, n int) error {
-	return a.answer(ctx, to, msgClientCount, newObject(48).str("requestId", id, false).int("clientCount", n).bytes(), nil)
+func (a *sharded) clientCountAnswer(to, id string, n int) (message, error) {
+	return a.answer(to, msgClientCount, newObject(48).str("requestId", id, false).int("clientCount", n).bytes(), nil)
 }
 
-func (a *sharded) answerAck(ctx context.Context, to, id string, arg value) error {
+func (a *sharded) ackAnswer(to, id string, arg value) (message, error) {
 	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
-	return a.answer(ctx, to, msgBroadcastAck, data, arg.att)
+	return a.answer(to, msgBroadcastAck, data, arg.att)
 }
 
-func (a *sharded) answerFetch(ctx context.Context, to, id string, sockets []*socket.RemoteSocket) error {
+func (a *sharded) fetchAnswer(to, id string, sockets []*socket.RemoteSocket) (message, error) {
 	list, err := appendSockets(nil, sockets)
 	if err != nil {
-		return err
+		return message{}, err
 	}
 	data := newObject(len(list)+48).str("requestId", id, false).raw("sockets", list).bytes()
-	return a.answer(ctx, to, msgFetchSocketsResponse, data, nil)
+	return a.answer(to, msgFetchSocketsResponse, data, nil)
 }
 
-// answerAllRooms is never called: no node sends the request.
-func (a *sharded) answerAllRooms(context.Context, string, string, []string) error { return nil }
+// allRoomsAnswer is never called: no node sends the request.
+func (a *sharded) allRoomsAnswer(string, string, []string) (message, error) {
+	return message{}, errNoAllRooms
+}
 
-func (a *sharded) answerServerSideEmit(ctx context.Context, to, id string, arg value) error {
+func (a *sharded) serverSideEmitAnswer(to, id string, arg value) (message, error) {
 	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
-	return a.answer(ctx, to, msgServerSideEmitResp, data, arg.att)
+	return a.answer(to, msgServerSideEmitResp, data, arg.att)
 }
 
 // clusterMessage is any message of the cluster adapter.

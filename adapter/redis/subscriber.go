@@ -1,13 +1,13 @@
 package redisadapter
 
 import (
+	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,15 +36,17 @@ const (
 )
 
 // subscriber owns one Redis Pub/Sub connection and the goroutine that
-// reads it, and hands every message to handle, in order. It keeps its
+// reads it, and hands every message to route, in order. It keeps its
 // subscriptions across reconnections. Its methods are safe for concurrent
-// use.
+// use; add and remove write to Redis and may wait for go-redis's dial and
+// write timeouts, so only a lane's syncer calls them.
 type subscriber struct {
 	client   redis.UniversalClient
 	log      *slog.Logger
-	interval time.Duration // healthInterval when created
-	handle   func(channel string, payload []byte)
+	interval time.Duration // of the health check
+	route    func(msg *redis.Message)
 	health   *health // told when the subscription is restored
+	cluster  bool    // client is a Redis Cluster client
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -55,12 +57,15 @@ type subscriber struct {
 	subs [3]map[string]struct{} // by subKind, kept for rebuilding
 }
 
-// newSubscriber subscribes to the given names of kind and starts reading.
-// An error (Redis unreachable) is logged and retried by the reading
-// goroutine until Redis answers or close is called.
-func newSubscriber(client redis.UniversalClient, log *slog.Logger, h *health, kind subKind, names []string,
-	handle func(channel string, payload []byte)) *subscriber {
-	s := &subscriber{client: client, log: log, interval: healthInterval, health: h, handle: handle, done: make(chan struct{})}
+// newSubscriber subscribes to the given names of kind, before the
+// connection exists so that a Redis Cluster client opens it on the node
+// of the first channel, and starts reading. An error (Redis unreachable)
+// is logged and retried by the reading goroutine until Redis answers or
+// close is called.
+func newSubscriber(client redis.UniversalClient, log *slog.Logger, h *health, interval time.Duration,
+	kind subKind, names []string, route func(msg *redis.Message)) *subscriber {
+	s := &subscriber{client: client, log: log, interval: interval, health: h, route: route, done: make(chan struct{})}
+	_, s.cluster = client.(*redis.ClusterClient)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for i := range s.subs {
 		s.subs[i] = make(map[string]struct{})
@@ -85,7 +90,7 @@ func (s *subscriber) add(kind subKind, names ...string) error {
 	for _, n := range names {
 		s.subs[kind][n] = struct{}{}
 	}
-	return subscribe(s.ctx, s.ps, kind, names)
+	return s.subscribe(s.ps, kind, names)
 }
 
 // remove unsubscribes from names.
@@ -98,14 +103,7 @@ func (s *subscriber) remove(kind subKind, names ...string) error {
 	for _, n := range names {
 		delete(s.subs[kind], n)
 	}
-	switch kind {
-	case patternSub:
-		return s.ps.PUnsubscribe(s.ctx, names...)
-	case shardSub:
-		return s.ps.SUnsubscribe(s.ctx, names...)
-	default:
-		return s.ps.Unsubscribe(s.ctx, names...)
-	}
+	return s.unsubscribe(s.ps, kind, names)
 }
 
 // empty reports whether the subscriber holds no subscription.
@@ -115,15 +113,86 @@ func (s *subscriber) empty() bool {
 	return len(s.subs[0])+len(s.subs[1])+len(s.subs[2]) == 0
 }
 
-func subscribe(ctx context.Context, ps *redis.PubSub, kind subKind, names []string) error {
-	switch kind {
-	case patternSub:
-		return ps.PSubscribe(ctx, names...)
-	case shardSub:
-		return ps.SSubscribe(ctx, names...)
-	default:
-		return ps.Subscribe(ctx, names...)
+// subscribe sends the command of kind for names. On a Redis Cluster,
+// where one SSUBSCRIBE may only name channels of one hash slot, sharded
+// channels go in one command per slot.
+func (s *subscriber) subscribe(ps *redis.PubSub, kind subKind, names []string) error {
+	var err error
+	for _, group := range s.bySlot(kind, names) {
+		var e error
+		switch kind {
+		case patternSub:
+			e = ps.PSubscribe(s.ctx, group...)
+		case shardSub:
+			e = ps.SSubscribe(s.ctx, group...)
+		default:
+			e = ps.Subscribe(s.ctx, group...)
+		}
+		err = cmp.Or(err, e)
 	}
+	return err
+}
+
+// unsubscribe is subscribe's opposite.
+func (s *subscriber) unsubscribe(ps *redis.PubSub, kind subKind, names []string) error {
+	var err error
+	for _, group := range s.bySlot(kind, names) {
+		var e error
+		switch kind {
+		case patternSub:
+			e = ps.PUnsubscribe(s.ctx, group...)
+		case shardSub:
+			e = ps.SUnsubscribe(s.ctx, group...)
+		default:
+			e = ps.Unsubscribe(s.ctx, group...)
+		}
+		err = cmp.Or(err, e)
+	}
+	return err
+}
+
+// bySlot splits the sharded channels names by hash slot on a Redis
+// Cluster; it returns other names as they are. No group is empty (an empty
+// UNSUBSCRIBE would drop every subscription).
+func (s *subscriber) bySlot(kind subKind, names []string) [][]string {
+	if len(names) == 0 {
+		return nil
+	}
+	if kind != shardSub || !s.cluster {
+		return [][]string{names}
+	}
+	slots := map[int][]string{}
+	for _, n := range names {
+		slots[hashSlot(n)] = append(slots[hashSlot(n)], n)
+	}
+	groups := make([][]string, 0, len(slots))
+	for _, g := range slots {
+		groups = append(groups, g)
+	}
+	return groups
+}
+
+// hashSlot returns the Redis Cluster hash slot of key: CRC16 (XMODEM) of
+// the key, or of its hash tag (the first {...} with something inside),
+// modulo 16384.
+func hashSlot(key string) int {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
+			key = key[i+1 : i+1+j]
+		}
+	}
+	var crc uint16
+	for i := 0; i < len(key); i++ {
+		crc ^= uint16(key[i]) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return int(crc) % 16384
 }
 
 // close stops reading and closes the connection, which drops its
@@ -143,9 +212,12 @@ func (s *subscriber) current() *redis.PubSub {
 	return s.ps
 }
 
-// run reads messages until close. After an error it waits with backoff
-// and reads again: go-redis then reconnects and subscribes again to
-// everything. Losing and regaining the connection is logged once each.
+// run reads messages until close. After an error (a lost connection, or a
+// subscription Redis refused) it waits with backoff and opens a new
+// connection with every subscription: go-redis's own reconnection
+// subscribes again in one command per kind, which a Redis Cluster refuses
+// for sharded channels of several slots. Losing and regaining the
+// connection is logged once each.
 func (s *subscriber) run() {
 	defer close(s.done)
 	var lost, pinged bool
@@ -179,13 +251,14 @@ func (s *subscriber) run() {
 				return
 			}
 			backoff = min(2*backoff, maxBackoff)
+			s.rebuild()
 		}
 	}
 }
 
 func (s *subscriber) dispatch(msg any) {
 	if m, ok := msg.(*redis.Message); ok {
-		s.handle(m.Channel, []byte(m.Payload))
+		s.route(m)
 	}
 }
 
@@ -201,8 +274,8 @@ func (s *subscriber) sleep(d time.Duration) bool {
 	}
 }
 
-// rebuild replaces a connection that stopped answering by a new one with
-// the same subscriptions.
+// rebuild replaces a connection that failed or stopped answering by a new
+// one with the same subscriptions.
 func (s *subscriber) rebuild() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -213,69 +286,11 @@ func (s *subscriber) rebuild() {
 		for n := range set {
 			names = append(names, n)
 		}
-		if len(names) > 0 {
-			_ = subscribe(s.ctx, s.ps, subKind(kind), names)
-		}
+		_ = s.subscribe(s.ps, subKind(kind), names)
 	}
 }
 
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// health follows whether Redis answers. It turns the outcomes of
-// commands into log lines, one when Redis starts failing and one when it
-// answers again rather than one per command; and while Redis fails it lets
-// one command through per probeInterval, so that calls fail fast rather
-// than each wait for go-redis's dial retries. It is safe for concurrent
-// use.
-type health struct {
-	down atomic.Bool
-
-	mu        sync.Mutex
-	lastErr   error
-	nextProbe time.Time
-}
-
-// probeInterval is how often a command may try Redis while it is down.
-var probeInterval = 500 * time.Millisecond
-
-// allow returns nil if a command may be sent now, or an error wrapping
-// ErrUnavailable.
-func (h *health) allow() error {
-	if !h.down.Load() {
-		return nil
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if now := time.Now(); now.After(h.nextProbe) {
-		h.nextProbe = now.Add(probeInterval)
-		return nil
-	}
-	return fmt.Errorf("%w: %v", ErrUnavailable, h.lastErr)
-}
-
-// observe records the outcome of a command about op.
-func (h *health) observe(log *slog.Logger, op string, err error) {
-	if err == nil {
-		h.up(log)
-		return
-	}
-	h.mu.Lock()
-	h.lastErr = err
-	h.nextProbe = time.Now().Add(probeInterval)
-	h.mu.Unlock()
-	if h.down.CompareAndSwap(false, true) {
-		log.Error("redisadapter: Redis unavailable; local delivery continues", "op", op, "err", err)
-	} else {
-		log.Debug("redisadapter: Redis command failed", "op", op, "err", err)
-	}
-}
-
-// up records that Redis answers.
-func (h *health) up(log *slog.Logger) {
-	if h.down.CompareAndSwap(true, false) {
-		log.Info("redisadapter: Redis available again")
-	}
 }
