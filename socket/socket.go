@@ -2,8 +2,6 @@ package socket
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"sync"
@@ -53,13 +51,6 @@ func newSocket(nsp *Namespace, c *client) *Socket {
 	s := &Socket{nsp: nsp, client: c}
 	s.queue.srv = nsp.server
 	return s
-}
-
-// newID returns a random, URL-safe, unguessable identifier.
-func newID() string {
-	var b [15]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // ID returns the socket's id, which is also the name of its own room.

@@ -2,8 +2,6 @@ package redisadapter
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -378,27 +376,6 @@ func decodeSocket(e json.RawMessage, all [][]byte) (*socket.RemoteSocket, error)
 		w.RemoteSocket.Data = m
 	}
 	return &w.RemoteSocket, nil
-}
-
-// uidChars are the characters of Node's uid2 ids.
-const uidChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-// newUID returns a random id of n characters, as Node's uid2(n): the
-// classic adapter's server and request ids.
-func newUID(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	for i := range b {
-		b[i] = uidChars[int(b[i])%len(uidChars)]
-	}
-	return string(b)
-}
-
-// newHexID returns 16 random hex digits, as the cluster adapter's ids.
-func newHexID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // object writes a JSON object member by member, in order.
