@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/envivo/socketio/internal/engine"
 )
 
 // Transport names, as used in Options.Transports and Socket.Transport.
@@ -79,32 +81,11 @@ type Options struct {
 }
 
 // CORS configures cross-origin access for long-polling requests and the
-// origin check of WebSocket upgrades. It is enabled when Origins or
-// AllowOrigin is set; the zero value sends no CORS headers and checks no
-// origin, which browsers treat as same-origin only.
-//
-// When enabled, every polling response (errors included) carries
-// Access-Control-Allow-Origin for an allowed Origin, OPTIONS requests are
-// answered as preflights, and a WebSocket upgrade whose Origin header is
-// present but not allowed is refused with HTTP 403. Requests without an
-// Origin header (not from a browser) are never refused for their origin.
-type CORS struct {
-	// Origins lists the allowed origins, compared exactly
-	// ("https://example.com"). "*" allows any origin: the response then
-	// says "*", or echoes the request's origin when Credentials is set
-	// (browsers refuse "*" with credentials).
-	Origins []string
-	// AllowOrigin, when set, decides instead of Origins.
-	AllowOrigin func(origin string) bool
-	// Credentials sends Access-Control-Allow-Credentials: true, so that
-	// browsers include cookies. Default: false.
-	Credentials bool
-	// Headers are the request headers a preflight allows. Default: those the
-	// preflight asks for.
-	Headers []string
-	// MaxAge lets browsers cache a preflight answer. Default: not sent.
-	MaxAge time.Duration
-}
+// origin check of WebSocket upgrades; the zero value allows same-origin
+// requests only. It is the Engine.IO layer's type: its fields (Origins,
+// AllowOrigin, Credentials, Headers, MaxAge) and their defaults are
+// documented there.
+type CORS = engine.CORS
 
 func (o *Options) withDefaults() Options {
 	c := Options{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,4 +98,44 @@ func TestInteropSocketsLeaveAndRegexpNamespace(t *testing.T) {
 	// x, on /org-1, left staff; y, on /org-2, is still in it.
 	d.Never(match{"ev": "event", "client": "x", "name": "memo"}, 100*time.Millisecond)
 	d.Wait(match{"ev": "event", "client": "y", "name": "memo"}, waitFor)
+}
+
+// TestOptionsCORSEveryField sets every CORS field through Options and sees
+// each one take effect on the wire.
+func TestOptionsCORSEveryField(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(&Options{CORS: CORS{
+		Origins:     []string{"http://listed.example"}, // AllowOrigin decides instead
+		AllowOrigin: func(origin string) bool { return strings.HasSuffix(origin, ".good.example") },
+		Credentials: true,
+		Headers:     []string{"x-a", "x-b"},
+		MaxAge:      10 * time.Minute,
+	}})
+	url := serve(t, srv) + "/socket.io/?EIO=4&transport=polling"
+	send := func(method, origin string) http.Header {
+		req, _ := http.NewRequest(method, url, nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Headers", "x-c")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header
+	}
+	h := send(http.MethodOptions, "https://app.good.example")
+	want := map[string]string{
+		"Access-Control-Allow-Origin":      "https://app.good.example",
+		"Access-Control-Allow-Credentials": "true",
+		"Access-Control-Allow-Headers":     "x-a,x-b",
+		"Access-Control-Max-Age":           "600",
+	}
+	for k, v := range want {
+		if got := h.Get(k); got != v {
+			t.Errorf("preflight %s = %q, want %q", k, got, v)
+		}
+	}
+	if got := send(http.MethodGet, "http://listed.example").Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("an origin AllowOrigin refuses got Access-Control-Allow-Origin %q", got)
+	}
 }

@@ -72,17 +72,11 @@ func (srv *Server) engineOptions() *engine.Options {
 		MaxPayload:      o.MaxPayload,
 		Transports:      o.Transports,
 		DisableUpgrades: o.DisableUpgrades,
-		CORS: engine.CORS{
-			Origins:     o.CORS.Origins,
-			AllowOrigin: o.CORS.AllowOrigin,
-			Credentials: o.CORS.Credentials,
-			Headers:     o.CORS.Headers,
-			MaxAge:      o.CORS.MaxAge,
-		},
-		AllowRequest:   o.AllowRequest,
-		WriteQueueSize: o.WriteQueueSize,
-		BatchInterval:  o.BroadcastBatch,
-		Logger:         o.Logger,
+		CORS:            o.CORS,
+		AllowRequest:    o.AllowRequest,
+		WriteQueueSize:  o.WriteQueueSize,
+		BatchInterval:   o.BroadcastBatch,
+		Logger:          o.Logger,
 	}
 }
 

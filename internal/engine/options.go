@@ -95,7 +95,9 @@ type Options struct {
 
 // CORS configures cross-origin access for polling requests and the origin
 // check of WebSocket upgrades. It is enabled when Origins or AllowOrigin is
-// set.
+// set; the zero value sends no CORS headers and checks no origin, which
+// browsers treat as same-origin only. Package socket exports it as
+// socket.CORS.
 //
 // When enabled, every polling response (errors included) carries
 // Access-Control-Allow-Origin for an allowed Origin, OPTIONS requests are
@@ -111,7 +113,8 @@ type CORS struct {
 	Origins []string
 	// AllowOrigin, when set, decides instead of Origins.
 	AllowOrigin func(origin string) bool
-	// Credentials sends Access-Control-Allow-Credentials: true.
+	// Credentials sends Access-Control-Allow-Credentials: true, so that
+	// browsers include cookies. Default: false.
 	Credentials bool
 	// Headers is the Access-Control-Allow-Headers answered to preflights.
 	// Default: the request's Access-Control-Request-Headers, echoed.
