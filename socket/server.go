@@ -5,7 +5,9 @@
 // A Server is an http.Handler; mount it on your own mux:
 //
 //	io := socket.NewServer(&socket.Options{
-//		CORS: socket.CORS{Origins: []string{"http://localhost:5173"}, Credentials: true},
+//		EngineOptions: socket.EngineOptions{
+//			CORS: socket.CORS{Origins: []string{"http://localhost:5173"}, Credentials: true},
+//		},
 //	})
 //	io.OnConnection(func(s *socket.Socket) {
 //		socket.On(s, "chat:join", func(s *socket.Socket, p JoinRoom) error {
@@ -56,28 +58,11 @@ type Server struct {
 func NewServer(opts *Options) *Server {
 	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace), workers: workers.New()}
 	srv.logger = srv.opts.Logger
-	srv.engine = engine.NewServer(srv.engineOptions(), func(c *engine.Conn) engine.Handler {
+	srv.engine = engine.NewServer(&srv.opts.EngineOptions, func(c *engine.Conn) engine.Handler {
 		return newClient(srv, c)
 	})
 	srv.main = srv.Of("/")
 	return srv
-}
-
-func (srv *Server) engineOptions() *engine.Options {
-	o := &srv.opts
-	return &engine.Options{
-		PingInterval:    o.PingInterval,
-		PingTimeout:     o.PingTimeout,
-		UpgradeTimeout:  o.UpgradeTimeout,
-		MaxPayload:      o.MaxPayload,
-		Transports:      o.Transports,
-		DisableUpgrades: o.DisableUpgrades,
-		CORS:            o.CORS,
-		AllowRequest:    o.AllowRequest,
-		WriteQueueSize:  o.WriteQueueSize,
-		BatchInterval:   o.BroadcastBatch,
-		Logger:          o.Logger,
-	}
 }
 
 // Logger returns the logger of Options.Logger (one that discards

@@ -78,7 +78,7 @@ func TestSlowConsumer(t *testing.T) {
 		queueSize = 64
 		batch     = queueSize / 2
 	)
-	srv := NewServer(&Options{WriteQueueSize: queueSize})
+	srv := NewServer(&Options{EngineOptions: EngineOptions{WriteQueueSize: queueSize}})
 	reasons := make(chan string, readers+1)
 	var members sync.WaitGroup
 	members.Add(readers + 1)

@@ -247,7 +247,7 @@ func (s *Socket) send(msgs []*engine.Message) error {
 }
 
 // sendBatched is send for a broadcast: the messages may wait up to
-// Options.BroadcastBatch to be written together with the next ones.
+// Options.BatchInterval to be written together with the next ones.
 func (s *Socket) sendBatched(msgs []*engine.Message) error {
 	return s.sendVia(s.client.conn.SendBatched, msgs)
 }
