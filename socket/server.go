@@ -45,7 +45,7 @@ type Server struct {
 	logger  *slog.Logger
 	engine  *engine.Server
 	running sync.WaitGroup // sockets' queue drains
-	workers *workers.Pool  // run the sockets' queues
+	workers *workers.Pool  // run the sockets' queues, and the engine's flushes and WebSocket reads
 
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
@@ -58,7 +58,9 @@ type Server struct {
 func NewServer(opts *Options) *Server {
 	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace), workers: workers.New()}
 	srv.logger = srv.opts.Logger
-	srv.engine = engine.NewServer(&srv.opts.EngineOptions, func(c *engine.Conn) engine.Handler {
+	eo := srv.opts.EngineOptions
+	engine.ShareWorkers(&eo, srv.workers) // one pool for both layers, stopped by Shutdown
+	srv.engine = engine.NewServer(&eo, func(c *engine.Conn) engine.Handler {
 		return newClient(srv, c)
 	})
 	srv.main = srv.Of("/")

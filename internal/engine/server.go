@@ -68,7 +68,8 @@ type Server struct {
 // means a Handler that ignores them). accept may call Send and Close on the
 // Conn.
 func NewServer(opts *Options, accept func(c *Conn) Handler) *Server {
-	s := &Server{opts: opts.withDefaults(), accept: accept, workers: workers.New()}
+	s := &Server{opts: opts.withDefaults(), accept: accept}
+	s.workers = s.opts.newWorkers()
 	s.batches.srv = s
 	s.cors = newCORSPolicy(s.opts.CORS)
 	s.upgrades = "[]"
