@@ -1,7 +1,6 @@
 package socket
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -48,23 +47,22 @@ func (a Args) String(i int) string {
 }
 
 // Value returns argument i in a form Emit sends as it came: the JSON
-// verbatim, or, for an argument holding binary data, a value in which the
+// verbatim, or, for an argument holding binary data, its decoded value (as
+// encoding/json decodes into an any, numbers as json.Number) in which the
 // data is a []byte again. It returns nil when the argument is missing.
 func (a Args) Value(i int) any {
 	if i < 0 || i >= len(a.elems) {
 		return nil
 	}
 	raw := a.elems[i]
-	if len(a.attachments) == 0 || !bytes.Contains(raw, []byte(`"_placeholder"`)) {
+	if len(a.attachments) == 0 {
 		return raw
 	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if dec.Decode(&v) != nil {
+	v, binary, err := parser.DecodeValue(raw, a.attachments, true)
+	if err != nil || !binary { // err: unreachable, newArgs checked the placeholders
 		return raw
 	}
-	return a.withBinary(v)
+	return v
 }
 
 // Values returns every argument as Value does.
@@ -74,37 +72,6 @@ func (a Args) Values() []any {
 		vs[i] = a.Value(i)
 	}
 	return vs
-}
-
-// withBinary replaces the placeholders in a decoded JSON value by their
-// attachments.
-func (a Args) withBinary(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		if n, ok := placeholderNum(v); ok && n < len(a.attachments) {
-			return a.attachments[n]
-		}
-		for k, e := range v {
-			v[k] = a.withBinary(e)
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = a.withBinary(e)
-		}
-	}
-	return v
-}
-
-func placeholderNum(m map[string]any) (int, bool) {
-	if len(m) != 2 || m["_placeholder"] != true {
-		return 0, false
-	}
-	num, ok := m["num"].(json.Number)
-	if !ok {
-		return 0, false
-	}
-	n, err := num.Int64()
-	return int(n), err == nil && n >= 0
 }
 
 // newArgs splits the payload of an EVENT or ACK packet.

@@ -73,7 +73,7 @@ func connectedServer(tb testing.TB, n int, opts *Options) (*Server, []*pollingSe
 // the room.
 func BenchmarkBroadcastRoom10k(b *testing.B) {
 	const batch = 512 // emits between drains, below WriteQueueSize
-	srv, sessions := connectedServer(b, 10_000, &Options{WriteQueueSize: batch + 1})
+	srv, sessions := connectedServer(b, 10_000, &Options{EngineOptions: EngineOptions{WriteQueueSize: batch + 1}})
 	payload := json.RawMessage(`{"t":1700000000000000,"pad":"` + strings.Repeat("x", 64) + `"}`)
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/envivo/socketio/internal/engine"
 	"github.com/envivo/socketio/internal/parser"
+	"github.com/envivo/socketio/internal/randid"
 )
 
 // client is one Engine.IO connection and the sockets it holds, one per
@@ -129,7 +130,7 @@ func (c *client) connect(p *parser.Packet) error {
 	// stack for the life of the connection.
 	auth := p.Data
 	s.queue.push(func() {
-		s.id, s.handshake = newID(), newHandshake(c.conn.Request(), auth)
+		s.id, s.handshake = randid.New(randid.Len), newHandshake(c.conn.Request(), auth)
 		nsp.connect(s)
 	})
 	return nil

@@ -44,9 +44,3 @@ func (e *AckIncompleteError) Error() string {
 }
 
 func (e *AckIncompleteError) Unwrap() error { return e.Err }
-
-// reservedEvents are the names a client can never receive as events.
-var reservedEvents = map[string]bool{
-	"connect": true, "connect_error": true, "disconnect": true,
-	"disconnecting": true, "newListener": true, "removeListener": true,
-}

@@ -27,7 +27,9 @@ var (
 // and a broadcast to a room but the sender.
 func Example() {
 	io := socket.NewServer(&socket.Options{
-		CORS: socket.CORS{Origins: []string{"http://localhost:5173"}, Credentials: true},
+		EngineOptions: socket.EngineOptions{
+			CORS: socket.CORS{Origins: []string{"http://localhost:5173"}, Credentials: true},
+		},
 	})
 	io.Use(func(ctx context.Context, s *socket.Socket) error {
 		var a struct{ Token string }

@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,7 +48,7 @@ type heapPeak struct {
 
 func watchHeap() *heapPeak {
 	h := &heapPeak{quit: make(chan struct{}), done: make(chan struct{})}
-	h.base = liveHeap()
+	h.base = uint64(liveHeap())
 	h.peak.Store(h.base)
 	go func() {
 		defer close(h.done)
@@ -67,15 +66,8 @@ func watchHeap() *heapPeak {
 	return h
 }
 
-func liveHeap() uint64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
-
 func (h *heapPeak) sample() {
-	if v := liveHeap(); v > h.peak.Load() {
+	if v := uint64(liveHeap()); v > h.peak.Load() {
 		h.peak.Store(v)
 	}
 }
@@ -145,7 +137,7 @@ func TestInboundFloodBlockedHandler(t *testing.T) {
 			const events = 200_000
 			// The flooder's pong waits behind its flood: heartbeats under push
 			// back are TestInboundBlockedHandlerEnds's subject, not this one's.
-			srv := NewServer(&Options{PingInterval: time.Minute, PingTimeout: time.Minute})
+			srv := NewServer(&Options{EngineOptions: EngineOptions{PingInterval: time.Minute, PingTimeout: time.Minute}})
 			release := make(chan struct{})
 			blocked := make(chan struct{})
 			var once sync.Once
@@ -198,7 +190,7 @@ func TestInboundFloodBlockedHandler(t *testing.T) {
 // minutes), every one of its events is handled, in order.
 func TestInboundAttackAtLineRate(t *testing.T) {
 	const events = 300_000
-	srv := NewServer(&Options{PingInterval: time.Minute, PingTimeout: time.Minute})
+	srv := NewServer(&Options{EngineOptions: EngineOptions{PingInterval: time.Minute, PingTimeout: time.Minute}})
 	var slow atomic.Bool
 	slow.Store(true)
 	var seq sequence
@@ -332,7 +324,7 @@ func blockingServer(t *testing.T, opts *Options) (url string, sockets chan *Sock
 // Shutdown finds nothing left running, and TestMain's leak check finds no
 // goroutine behind.
 func TestInboundBlockedHandlerEnds(t *testing.T) {
-	short := &Options{MaxPendingEvents: 8, PingInterval: time.Second, PingTimeout: 500 * time.Millisecond}
+	short := &Options{MaxPendingEvents: 8, EngineOptions: EngineOptions{PingInterval: time.Second, PingTimeout: 500 * time.Millisecond}}
 
 	t.Run("websocket ping timeout", func(t *testing.T) {
 		t.Parallel()

@@ -1,9 +1,9 @@
 package socket
 
 import (
-	"log/slog"
-	"net/http"
 	"time"
+
+	"github.com/envivo/socketio/internal/engine"
 )
 
 // Transport names, as used in Options.Transports and Socket.Transport.
@@ -15,26 +15,31 @@ const (
 // Options configures a Server. The zero value is valid: every zero field takes
 // the default given in its comment, which matches Node socket.io. NewServer
 // copies the struct, so changing it afterwards has no effect.
+//
+// The Engine.IO settings (heartbeat, limits, transports, CORS, Logger) are
+// the fields of the embedded EngineOptions. They read and assign as fields
+// of Options (opts.PingInterval = time.Second), but a composite literal
+// names them inside EngineOptions, as Go requires of promoted fields:
+//
+//	socket.Options{
+//		EngineOptions: socket.EngineOptions{PingInterval: 10 * time.Second},
+//		ConnectTimeout: 5 * time.Second,
+//	}
 type Options struct {
+	// EngineOptions are the Engine.IO settings: PingInterval, PingTimeout,
+	// UpgradeTimeout, MaxPayload, Transports, DisableUpgrades, CORS,
+	// AllowRequest, WriteQueueSize, BatchInterval and Logger; see
+	// EngineOptions.
+	EngineOptions
+
 	// Path is where the server answers, with a trailing slash.
 	// Default: "/socket.io/".
 	Path string
 
-	// PingInterval is how often the server pings each client. Default: 25s.
-	PingInterval time.Duration
-	// PingTimeout is how long the server waits for the pong before it
-	// closes the connection with reason "ping timeout". Default: 20s.
-	PingTimeout time.Duration
 	// ConnectTimeout closes a connection that has not joined any namespace
 	// by then. Default: 45s.
 	ConnectTimeout time.Duration
-	// UpgradeTimeout abandons an upgrade from polling to WebSocket that has
-	// not completed by then. Default: 10s.
-	UpgradeTimeout time.Duration
 
-	// MaxPayload bounds, in bytes, a long-polling request body and a
-	// WebSocket message. Default: 1,000,000.
-	MaxPayload int64
 	// MaxAttachments bounds the binary attachments of one packet; a packet
 	// with more closes the connection. Default: 10.
 	MaxAttachments int
@@ -44,11 +49,6 @@ type Options struct {
 	// namespace's match function or middleware sees it, and nothing of it
 	// is kept. Default: 256.
 	MaxNamespaceLength int
-	// WriteQueueSize is how many messages may wait to be written to one
-	// connection. A client that falls further behind is disconnected with
-	// reason "transport error" rather than allowed to grow memory or slow
-	// down a broadcast. Default: 1024.
-	WriteQueueSize int
 	// MaxPendingEvents bounds, per socket, the events received from the
 	// client and not yet handled (queued, or in their handler). When a
 	// socket's queue is full, the server stops reading the connection until
@@ -69,27 +69,6 @@ type Options struct {
 	// Negative removes the bound: a client that sends faster than its
 	// handlers then grows the server's memory without limit. Default: 256.
 	MaxPendingEvents int
-	// BroadcastBatch is the shortest time between two writes of broadcasts
-	// to one WebSocket client. A client that receives broadcasts more often
-	// gets them several to a write (one system call instead of one each)
-	// and each waits at most this long; the first broadcast after a quiet
-	// period, emits to one socket, acks and anything else go out at once,
-	// taking whatever waits along. Negative writes every broadcast at once.
-	// Default: 25ms.
-	BroadcastBatch time.Duration
-
-	// Transports lists the transports clients may use, among Polling and
-	// WebSocket. Default: both.
-	Transports []string
-	// DisableUpgrades stops offering polling clients the upgrade to
-	// WebSocket. Default: upgrades are offered.
-	DisableUpgrades bool
-
-	// CORS controls cross-origin access. Default: none; see CORS.
-	CORS CORS
-	// AllowRequest, when set, sees every handshake request first; a non-nil
-	// error refuses it with HTTP 403. Default: every request is allowed.
-	AllowRequest func(r *http.Request) error
 
 	// Adapter makes the adapter of each namespace: when a static namespace
 	// is made (Server.Of), and when a child of a dynamic namespace is
@@ -104,47 +83,44 @@ type Options struct {
 	// arguments fail to decode (see On). Default: the error is logged at
 	// debug level.
 	OnError func(s *Socket, event string, err error)
-
-	// Logger receives the server's logs. Default: none.
-	Logger *slog.Logger
 }
+
+// EngineOptions are the Engine.IO settings of a Server, embedded in
+// Options. They are declared once, by the Engine.IO layer, where each field
+// documents its default (go doc github.com/envivo/socketio/internal/engine.Options):
+//
+//   - PingInterval (25s) and PingTimeout (20s): the heartbeat; a client
+//     that does not answer a ping within PingTimeout is closed with
+//     "ping timeout";
+//   - UpgradeTimeout (10s): how long an upgrade to WebSocket may take;
+//   - MaxPayload (1,000,000 bytes): the largest POST body or WebSocket
+//     message;
+//   - Transports (both Polling and WebSocket) and DisableUpgrades (false);
+//   - CORS (none) and AllowRequest (nil): who may connect;
+//   - WriteQueueSize (1024): how far a client may fall behind before it
+//     is disconnected;
+//   - BatchInterval (25ms; negative turns it off): the shortest time
+//     between two writes of broadcasts to one WebSocket client;
+//   - Logger (none): the server's logs.
+type EngineOptions = engine.Options
 
 // CORS configures cross-origin access for long-polling requests and the
-// origin check of WebSocket upgrades. It is enabled when Origins or
-// AllowOrigin is set; the zero value sends no CORS headers and checks no
-// origin, which browsers treat as same-origin only.
-//
-// When enabled, every polling response (errors included) carries
-// Access-Control-Allow-Origin for an allowed Origin, OPTIONS requests are
-// answered as preflights, and a WebSocket upgrade whose Origin header is
-// present but not allowed is refused with HTTP 403. Requests without an
-// Origin header (not from a browser) are never refused for their origin.
-type CORS struct {
-	// Origins lists the allowed origins, compared exactly
-	// ("https://example.com"). "*" allows any origin: the response then
-	// says "*", or echoes the request's origin when Credentials is set
-	// (browsers refuse "*" with credentials).
-	Origins []string
-	// AllowOrigin, when set, decides instead of Origins.
-	AllowOrigin func(origin string) bool
-	// Credentials sends Access-Control-Allow-Credentials: true, so that
-	// browsers include cookies. Default: false.
-	Credentials bool
-	// Headers are the request headers a preflight allows. Default: those the
-	// preflight asks for.
-	Headers []string
-	// MaxAge lets browsers cache a preflight answer. Default: not sent.
-	MaxAge time.Duration
-}
+// origin check of WebSocket upgrades; the zero value allows same-origin
+// requests only. It is the Engine.IO layer's type: its fields (Origins,
+// AllowOrigin, Credentials, Headers, MaxAge) and their defaults are
+// documented there.
+type CORS = engine.CORS
 
+// withDefaults returns a copy of o (nil is the zero Options) with the
+// defaults set: the Engine.IO ones by engine.Defaults, the others here.
+// MaxAttachments is left to the parser, whose Decoder takes zero as its
+// default.
 func (o *Options) withDefaults() Options {
 	c := Options{}
 	if o != nil {
 		c = *o
 	}
-	c.Transports = append([]string(nil), c.Transports...)
-	c.CORS.Origins = append([]string(nil), c.CORS.Origins...)
-	c.CORS.Headers = append([]string(nil), c.CORS.Headers...)
+	c.EngineOptions = engine.Defaults(&c.EngineOptions)
 	if c.Path == "" {
 		c.Path = "/socket.io/"
 	}
@@ -160,14 +136,8 @@ func (o *Options) withDefaults() Options {
 	if c.MaxNamespaceLength <= 0 {
 		c.MaxNamespaceLength = 256
 	}
-	if c.MaxAttachments <= 0 {
-		c.MaxAttachments = 10
-	}
 	if c.Adapter == nil {
 		c.Adapter = func(nsp *Namespace) Adapter { return NewMemoryAdapter(nsp) }
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
 }

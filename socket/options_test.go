@@ -2,8 +2,13 @@ package socket
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,9 +18,11 @@ import (
 func TestOptionsPathTransportsCORS(t *testing.T) {
 	t.Parallel()
 	srv := NewServer(&Options{
-		Path:       "/rt",
-		Transports: []string{WebSocket},
-		CORS:       CORS{Origins: []string{"http://app.example"}, Credentials: true},
+		Path: "/rt",
+		EngineOptions: EngineOptions{
+			Transports: []string{WebSocket},
+			CORS:       CORS{Origins: []string{"http://app.example"}, Credentials: true},
+		},
 	})
 	url := serve(t, srv)
 	get := func(path, origin string) *http.Response {
@@ -108,5 +115,98 @@ func TestOptionsMaxPendingEvents(t *testing.T) {
 	}
 	if got := (*Options)(nil).withDefaults().MaxPendingEvents; got != 256 {
 		t.Errorf("nil Options: MaxPendingEvents %d, want 256", got)
+	}
+}
+
+// TestOptionsCORSEveryField sets every CORS field through Options and sees
+// each one take effect on the wire.
+func TestOptionsCORSEveryField(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(&Options{EngineOptions: EngineOptions{CORS: CORS{
+		Origins:     []string{"http://listed.example"}, // AllowOrigin decides instead
+		AllowOrigin: func(origin string) bool { return strings.HasSuffix(origin, ".good.example") },
+		Credentials: true,
+		Headers:     []string{"x-a", "x-b"},
+		MaxAge:      10 * time.Minute,
+	}}})
+	url := serve(t, srv) + "/socket.io/?EIO=4&transport=polling"
+	send := func(method, origin string) http.Header {
+		req, _ := http.NewRequest(method, url, nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Headers", "x-c")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header
+	}
+	h := send(http.MethodOptions, "https://app.good.example")
+	want := map[string]string{
+		"Access-Control-Allow-Origin":      "https://app.good.example",
+		"Access-Control-Allow-Credentials": "true",
+		"Access-Control-Allow-Headers":     "x-a,x-b",
+		"Access-Control-Max-Age":           "600",
+	}
+	for k, v := range want {
+		if got := h.Get(k); got != v {
+			t.Errorf("preflight %s = %q, want %q", k, got, v)
+		}
+	}
+	if got := send(http.MethodGet, "http://listed.example").Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("an origin AllowOrigin refuses got Access-Control-Allow-Origin %q", got)
+	}
+}
+
+// handshake opens an Engine.IO session on srv and returns its open packet.
+func handshake(t *testing.T, srv *Server) map[string]any {
+	t.Helper()
+	resp, err := http.Get(serve(t, srv) + "/socket.io/?EIO=4&transport=polling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var open map[string]any
+	if len(body) == 0 || body[0] != '0' || json.Unmarshal(body[1:], &open) != nil {
+		t.Fatalf("handshake: %d %q", resp.StatusCode, body)
+	}
+	return open
+}
+
+// TestOptionsReachTheEngine sets Engine.IO settings through Options, in a
+// literal and by assignment to the promoted fields, and sees them in the
+// handshake the engine answers.
+func TestOptionsReachTheEngine(t *testing.T) {
+	t.Parallel()
+	opts := &Options{EngineOptions: EngineOptions{PingInterval: 1234 * time.Millisecond, DisableUpgrades: true}}
+	opts.PingTimeout = 567 * time.Millisecond
+	opts.MaxPayload = 4321
+	srv := NewServer(opts)
+	opts.MaxPayload = 1 // copied: no effect
+	open := handshake(t, srv)
+	if open["pingInterval"] != 1234.0 || open["pingTimeout"] != 567.0 || open["maxPayload"] != 4321.0 ||
+		fmt.Sprint(open["upgrades"]) != "[]" {
+		t.Errorf("open packet = %v", open)
+	}
+}
+
+// TestOptionsDefaults checks the defaults, set in one place (the Engine.IO
+// ones by engine.Defaults), as both layers see them.
+func TestOptionsDefaults(t *testing.T) {
+	t.Parallel()
+	for _, opts := range []*Options{nil, {}} {
+		srv := NewServer(opts)
+		o := srv.opts
+		if o.Path != "/socket.io/" || o.ConnectTimeout != 45*time.Second || o.Adapter == nil ||
+			o.PingInterval != 25*time.Second || o.BatchInterval != 25*time.Millisecond ||
+			o.WriteQueueSize != 1024 || o.Logger == nil || !slices.Equal(o.Transports, []string{Polling, WebSocket}) {
+			t.Errorf("NewServer(%v) options = %+v", opts, o)
+		}
+		open := handshake(t, srv)
+		if open["pingInterval"] != 25000.0 || open["pingTimeout"] != 20000.0 || open["maxPayload"] != 1e6 ||
+			fmt.Sprint(open["upgrades"]) != "[websocket]" {
+			t.Errorf("open packet = %v", open)
+		}
 	}
 }

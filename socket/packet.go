@@ -65,7 +65,7 @@ func (p *Packet) withID(id int64) []*engine.Message {
 
 // encodeEvent builds the JSON array [event, args...] and its attachments.
 func encodeEvent(event string, args []any) (json.RawMessage, [][]byte, error) {
-	if reservedEvents[event] {
+	if parser.IsReserved(event) {
 		return nil, nil, fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
 	all := make([]any, 0, len(args)+1)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -76,14 +77,21 @@ func (c *rawClient) closed() bool {
 	return false
 }
 
+// connectReplyRE matches the CONNECT reply, with a socket id of 20 URL-safe
+// base64 characters (randid.Len).
+var connectReplyRE = regexp.MustCompile(`^40\{"sid":"([A-Za-z0-9_-]{20})"\}$`)
+
 func TestProtocolConnectAndEvents(t *testing.T) {
 	t.Parallel()
 	_, url := echoServer(t)
 	c := dialRaw(t, url)
 	c.post(`40{"token":"123"}`)
 	_, packets := c.get()
-	if len(packets) != 1 || !strings.HasPrefix(packets[0], `40{"sid":"`) {
+	if len(packets) != 1 || !connectReplyRE.MatchString(packets[0]) {
 		t.Fatalf("CONNECT reply = %q", packets)
+	}
+	if id := connectReplyRE.FindStringSubmatch(packets[0])[1]; id == c.sid {
+		t.Errorf("socket id %q is the Engine.IO session id", id)
 	}
 	c.post(`421["echo",{"b":1,"a":[true,null]},"x"]`, `42["echo",1]`)
 	var got []string

@@ -5,7 +5,9 @@
 // A Server is an http.Handler; mount it on your own mux:
 //
 //	io := socket.NewServer(&socket.Options{
-//		CORS: socket.CORS{Origins: []string{"http://localhost:5173"}, Credentials: true},
+//		EngineOptions: socket.EngineOptions{
+//			CORS: socket.CORS{Origins: []string{"http://localhost:5173"}, Credentials: true},
+//		},
 //	})
 //	io.OnConnection(func(s *socket.Socket) {
 //		socket.On(s, "chat:join", func(s *socket.Socket, p JoinRoom) error {
@@ -41,7 +43,7 @@ type Server struct {
 	logger  *slog.Logger
 	engine  *engine.Server
 	running sync.WaitGroup // sockets' queue drains
-	workers *workers.Pool  // run the sockets' queues
+	workers *workers.Pool  // run the sockets' queues, and the engine's flushes and WebSocket reads
 
 	kidsMu sync.Mutex // admissions to and removals of dynamic children; see dynamic.go
 
@@ -56,34 +58,13 @@ type Server struct {
 func NewServer(opts *Options) *Server {
 	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace), workers: workers.New()}
 	srv.logger = srv.opts.Logger
-	srv.engine = engine.NewServer(srv.engineOptions(), func(c *engine.Conn) engine.Handler {
+	eo := srv.opts.EngineOptions
+	engine.ShareWorkers(&eo, srv.workers) // one pool for both layers, stopped by Shutdown
+	srv.engine = engine.NewServer(&eo, func(c *engine.Conn) engine.Handler {
 		return newClient(srv, c)
 	})
 	srv.main = srv.Of("/")
 	return srv
-}
-
-func (srv *Server) engineOptions() *engine.Options {
-	o := &srv.opts
-	return &engine.Options{
-		PingInterval:    o.PingInterval,
-		PingTimeout:     o.PingTimeout,
-		UpgradeTimeout:  o.UpgradeTimeout,
-		MaxPayload:      o.MaxPayload,
-		Transports:      o.Transports,
-		DisableUpgrades: o.DisableUpgrades,
-		CORS: engine.CORS{
-			Origins:     o.CORS.Origins,
-			AllowOrigin: o.CORS.AllowOrigin,
-			Credentials: o.CORS.Credentials,
-			Headers:     o.CORS.Headers,
-			MaxAge:      o.CORS.MaxAge,
-		},
-		AllowRequest:   o.AllowRequest,
-		WriteQueueSize: o.WriteQueueSize,
-		BatchInterval:  o.BroadcastBatch,
-		Logger:         o.Logger,
-	}
 }
 
 // Logger returns the logger of Options.Logger (one that discards

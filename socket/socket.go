@@ -2,8 +2,6 @@ package socket
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"sync"
@@ -55,13 +53,6 @@ func newSocket(nsp *Namespace, c *client) *Socket {
 	s := &Socket{nsp: nsp, client: c}
 	s.queue.srv = nsp.server
 	return s
-}
-
-// newID returns a random, URL-safe, unguessable identifier.
-func newID() string {
-	var b [15]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // ID returns the socket's id, which is also the name of its own room.
@@ -278,7 +269,7 @@ func (s *Socket) send(msgs []*engine.Message) error {
 }
 
 // sendBatched is send for a broadcast: the messages may wait up to
-// Options.BroadcastBatch to be written together with the next ones.
+// Options.BatchInterval to be written together with the next ones.
 func (s *Socket) sendBatched(msgs []*engine.Message) error {
 	return s.sendVia(s.client.conn.SendBatched, msgs)
 }

@@ -9,8 +9,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/envivo/socketio/internal/randid"
 	"github.com/envivo/socketio/socket"
 )
+
+// classicIDLen is the length of the classic adapter's node and request ids,
+// Node's uid2(6).
+const classicIDLen = 6
 
 // Request types of the classic adapter, as in Node's lib/index.ts.
 const (
@@ -62,9 +67,9 @@ type classic struct {
 
 func newClassic(hs *hubs, o Options, nsp *socket.Namespace) *classic {
 	a := &classic{client: hs.client, specific: o.PublishOnSpecificResponseChannel}
-	a.init(nsp, newUID(6), o.Logger, o.RequestTimeout, hs)
+	a.init(nsp, randid.New(classicIDLen), o.Logger, o.RequestTimeout, hs)
 	a.t = a
-	a.newID = func() string { return newUID(6) }
+	a.newID = func() string { return randid.New(classicIDLen) }
 	a.channel = o.Key + "#" + nsp.Name() + "#"
 	a.requestChannel = o.Key + "-request#" + nsp.Name() + "#"
 	a.responseChannel = o.Key + "-response#" + nsp.Name() + "#"

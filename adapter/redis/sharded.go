@@ -9,8 +9,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/envivo/socketio/internal/randid"
 	"github.com/envivo/socketio/socket"
 )
+
+// shardedIDLen is the length of the sharded adapter's node and request ids,
+// that of the cluster adapter's randomId() in Node (16 hex digits).
+const shardedIDLen = 16
 
 // Message types of the cluster adapter (socket.io-adapter), which Node's
 // sharded Redis adapter speaks.
@@ -66,9 +71,9 @@ type sharded struct {
 
 func newSharded(hs *hubs, o ShardedOptions, nsp *socket.Namespace) *sharded {
 	a := &sharded{client: hs.client, mode: o.SubscriptionMode}
-	a.init(nsp, newHexID(), o.Logger, o.RequestTimeout, hs)
+	a.init(nsp, randid.New(shardedIDLen), o.Logger, o.RequestTimeout, hs)
 	a.t = a
-	a.newID = newHexID
+	a.newID = func() string { return randid.New(shardedIDLen) }
 	a.roomsByFetch = true
 	a.channel = o.ChannelPrefix + "#" + nsp.Name() + "#"
 	a.responseChannel = a.channel + a.uid + "#"

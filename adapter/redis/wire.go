@@ -2,9 +2,8 @@ package redisadapter
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -337,13 +336,10 @@ func decodeSockets(raw json.RawMessage, all [][]byte, nsp *socket.Namespace) ([]
 	out := make([]*socket.RemoteSocket, 0, len(list))
 	var bad error
 	for _, e := range list {
-		rs := new(socket.RemoteSocket)
-		if err := json.Unmarshal(e, rs); err != nil || rs.ID == "" {
+		rs, err := decodeSocket(e, all)
+		if err != nil {
 			bad = fmt.Errorf("socket %.100s: %v", e, err)
 			continue
-		}
-		for k, v := range rs.Data {
-			rs.Data[k] = withBinary(v, all)
 		}
 		rs.Bind(nsp)
 		out = append(out, rs)
@@ -351,49 +347,35 @@ func decodeSockets(raw json.RawMessage, all [][]byte, nsp *socket.Namespace) ([]
 	return out, bad
 }
 
-// withBinary replaces the placeholders in a decoded JSON value by their
-// attachments.
-func withBinary(v any, all [][]byte) any {
-	if len(all) == 0 {
-		return v
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		if v["_placeholder"] == true {
-			if n, ok := v["num"].(float64); ok && n >= 0 && int(n) < len(all) && float64(int(n)) == n {
-				return all[int(n)]
-			}
-		}
-		for k, e := range v {
-			v[k] = withBinary(e, all)
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = withBinary(e, all)
-		}
-	}
-	return v
+// fetchedSocket is a fetched socket whose data is decoded apart, so that
+// its placeholders become the attachments they stand for.
+type fetchedSocket struct {
+	socket.RemoteSocket
+	Data json.RawMessage `json:"data"` // hides RemoteSocket.Data
 }
 
-// uidChars are the characters of Node's uid2 ids.
-const uidChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-// newUID returns a random id of n characters, as Node's uid2(n): the
-// classic adapter's server and request ids.
-func newUID(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	for i := range b {
-		b[i] = uidChars[int(b[i])%len(uidChars)]
+// decodeSocket decodes one fetched socket; all are the attachments of the
+// message it came in.
+func decodeSocket(e json.RawMessage, all [][]byte) (*socket.RemoteSocket, error) {
+	var w fetchedSocket
+	if err := json.Unmarshal(e, &w); err != nil {
+		return nil, err
 	}
-	return string(b)
-}
-
-// newHexID returns 16 random hex digits, as the cluster adapter's ids.
-func newHexID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	if w.ID == "" {
+		return nil, errors.New("no id")
+	}
+	if len(w.Data) > 0 {
+		v, _, err := parser.DecodeValue(w.Data, all, false)
+		if err != nil {
+			return nil, err
+		}
+		m, ok := v.(map[string]any)
+		if !ok && v != nil {
+			return nil, fmt.Errorf("data is a %T, not an object", v)
+		}
+		w.RemoteSocket.Data = m
+	}
+	return &w.RemoteSocket, nil
 }
 
 // object writes a JSON object member by member, in order.

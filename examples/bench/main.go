@@ -28,7 +28,7 @@ func main() {
 	if port == "" {
 		port = "3000"
 	}
-	opts := &socket.Options{CORS: socket.CORS{Origins: []string{"*"}}}
+	opts := &socket.Options{EngineOptions: socket.EngineOptions{CORS: socket.CORS{Origins: []string{"*"}}}}
 	if url := os.Getenv("REDIS_URL"); url != "" {
 		ro, err := redis.ParseURL(url)
 		if err != nil {

@@ -68,9 +68,9 @@ func NewApp(ctx context.Context, cfg Config) (*App, error) {
 		client: cfg.Client,
 	}
 	a.io = socket.NewServer(&socket.Options{
-		Adapter: cfg.Adapter,
-		OnError: a.onError,
-		Logger:  cfg.Logger,
+		EngineOptions: socket.EngineOptions{Logger: cfg.Logger},
+		Adapter:       cfg.Adapter,
+		OnError:       a.onError,
 	})
 	// The chat, on the main namespace: only authenticated users who exist.
 	a.io.Use(auth.Middleware(a.tokens.Authenticator(), &auth.Options{Logger: cfg.Logger}), a.knownUser)

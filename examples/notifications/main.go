@@ -81,7 +81,7 @@ func newServer(tokens *identity.Tokens, client webclient.Client, logger *slog.Lo
 	if err != nil {
 		return nil, nil, err
 	}
-	io := socket.NewServer(&socket.Options{Logger: logger})
+	io := socket.NewServer(&socket.Options{EngineOptions: socket.EngineOptions{Logger: logger}})
 	notify.Mount(io, tokens.Authenticator(), logger)
 
 	mux := http.NewServeMux()

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/envivo/socketio/internal/workers"
 )
 
 // Defaults of Options, those of Node's engine.io.
@@ -32,70 +34,94 @@ const (
 	TransportWebSocket = "websocket"
 )
 
-// Options configures a Server. The zero value is valid: zero fields take the
-// defaults documented on them. NewServer copies the Options, so changing them
-// afterwards has no effect.
+// Options are the Engine.IO settings of a server: heartbeat, limits,
+// transports, CORS and logging. They are declared once, here: package
+// socket embeds them in socket.Options as socket.EngineOptions, and the
+// socket layer reads the same values (Logger). The zero value is valid:
+// zero fields take the defaults documented on them, which are Node's.
+// NewServer copies the Options, so changing them afterwards has no effect.
 type Options struct {
-	// PingInterval is how often the server sends a ping packet.
+	// PingInterval is how often the server pings each client.
 	// Default: 25s.
 	PingInterval time.Duration
 	// PingTimeout is how long the server waits for the pong that answers a
-	// ping before it closes the session with reason "ping timeout". It also
-	// bounds how long a graceful close waits for the client.
+	// ping before it closes the connection with reason "ping timeout". It
+	// also bounds how long a graceful close waits for the client.
 	// Default: 20s.
 	PingTimeout time.Duration
 	// UpgradeTimeout is how long an upgrade from polling to WebSocket may
 	// take; an upgrade not completed by then is abandoned (the WebSocket is
-	// closed, the session goes on polling).
+	// closed, the client goes on polling).
 	// Default: 10s.
 	UpgradeTimeout time.Duration
 	// MaxPayload bounds, in bytes, the body of a polling POST (however it is
 	// sent: Content-Length or chunked) and a WebSocket message (fragments
 	// included). Over it, a POST gets 413 and a WebSocket is closed with
-	// status 1009; either way the session ends with "transport error".
+	// status 1009; either way the connection ends with "transport error".
 	// Default: 1_000_000.
 	MaxPayload int64
 	// Transports lists the transports clients may use: "polling",
-	// "websocket". A request for another transport gets error 0 "Transport
-	// unknown".
-	// Default: {"polling", "websocket"}.
+	// "websocket" (socket.Polling, socket.WebSocket). A request for another
+	// transport gets error 0 "Transport unknown".
+	// Default: both.
 	Transports []string
-	// DisableUpgrades, when true, offers polling sessions no upgrade
-	// (the handshake says "upgrades":[]).
+	// DisableUpgrades, when true, offers polling clients no upgrade to
+	// WebSocket (the handshake says "upgrades":[]).
 	// Default: false.
 	DisableUpgrades bool
-	// CORS configures cross-origin access. The zero value sends no CORS
-	// headers and accepts WebSocket upgrades from any origin.
+	// CORS controls cross-origin access; see CORS.
+	// Default: none, same-origin requests only.
 	CORS CORS
 	// AllowRequest, when set, is asked about every handshake request (the
-	// first request of a session, polling or WebSocket) before a session is
-	// made. A non-nil error refuses it with HTTP 403 and
-	// {"code":4,"message":<the error's text, or "Forbidden" if empty>},
-	// like Node's allowRequest callback.
-	// Default: nil (everything is allowed).
+	// first request of a connection, polling or WebSocket). A non-nil error
+	// refuses it with HTTP 403 and {"code":4,"message":<the error's text,
+	// or "Forbidden" if empty>}, like Node's allowRequest callback.
+	// Default: nil, every request is allowed.
 	AllowRequest func(r *http.Request) error
 	// WriteQueueSize bounds how many messages may wait to be written to one
-	// connection. Send that would exceed it closes the connection ("transport
-	// error") and returns ErrQueueFull, so a client that cannot keep up never
-	// grows memory without bound.
+	// connection. A client that falls further behind is disconnected with
+	// reason "transport error" rather than allowed to grow memory or slow
+	// down a broadcast.
 	// Default: 1024.
 	WriteQueueSize int
-	// BatchInterval is the shortest time between two writes to a WebSocket
-	// that SendBatched starts: messages sent with it to a connection that
-	// wrote less than BatchInterval ago wait for the next write, so that
-	// several go out in one system call. Send, and SendBatched after a
-	// quiet period, write at once. Negative disables the wait.
+	// BatchInterval is the shortest time between two writes of broadcasts
+	// to one WebSocket client. A client that receives broadcasts more often
+	// gets them several to a write (one system call instead of one each)
+	// and each waits at most this long; the first broadcast after a quiet
+	// period, emits to one socket, acks and anything else go out at once,
+	// taking whatever waits along. Negative writes every broadcast at once.
+	// In the engine: what SendBatched queues waits for the next write.
 	// Default: 25ms.
 	BatchInterval time.Duration
-	// Logger receives diagnostics (recovered panics, refused requests at
-	// debug level).
-	// Default: a logger that discards everything.
+	// Logger receives the server's logs: recovered panics, and refused
+	// requests and handler errors at debug level.
+	// Default: none (a logger that discards everything).
 	Logger *slog.Logger
+
+	workers *workers.Pool // set by ShareWorkers
+}
+
+// ShareWorkers makes the Server that o configures run its flushes and
+// WebSocket reads on p, a pool its caller owns, instead of on a pool of
+// its own. The Server borrows p (workers.Pool.Borrow): its Shutdown does
+// not stop p; the owner does, after Shutdown. Package socket uses it so
+// that one pool serves a whole socket.Server.
+func ShareWorkers(o *Options, p *workers.Pool) { o.workers = p }
+
+// newWorkers returns the pool of a Server configured by o: the one shared
+// through ShareWorkers, borrowed, or a new one the Server owns.
+func (o *Options) newWorkers() *workers.Pool {
+	if o.workers != nil {
+		return o.workers.Borrow()
+	}
+	return workers.New()
 }
 
 // CORS configures cross-origin access for polling requests and the origin
 // check of WebSocket upgrades. It is enabled when Origins or AllowOrigin is
-// set.
+// set; the zero value sends no CORS headers and checks no origin, which
+// browsers treat as same-origin only. Package socket exports it as
+// socket.CORS.
 //
 // When enabled, every polling response (errors included) carries
 // Access-Control-Allow-Origin for an allowed Origin, OPTIONS requests are
@@ -111,7 +137,8 @@ type CORS struct {
 	Origins []string
 	// AllowOrigin, when set, decides instead of Origins.
 	AllowOrigin func(origin string) bool
-	// Credentials sends Access-Control-Allow-Credentials: true.
+	// Credentials sends Access-Control-Allow-Credentials: true, so that
+	// browsers include cookies. Default: false.
 	Credentials bool
 	// Headers is the Access-Control-Allow-Headers answered to preflights.
 	// Default: the request's Access-Control-Request-Headers, echoed.
@@ -121,9 +148,11 @@ type CORS struct {
 	MaxAge time.Duration
 }
 
-// withDefaults returns a copy of o (nil is the zero Options) with every zero
-// field set to its default and every slice copied.
-func (o *Options) withDefaults() Options {
+// Defaults returns a copy of o (nil is the zero Options) with every zero
+// field set to its default and every slice copied. It is the one place the
+// defaults are set: NewServer applies it, and so does package socket to
+// the copy it reads.
+func Defaults(o *Options) Options {
 	var out Options
 	if o != nil {
 		out = *o
@@ -158,6 +187,9 @@ func (o *Options) withDefaults() Options {
 	out.CORS.Headers = slices.Clone(out.CORS.Headers)
 	return out
 }
+
+// withDefaults is Defaults(o).
+func (o *Options) withDefaults() Options { return Defaults(o) }
 
 // corsPolicy is CORS prepared for answering requests.
 type corsPolicy struct {

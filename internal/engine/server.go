@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/gobwas/ws"
 
+	"github.com/envivo/socketio/internal/randid"
 	"github.com/envivo/socketio/internal/workers"
 )
 
@@ -70,7 +69,8 @@ type Server struct {
 // means a Handler that ignores them). accept may call Send and Close on the
 // Conn.
 func NewServer(opts *Options, accept func(c *Conn) Handler) *Server {
-	s := &Server{opts: opts.withDefaults(), accept: accept, workers: workers.New()}
+	s := &Server{opts: opts.withDefaults(), accept: accept}
+	s.workers = s.opts.newWorkers()
 	s.heartbeats.fire = (*Conn).onHeartbeat
 	s.batches.fire = (*wsConn).flushBatch
 	s.cors = newCORSPolicy(s.opts.CORS)
@@ -377,12 +377,9 @@ func invalidHeaderValue(v string) bool {
 	return false
 }
 
-// newSID returns a random session id: 15 bytes of crypto/rand, base64url
-// (20 characters).
+// newSID returns a random session id: 20 characters, 120 random bits.
 func newSID() string {
-	var b [15]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	return randid.New(randid.Len)
 }
 
 // sessionMap is the set of sessions by sid, sharded to keep handshakes and

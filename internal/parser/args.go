@@ -166,13 +166,11 @@ func (w *argWriter) anyMap(m map[string]any) error {
 // standard base64 encoding of attachments[i], so that encoding/json decodes
 // it into a []byte.
 //
-// Placeholders are recognized as Node's socket.io-parser does: an object
-// whose "_placeholder" member is true, other members ignored, and whose
-// "num" is an integral number (1.0 and 1e0 are 1). A placeholder whose num
-// is missing, not such a number or out of range, or data that is not JSON,
-// is an ErrInvalid error. With no attachments, data is returned unchanged
-// without being scanned; otherwise the result is a new slice, or data
-// itself when it holds no placeholder.
+// Placeholders are recognized as Placeholder says. A placeholder that
+// names no attachment, or data that is not JSON, is an ErrInvalid error.
+// With no attachments, data is returned unchanged without being scanned;
+// otherwise the result is a new slice, or data itself when it holds no
+// placeholder.
 func ResolvePlaceholders(data json.RawMessage, attachments [][]byte) (json.RawMessage, error) {
 	if len(attachments) == 0 {
 		return data, nil

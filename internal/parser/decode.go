@@ -248,11 +248,8 @@ func (d *Decoder) checkPayload(t Type, data []byte, n int) error {
 // checkHoles reports a placeholder that names no attachment among n.
 func checkHoles(holes []hole, n int) error {
 	for _, h := range holes {
-		switch {
-		case h.num < 0:
-			return invalidf("placeholder without a valid num")
-		case h.num >= n:
-			return invalidf("placeholder num %d out of range (%d attachments)", h.num, n)
+		if err := checkNum(h.num, n); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -72,6 +72,9 @@ func checkDecoded(t *testing.T, p *Packet, maxAttachments int) {
 	if _, err := ResolvePlaceholders(p.Data, p.Attachments); err != nil && p.Data != nil {
 		t.Fatalf("ResolvePlaceholders of a decoded packet: %v", err)
 	}
+	if _, _, err := DecodeValue(p.Data, p.Attachments, true); err != nil && p.Data != nil {
+		t.Fatalf("DecodeValue of a decoded packet: %v", err)
+	}
 	text := p.AppendText(nil)
 	d := Decoder{MaxAttachments: maxAttachments}
 	q, err := d.DecodeText(text)
@@ -86,8 +89,9 @@ func checkDecoded(t *testing.T, p *Packet, maxAttachments int) {
 	}
 }
 
-// FuzzResolvePlaceholders checks ResolvePlaceholders against a reference
-// built on encoding/json that follows Node's reconstructPacket: the same
+// FuzzResolvePlaceholders checks ResolvePlaceholders and DecodeValue, the
+// two readers of placeholders in this package, against a reference built
+// on encoding/json that follows Node's reconstructPacket: the same
 // documents are accepted, and they decode to the same values.
 func FuzzResolvePlaceholders(f *testing.F) {
 	seeds := []string{
@@ -106,6 +110,7 @@ func FuzzResolvePlaceholders(f *testing.F) {
 			atts[i] = bytes.Repeat([]byte{byte(i + 1)}, i)
 		}
 		got, err := ResolvePlaceholders(raw(data), atts)
+		checkDecodeValue(t, data, atts, got, err)
 		if len(atts) == 0 {
 			if err != nil || string(got) != data {
 				t.Fatalf("without attachments: %q, %v; want the data unchanged", got, err)
@@ -130,6 +135,80 @@ func FuzzResolvePlaceholders(f *testing.F) {
 		}
 		if !reflect.DeepEqual(v, want) {
 			t.Fatalf("ResolvePlaceholders(%q) = %q, reference %#v", data, got, want)
+		}
+	})
+}
+
+// checkDecodeValue checks that DecodeValue reads data as
+// ResolvePlaceholders did (resolved, err): the same refusals, and the same
+// values with binary data as base64.
+func checkDecodeValue(t *testing.T, data string, atts [][]byte, resolved json.RawMessage, err error) {
+	t.Helper()
+	v, binary, verr := DecodeValue(raw(data), atts, true)
+	if err == nil && len(atts) == 0 && !json.Valid(raw(data)) {
+		err = errReference // ResolvePlaceholders does not look without attachments
+	}
+	if (verr == nil) != (err == nil) {
+		t.Fatalf("DecodeValue(%q) error %v, ResolvePlaceholders %v", data, verr, err)
+	}
+	if verr != nil {
+		if !errors.Is(verr, ErrInvalid) {
+			t.Fatalf("error %v does not wrap ErrInvalid", verr)
+		}
+		return
+	}
+	if binary != (string(resolved) != data) {
+		t.Fatalf("DecodeValue(%q) binary = %v, ResolvePlaceholders gave %q", data, binary, resolved)
+	}
+	dec := json.NewDecoder(bytes.NewReader(resolved))
+	dec.UseNumber()
+	var want any
+	if err := dec.Decode(&want); err != nil {
+		t.Fatal(err)
+	}
+	if got := withBase64(v); !reflect.DeepEqual(got, want) {
+		t.Fatalf("DecodeValue(%q) = %#v, ResolvePlaceholders %#v", data, got, want)
+	}
+}
+
+// withBase64 returns v with every []byte replaced by its base64 string.
+func withBase64(v any) any {
+	switch x := v.(type) {
+	case []byte:
+		return base64.StdEncoding.EncodeToString(x)
+	case map[string]any:
+		for k, e := range x {
+			x[k] = withBase64(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = withBase64(e)
+		}
+	}
+	return v
+}
+
+// FuzzDecodeValue checks the reader DecodeValue uses for data with
+// placeholders against encoding/json on any JSON: the same values, and the
+// same refusals of numbers beyond float64.
+func FuzzDecodeValue(f *testing.F) {
+	for _, s := range jsonSamples {
+		f.Add(s, false)
+	}
+	f.Add(`{"a":[1,{"b":"\u00e9\ud800"}],"a":-0.5e3}`, true)
+	f.Fuzz(func(t *testing.T, s string, useNumber bool) {
+		data := []byte(s)
+		if !json.Valid(data) {
+			return
+		}
+		r := valueReader{data: data, useNumber: useNumber, s: scanner{data: data}}
+		got, end, err := r.value(skipSpace(data, 0))
+		want, werr := decodeJSON(data, useNumber)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("%q: error %v, encoding/json %v", s, err, werr)
+		}
+		if err == nil && (!reflect.DeepEqual(got, want) || skipSpace(data, end) != len(data)) {
+			t.Fatalf("%q: %#v up to %d, encoding/json %#v", s, got, end, want)
 		}
 	})
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
 )
 
 // maxDepth bounds the nesting of arrays and objects, as encoding/json does,
@@ -14,9 +12,7 @@ const maxDepth = 10000
 
 // scanner is a single-pass JSON validator. It accepts exactly what
 // json.Valid accepts and, when track is set, records the attachment
-// placeholders ({"_placeholder":true,"num":i}) it meets, the way Node's
-// socket.io-parser recognizes them: an object whose last "_placeholder"
-// member is the literal true, whatever its other members. A placeholder
+// placeholders it meets, as Placeholder recognizes them. A placeholder
 // nested in another one is part of it and not recorded.
 type scanner struct {
 	data  []byte
@@ -28,8 +24,7 @@ type scanner struct {
 }
 
 // hole is one placeholder: the span of its object in the data and the
-// attachment index it names, -1 when "num" is missing or is not a
-// non-negative integer.
+// attachment index it names, -1 when it names none (Placeholder.index).
 type hole struct {
 	start, end int
 	num        int
@@ -237,7 +232,8 @@ func (s *scanner) object(i int) (int, error) {
 		return 0, err
 	}
 	d := s.data
-	mark, isHole, num := len(s.holes), false, []byte(nil)
+	mark := len(s.holes)
+	var ph Placeholder
 	j := skipSpace(d, i+1)
 	if j < len(d) && d[j] == '}' {
 		s.depth--
@@ -249,12 +245,7 @@ func (s *scanner) object(i int) (int, error) {
 			return 0, err
 		}
 		if s.track {
-			switch {
-			case keyIs(key, "_placeholder"):
-				isHole = string(val) == "true"
-			case keyIs(key, "num"):
-				num = val
-			}
+			ph.Member(key, val)
 		}
 		j = skipSpace(d, end)
 		if j < len(d) && d[j] == '}' {
@@ -266,8 +257,8 @@ func (s *scanner) object(i int) (int, error) {
 		j = skipSpace(d, j+1)
 	}
 	s.depth--
-	if isHole {
-		s.holes = append(s.holes[:mark], hole{start: i, end: j + 1, num: holeIndex(num)})
+	if ph.Is() {
+		s.holes = append(s.holes[:mark], hole{start: i, end: j + 1, num: ph.index()})
 	}
 	return j + 1, nil
 }
@@ -301,20 +292,6 @@ func keyIs(key []byte, name string) bool {
 	}
 	var k string
 	return json.Unmarshal(key, &k) == nil && k == name
-}
-
-// holeIndex returns the attachment index named by a placeholder's num
-// token, or -1 when the token is not a non-negative integral number. As in
-// JavaScript, 1.0 and 1e0 name attachment 1.
-func holeIndex(tok []byte) int {
-	if len(tok) == 0 || tok[0] != '-' && !isDigit(tok[0]) {
-		return -1
-	}
-	f, err := strconv.ParseFloat(string(tok), 64)
-	if err != nil || f < 0 || f != math.Trunc(f) || f > math.MaxInt32 {
-		return -1
-	}
-	return int(f)
 }
 
 func skipSpace(d []byte, i int) int {

@@ -2,20 +2,22 @@ package msgpack
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/envivo/socketio/internal/parser"
 )
 
 // AppendJSON appends the MessagePack form of the JSON value js to b, as
 // Node would encode the value that JSON.parse returns: object members in
 // order, integral numbers as integers (1.0 and 1e2 included), other numbers
-// as float 64. An object whose "_placeholder" member is true stands for
-// binary data, attachments[num], and becomes bin, as socket.io-parser
-// reconstructs it; a placeholder whose "num" does not name an attachment is
-// an error. Integers beyond 2^53, which Node would round, are kept exact.
+// as float 64. A placeholder (as parser.Placeholder recognizes it) stands
+// for binary data, attachments[num], and becomes bin, as socket.io-parser
+// reconstructs it; a placeholder that names no attachment is an error.
+// Without attachments, no object is a placeholder.
+// Integers beyond 2^53, which Node would round, are kept exact.
 //
 // On error, it returns b unchanged and an error wrapping ErrInvalid.
 func AppendJSON(b []byte, js []byte, attachments [][]byte) ([]byte, error) {
@@ -25,6 +27,8 @@ func AppendJSON(b []byte, js []byte, attachments [][]byte) ([]byte, error) {
 		e.skipSpace()
 		if e.pos != len(e.in) {
 			err = e.errorf("trailing data")
+		} else if e.illegal > 0 {
+			err = fmt.Errorf("%w: %d placeholder(s) name no attachment", ErrInvalid, e.illegal)
 		}
 	}
 	if err != nil {
@@ -35,10 +39,11 @@ func AppendJSON(b []byte, js []byte, attachments [][]byte) ([]byte, error) {
 
 // jsonReader reads JSON text and writes MessagePack.
 type jsonReader struct {
-	in    []byte
-	pos   int
-	att   [][]byte
-	depth int
+	in      []byte
+	pos     int
+	att     [][]byte
+	depth   int
+	illegal int // placeholders that name no attachment, outside any other placeholder
 }
 
 func (r *jsonReader) errorf(format string, args ...any) error {
@@ -152,13 +157,6 @@ func (r *jsonReader) next(closing byte) (bool, error) {
 	}
 }
 
-// placeholder tracks the members of an object that make it a placeholder.
-type placeholder struct {
-	flag  bool // "_placeholder": true
-	num   int64
-	numOK bool // "num" is an integer
-}
-
 func (r *jsonReader) object(b []byte) ([]byte, error) {
 	if err := r.enter(); err != nil {
 		return b, err
@@ -168,7 +166,8 @@ func (r *jsonReader) object(b []byte) ([]byte, error) {
 	hdr := len(b)
 	b = append(b, 0)
 	n := 0
-	var ph placeholder
+	inner := r.illegal
+	var ph parser.Placeholder
 	r.skipSpace()
 	if r.pos < len(r.in) && r.in[r.pos] == '}' {
 		r.pos++
@@ -188,25 +187,30 @@ func (r *jsonReader) object(b []byte) ([]byte, error) {
 			break
 		}
 	}
-	if !ph.flag {
+	if !ph.Is() || len(r.att) == 0 { // without attachments, no placeholders: plain data, as in Node
 		return patchHeader(b, hdr, n, fixMap, map16, map32), nil
 	}
-	if !ph.numOK || ph.num < 0 || ph.num >= int64(len(r.att)) {
-		return b, r.errorf("placeholder names no attachment")
+	r.illegal = inner // the placeholders inside this one are part of it
+	i, err := ph.Num(len(r.att))
+	if err != nil {
+		r.illegal++
+		return b, nil // reported at the end, unless an enclosing placeholder takes this one in
 	}
-	return AppendBin(b[:hdr], r.att[ph.num]), nil
+	return AppendBin(b[:hdr], r.att[i]), nil
 }
 
-// member transcodes one "key": value pair of an object.
-func (r *jsonReader) member(b []byte, ph *placeholder) ([]byte, error) {
+// member transcodes one "key": value pair of an object and shows it to ph.
+func (r *jsonReader) member(b []byte, ph *parser.Placeholder) ([]byte, error) {
 	r.skipSpace()
 	if r.pos >= len(r.in) || r.in[r.pos] != '"' {
 		return b, r.errorf("expected a member name")
 	}
+	keyStart := r.pos
 	key, err := r.str()
 	if err != nil {
 		return b, err
 	}
+	rawKey := r.in[keyStart:r.pos]
 	r.skipSpace()
 	if r.pos >= len(r.in) || r.in[r.pos] != ':' {
 		return b, r.errorf("expected ':'")
@@ -214,40 +218,13 @@ func (r *jsonReader) member(b []byte, ph *placeholder) ([]byte, error) {
 	r.pos++
 	b = appendStrHeader(b, len(key))
 	b = append(b, key...)
-	start := len(b)
+	r.skipSpace()
+	valStart := r.pos
 	if b, err = r.value(b); err != nil {
 		return b, err
 	}
-	switch string(key) {
-	case "_placeholder":
-		ph.flag = len(b)-start == 1 && b[start] == mpTrue
-	case "num":
-		ph.num, ph.numOK = readInt(b[start:])
-	}
+	ph.Member(rawKey, r.in[valStart:r.pos])
 	return b, nil
-}
-
-// readInt decodes v, one MessagePack value, if it is an integer.
-func readInt(v []byte) (int64, bool) {
-	if len(v) == 0 {
-		return 0, false
-	}
-	c := v[0]
-	switch {
-	case c < 0x80:
-		return int64(c), true
-	case c >= 0xe0:
-		return int64(int8(c)), true
-	}
-	switch {
-	case c == uint8b && len(v) == 2:
-		return int64(v[1]), true
-	case c == uint16b && len(v) == 3:
-		return int64(binary.BigEndian.Uint16(v[1:])), true
-	case c == uint32b && len(v) == 5:
-		return int64(binary.BigEndian.Uint32(v[1:])), true
-	}
-	return 0, false // larger or negative numbers name no attachment anyway
 }
 
 // patchHeader writes the header of a container of n elements at b[hdr],
