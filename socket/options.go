@@ -97,6 +97,9 @@ type Options struct {
 //     message;
 //   - Transports (both Polling and WebSocket) and DisableUpgrades (false);
 //   - CORS (none) and AllowRequest (nil): who may connect;
+//   - MaxHeaderBytes (16 KB): the largest handshake header block; a
+//     larger one is refused with HTTP 431, since a socket keeps its
+//     handshake's headers;
 //   - WriteQueueSize (1024): how far a client may fall behind before it
 //     is disconnected;
 //   - BatchInterval (25ms; negative turns it off): the shortest time

@@ -25,6 +25,7 @@ const (
 	DefaultUpgradeTimeout = 10 * time.Second
 	DefaultMaxPayload     = 1_000_000
 	DefaultWriteQueueSize = 1024
+	DefaultMaxHeaderBytes = 16 << 10
 	DefaultBatchInterval  = 25 * time.Millisecond
 )
 
@@ -78,6 +79,15 @@ type Options struct {
 	// or "Forbidden" if empty>}, like Node's allowRequest callback.
 	// Default: nil, every request is allowed.
 	AllowRequest func(r *http.Request) error
+	// MaxHeaderBytes bounds the request headers of a handshake, counted as
+	// the sum of each field's name and value plus 4 bytes per line (Node's
+	// http server refuses more than 16 KB). A session keeps its handshake's
+	// headers for its whole life (Socket.Handshake), so a handshake over
+	// the bound is refused with HTTP 431 and nothing of it is kept. The
+	// http.Server's own MaxHeaderBytes (1 MB by default) still bounds every
+	// request.
+	// Default: 16 KB.
+	MaxHeaderBytes int
 	// WriteQueueSize bounds how many messages may wait to be written to one
 	// connection. A client that falls further behind is disconnected with
 	// reason "transport error" rather than allowed to grow memory or slow
@@ -176,6 +186,9 @@ func Defaults(o *Options) Options {
 	}
 	if out.WriteQueueSize <= 0 {
 		out.WriteQueueSize = DefaultWriteQueueSize
+	}
+	if out.MaxHeaderBytes <= 0 {
+		out.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if out.BatchInterval == 0 {
 		out.BatchInterval = DefaultBatchInterval

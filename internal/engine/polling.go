@@ -28,7 +28,15 @@ func (p *polling) name() string { return TransportPolling }
 
 func (p *polling) writableLocked() bool { return p.waiting }
 
-func (p *polling) kickLocked() { p.signalLocked() }
+// kickLocked wakes the pending GET; in a closing session it also cuts
+// short a POST still being read, since nothing more is taken from the
+// client.
+func (p *polling) kickLocked() {
+	p.signalLocked()
+	if p.c.state != stateOpen {
+		p.abortPostLocked()
+	}
+}
 
 func (p *polling) send(bool) {
 	p.c.mu.Lock()
@@ -108,8 +116,9 @@ func (c *Conn) pollingOf(w http.ResponseWriter, r *http.Request) *polling {
 
 // servePoll answers a polling GET: at once with what is queued, or when
 // something is (long-polling). The wait uses the request's goroutine and
-// no other, and lifts the server's write deadline meanwhile: a
-// WriteTimeout shorter than PingInterval must not fail the answer.
+// no other. After a wait, the answer gets a write deadline of its own: the
+// http.Server's WriteTimeout counts from the request, and one shorter than
+// PingInterval must not fail the answer.
 func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 	p := c.pollingOf(w, r)
 	if p == nil {
@@ -143,7 +152,6 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 		}
 		if rc == nil {
 			rc = http.NewResponseController(w)
-			_ = rc.SetWriteDeadline(time.Time{})
 		}
 		if p.wake == nil {
 			p.wake = make(chan struct{}, 1)

@@ -173,6 +173,11 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q query) {
 		writeError(w, http.StatusServiceUnavailable, codeBadRequest, shutdownMessage)
 		return
 	}
+	if headerBytes(r) > s.opts.MaxHeaderBytes {
+		s.opts.Logger.Debug("engine: handshake headers too large", "remote", r.RemoteAddr)
+		writeError(w, http.StatusRequestHeaderFieldsTooLarge, codeBadRequest, "Request Header Fields Too Large")
+		return
+	}
 	if q.transport == TransportWebSocket {
 		s.handshakeWebSocket(w, r)
 		return
@@ -185,6 +190,18 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q query) {
 	}
 	c.start()
 	c.servePoll(w, r)
+}
+
+// headerBytes is the size of r's header block as MaxHeaderBytes counts
+// it: each field's name and value, plus ": " and CRLF.
+func headerBytes(r *http.Request) int {
+	n := len(r.Host) + 8
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
 }
 
 // register gives c a fresh sid and adds it to the sessions, unless the

@@ -88,9 +88,8 @@ func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request) *wsConn
 		}
 		return nil
 	}
-	// The http.Server's ReadTimeout and WriteTimeout set deadlines on the
-	// connection for one request; the WebSocket lives on, and sets its own.
-	_ = nc.SetDeadline(time.Time{})
+	// net/http cleared the deadlines of its ReadTimeout and WriteTimeout
+	// when the connection was hijacked: the WebSocket sets its own.
 	var pre []byte
 	if rw != nil && rw.Reader.Buffered() > 0 {
 		// The client sent frames right behind its request: read those first.
