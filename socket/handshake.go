@@ -3,6 +3,7 @@ package socket
 import (
 	"encoding/json"
 	"iter"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,7 +22,8 @@ type Handshake struct {
 	// Auth is the payload the client sent with its CONNECT packet (the
 	// socket.io-client auth option), verbatim; "{}" when it sent none.
 	Auth json.RawMessage
-	// Address is the remote address of that request, host and port.
+	// Address is the client's IP address, without the port, as in Node
+	// (the request's RemoteAddr).
 	Address string
 	// Time is when the client joined the namespace.
 	Time time.Time
@@ -141,7 +143,7 @@ func newHandshake(r *engine.Request, auth json.RawMessage) Handshake {
 	return Handshake{
 		Headers: Header{r.Header},
 		Auth:    auth,
-		Address: r.RemoteAddr,
+		Address: remoteIP(r.RemoteAddr),
 		Time:    time.Now(),
 		Secure:  r.TLS != nil,
 		URL:     r.RequestURI,
@@ -174,3 +176,13 @@ func (h Header) All() iter.Seq2[string, string] { return h.b.All() }
 
 // HTTP returns the headers as a new http.Header, which the caller owns.
 func (h Header) HTTP() http.Header { return h.b.Expand() }
+
+// remoteIP returns the host of a RemoteAddr ("203.0.113.5:4711" gives
+// "203.0.113.5", "[::1]:4711" gives "::1"); an address without a port is
+// returned as it is.
+func remoteIP(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}

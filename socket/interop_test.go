@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -105,7 +106,7 @@ func TestInteropAuthAndRefusal(t *testing.T) {
 		t.Errorf("auth seen by middleware = %s, want the client's bytes", got)
 	}
 	s := wait(t, connected)
-	if h := s.Handshake(); h.Address == "" || h.Query().Get("EIO") != "4" ||
+	if h := s.Handshake(); net.ParseIP(h.Address) == nil || h.Query().Get("EIO") != "4" ||
 		h.Headers.Get("x-app") != "demo" || !strings.HasSuffix(url, h.Headers.Get("Host")) {
 		t.Errorf("handshake = %+v", h)
 	}

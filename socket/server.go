@@ -149,6 +149,9 @@ func (srv *Server) OnServerEvent(event string, h Handler) { srv.main.OnServerEve
 // returned or ctx ends. net/http's own Shutdown does not close hijacked
 // WebSocket connections: call this one first.
 func (srv *Server) Shutdown(ctx context.Context) error {
+	// The adapters are closed however Shutdown ends: a Redis adapter left
+	// open keeps its subscriptions and goroutines.
+	defer srv.closeAdapters()
 	err := srv.engine.Shutdown(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -162,6 +165,5 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		return ctx.Err()
 	}
 	srv.workers.Stop(true)
-	srv.closeAdapters()
 	return err
 }
