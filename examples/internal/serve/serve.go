@@ -92,7 +92,14 @@ func Run(ctx context.Context, logger *slog.Logger, addr string, h http.Handler, 
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second, // slowloris
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second, // safe with long-polling: see README's Hardening
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
 	if ready != nil {
 		ready(ln.Addr())
 	}
