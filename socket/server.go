@@ -43,7 +43,7 @@ type Server struct {
 	logger  *slog.Logger
 	engine  *engine.Server
 	running sync.WaitGroup // sockets' queue drains
-	workers *workers.Pool  // run the sockets' queues, and the engine's flushes and WebSocket reads
+	workers *workers.Pool  // run the sockets' queues
 
 	kidsMu sync.Mutex // admissions to and removals of dynamic children; see dynamic.go
 
@@ -58,9 +58,7 @@ type Server struct {
 func NewServer(opts *Options) *Server {
 	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace), workers: workers.New()}
 	srv.logger = srv.opts.Logger
-	eo := srv.opts.EngineOptions
-	engine.ShareWorkers(&eo, srv.workers) // one pool for both layers, stopped by Shutdown
-	srv.engine = engine.NewServer(&eo, func(c *engine.Conn) engine.Handler {
+	srv.engine = engine.NewServer(&srv.opts.EngineOptions, func(c *engine.Conn) engine.Handler {
 		return newClient(srv, c)
 	})
 	srv.main = srv.Of("/")

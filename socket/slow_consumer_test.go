@@ -161,35 +161,3 @@ func TestSlowConsumer(t *testing.T) {
 	}
 	readLoops.Wait()
 }
-
-// TestOneWorkerPool checks that the engine runs its work on the socket
-// server's pool: a WebSocket client that only speaks Engine.IO (no
-// Socket.IO packet, so no socket queue runs) leaves the workers that wrote
-// its open packet and read its message parked in the server's pool.
-func TestOneWorkerPool(t *testing.T) {
-	t.Parallel()
-	srv := NewServer(nil)
-	url := "ws" + strings.TrimPrefix(serve(t, srv), "http") + "/socket.io/?EIO=4&transport=websocket"
-	conn, br, _, err := ws.Dial(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	c := &wsClient{conn: conn}
-	if br != nil {
-		c.conn = bufferedConn{conn, br}
-	}
-	if open := c.read(t); !strings.HasPrefix(open, "0{") {
-		t.Fatalf("open packet = %q", open)
-	}
-	if err := wsutil.WriteClientText(conn, []byte("3")); err != nil { // a pong: engine-level only
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for srv.workers.Parked() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the engine's read never ran on the socket server's pool")
-		}
-		time.Sleep(time.Millisecond)
-	}
-}

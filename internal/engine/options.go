@@ -14,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/envivo/socketio/internal/workers"
 )
 
 // Defaults of Options, those of Node's engine.io.
@@ -107,24 +105,6 @@ type Options struct {
 	// requests and handler errors at debug level.
 	// Default: none (a logger that discards everything).
 	Logger *slog.Logger
-
-	workers *workers.Pool // set by ShareWorkers
-}
-
-// ShareWorkers makes the Server that o configures run its flushes and
-// WebSocket reads on p, a pool its caller owns, instead of on a pool of
-// its own. The Server borrows p (workers.Pool.Borrow): its Shutdown does
-// not stop p; the owner does, after Shutdown. Package socket uses it so
-// that one pool serves a whole socket.Server.
-func ShareWorkers(o *Options, p *workers.Pool) { o.workers = p }
-
-// newWorkers returns the pool of a Server configured by o: the one shared
-// through ShareWorkers, borrowed, or a new one the Server owns.
-func (o *Options) newWorkers() *workers.Pool {
-	if o.workers != nil {
-		return o.workers.Borrow()
-	}
-	return workers.New()
 }
 
 // CORS configures cross-origin access for polling requests and the origin

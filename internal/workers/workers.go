@@ -13,13 +13,7 @@ const MaxIdle = 64
 // stack it grew. Workers beyond MaxIdle exit when their task is done, so a
 // Pool holds at most that many goroutines while nothing happens. Its
 // methods are safe for concurrent use.
-//
-// A Pool is stopped by its owner. A part of the program that runs tasks on
-// a pool it does not own gets a borrowed one (Borrow), whose Stop leaves
-// the workers to the owner.
 type Pool struct {
-	lender *Pool // set on a borrowed Pool, whose tasks run on lender's workers
-
 	mu      sync.Mutex
 	idle    []chan func() // parked workers, the most recently parked last
 	stopped bool
@@ -30,19 +24,8 @@ type Pool struct {
 // New returns an empty Pool.
 func New() *Pool { return &Pool{quit: make(chan struct{})} }
 
-// Borrow returns a Pool that runs its tasks on p's workers but does not own
-// them: its Stop does nothing, and its Parked reports p's workers. p's
-// owner stops them, once the borrower no longer runs tasks (for a
-// borrower that stops them itself, Stop(true) would also wait for the
-// owner's tasks).
-func (p *Pool) Borrow() *Pool { return &Pool{lender: p} }
-
 // Run runs task on a parked worker, or on a new one if none is parked.
 func (p *Pool) Run(task func()) {
-	if p.lender != nil {
-		p.lender.Run(task)
-		return
-	}
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
 		ch := p.idle[n-1]
@@ -88,11 +71,8 @@ func (p *Pool) work(task func()) {
 
 // Stop ends the parked workers; with wait, it also waits for the workers
 // running a task to finish it. After Stop, Run still runs each task, on a
-// goroutine that ends with it. Stop on a borrowed Pool does nothing.
+// goroutine that ends with it.
 func (p *Pool) Stop(wait bool) {
-	if p.lender != nil {
-		return
-	}
 	p.mu.Lock()
 	if !p.stopped {
 		p.stopped = true
@@ -107,9 +87,6 @@ func (p *Pool) Stop(wait bool) {
 
 // Parked reports how many workers are parked.
 func (p *Pool) Parked() int {
-	if p.lender != nil {
-		return p.lender.Parked()
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.idle)
