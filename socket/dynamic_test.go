@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gobwas/ws/wsutil"
-
 	"github.com/envivo/socketio/internal/nodepeer"
 )
 
@@ -389,24 +387,24 @@ func TestDynamicConcurrentAdmissions(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range rounds {
-				if err := wsutil.WriteClientText(c.conn, []byte("41"+name+",")); err != nil {
+				if err := c.write("41" + name + ","); err != nil {
 					t.Error(err)
 					return
 				}
 				// Apart for a moment, so that the child is sometimes empty
 				// as others join: removals race with admissions.
 				time.Sleep(time.Duration(rand.IntN(1000)) * time.Microsecond)
-				if err := wsutil.WriteClientText(c.conn, []byte("40"+name+",")); err != nil {
+				if err := c.write("40" + name + ","); err != nil {
 					t.Error(err)
 					return
 				}
-				b, err := wsutil.ReadServerText(c.conn)
-				if err != nil || !strings.HasPrefix(string(b), "40"+name+`,{"sid":"`) {
+				b, err := c.next()
+				if err != nil || !strings.HasPrefix(b, "40"+name+`,{"sid":"`) {
 					t.Errorf("reply to a CONNECT after a DISCONNECT: %q, %v", b, err)
 					return
 				}
 			}
-			_ = wsutil.WriteClientText(c.conn, []byte("41"+name+","))
+			_ = c.write("41" + name + ",")
 		}()
 	}
 	wg.Wait()

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/envivo/socketio/internal/nodepeer"
-	"github.com/gobwas/ws/wsutil"
 )
 
 // floodHeapBound bounds how much the live heap may grow while a client
@@ -406,7 +405,7 @@ func TestInboundBlockedHandlerEnds(t *testing.T) {
 		url := serve(t, srv)
 		t.Cleanup(func() { close(release) })
 		c := dialWS(t, url, 0)
-		c.write(t, "40/other,")
+		c.send(t, "40/other,")
 		c.readUntil(t, "40/other,{")
 		f := startFlood(c.conn, 20_000)
 		s := heldBack(t, sockets)
@@ -417,7 +416,7 @@ func TestInboundBlockedHandlerEnds(t *testing.T) {
 		// Behind the flood, an event for the connection's other namespace:
 		// it is answered only if the read path stopped waiting for the
 		// disconnected socket, whose handler never returns.
-		c.write(t, `42/other,1["echo","hi"]`)
+		c.send(t, `42/other,1["echo","hi"]`)
 		c.readUntil(t, `43/other,1["hi"]`)
 	})
 
@@ -460,26 +459,12 @@ func waitLong[T any](t *testing.T, c <-chan T) T {
 	}
 }
 
-func (c *wsClient) write(t *testing.T, text string) {
-	t.Helper()
-	if err := wsutil.WriteClientText(c.conn, []byte(text)); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // readUntil reads messages until one starts with prefix.
 func (c *wsClient) readUntil(t *testing.T, prefix string) {
 	t.Helper()
 	_ = c.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 	defer c.conn.SetReadDeadline(time.Time{})
-	for {
-		b, err := wsutil.ReadServerText(c.conn)
-		if err != nil {
-			t.Fatalf("waiting for %q: %v", prefix, err)
-		}
-		if strings.HasPrefix(string(b), prefix) {
-			return
-		}
+	for !strings.HasPrefix(c.read(t), prefix) {
 	}
 }
 

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gobwas/ws/wsutil"
-
 	"github.com/envivo/socketio/internal/nodepeer"
 )
 
@@ -128,12 +126,5 @@ func eventually(t testing.TB, what string, cond func() bool) {
 			t.Fatalf("timed out waiting until %s", what)
 		}
 		time.Sleep(time.Millisecond)
-	}
-}
-
-func (c *wsClient) send(t testing.TB, text string) {
-	t.Helper()
-	if err := wsutil.WriteClientText(c.conn, []byte(text)); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -15,9 +15,12 @@ import (
 	"github.com/gobwas/ws/wsutil"
 )
 
-// wsClient is a raw Engine.IO v4 WebSocket client joined to "/".
+// wsClient is a raw Engine.IO v4 WebSocket client joined to "/". It
+// answers the server's pings itself, so a test that runs longer than the
+// ping interval reads only what it asserts on.
 type wsClient struct {
 	conn net.Conn
+	wmu  sync.Mutex // a pong from read must not interleave with send
 }
 
 func dialWS(t testing.TB, base string, readBuffer int) *wsClient {
@@ -59,13 +62,41 @@ type bufferedConn struct {
 
 func (c bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
+// read returns the next message other than a ping, which it answers.
 func (c *wsClient) read(t testing.TB) string {
 	t.Helper()
-	b, err := wsutil.ReadServerText(c.conn)
+	m, err := c.next()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	return m
+}
+
+// next is read for a goroutine other than the test's, which cannot stop it.
+func (c *wsClient) next() (string, error) {
+	for {
+		b, err := wsutil.ReadServerText(c.conn)
+		if err != nil || string(b) != "2" {
+			return string(b), err
+		}
+		if err := c.write("3"); err != nil {
+			return "", err
+		}
+	}
+}
+
+func (c *wsClient) send(t testing.TB, text string) {
+	t.Helper()
+	if err := c.write(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// write is send for a goroutine other than the test's.
+func (c *wsClient) write(text string) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return wsutil.WriteClientText(c.conn, []byte(text))
 }
 
 // TestSlowConsumer floods a room in which one client has stopped reading:
@@ -101,11 +132,11 @@ func TestSlowConsumer(t *testing.T) {
 		go func() {
 			defer readLoops.Done()
 			for {
-				b, err := wsutil.ReadServerText(c.conn)
+				b, err := c.next()
 				if err != nil {
 					return
 				}
-				if strings.HasPrefix(string(b), `42["tick"`) {
+				if strings.HasPrefix(b, `42["tick"`) {
 					received[i].Add(1)
 				}
 			}
