@@ -42,7 +42,7 @@ type Server struct {
 	opts    Options
 	logger  *slog.Logger
 	engine  *engine.Server
-	client  *clientFiles // nil without Options.ClientFiles
+	client  *clientFiles   // nil without Options.ClientFiles
 	running sync.WaitGroup // sockets' queue drains
 	workers *workers.Pool  // run the sockets' queues
 
