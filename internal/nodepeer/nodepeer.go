@@ -2,9 +2,9 @@
 // (socket.io-client and socket.io from npm, under Node) as peers of Go tests.
 //
 // It is a test helper: import it only from _test.go files. The JavaScript side
-// lives in testdata/node at the module root; install it once with
-//
-//	cd testdata/node && npm ci
+// lives in testdata/node at the module root. Require installs it (npm ci,
+// see Install) when it is missing or older than package-lock.json, so a
+// fresh checkout needs no manual step where Node and npm are installed.
 //
 // A typical test:
 //
@@ -90,9 +90,10 @@ type Peer struct {
 }
 
 // Require finds the node executable and testdata/node/node_modules (the module
-// root is found by walking up from the working directory to go.mod). When
-// either is missing, the test fails under CI=true and is skipped elsewhere,
-// with the reason and the fix.
+// root is found by walking up from the working directory to go.mod), which
+// it installs first if needed (see Install). When node is missing, or the
+// install fails, the test fails under CI=true and is skipped elsewhere, with
+// the reason and the fix.
 func Require(t testing.TB) *Peer {
 	t.Helper()
 	p, err := locate()
@@ -137,6 +138,9 @@ func locateIn(root string) (*Peer, error) {
 		return nil, errors.New("node (Node.js 20 or newer) not found in PATH; install Node.js, then run: cd testdata/node && npm ci")
 	}
 	dir := filepath.Join(root, "testdata", "node")
+	if err := Install(dir); err != nil {
+		return nil, err
+	}
 	for _, pkg := range []string{"socket.io-client", "socket.io"} {
 		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
 			return nil, fmt.Errorf("%s is not installed in %s; run: cd testdata/node && npm ci",
