@@ -10,7 +10,10 @@ import (
 	"testing"
 
 	"github.com/envivo/socketio/internal/nodepeer"
+	"github.com/envivo/socketio/internal/skipnote"
 )
+
+func TestMain(m *testing.M) { os.Exit(skipnote.M(m).Run()) }
 
 var update = flag.Bool("update", false, "rewrite testdata/events.d.ts from testdata/events")
 
