@@ -41,7 +41,10 @@ import (
 //
 // The adapter keeps the sessions and packets: it must implement
 // SessionStore, as MemoryAdapter does; with an adapter that does not,
-// recovery never succeeds (see SessionStore for adapter/redis).
+// recovery never succeeds (see SessionStore for adapter/redis). A child
+// of a dynamic namespace keeps them while it is live: they go with its
+// adapter when its last socket leaves; and since the child is known only
+// once the middleware has accepted, its middleware always runs.
 type ConnectionStateRecovery struct {
 	// MaxDisconnectionDuration is how long sessions and packets are kept
 	// for a client that is away. Defaults to 2 minutes, as in Node.

@@ -206,3 +206,31 @@ func heapInUse() int64 {
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
 }
+
+// FuzzRecoveryAuth feeds a CONNECT auth from the network to the recovery
+// path: it never panics, and a session is recovered only with its pid and
+// an offset the store holds.
+func FuzzRecoveryAuth(f *testing.F) {
+	f.Add(`{"pid":"p","offset":"2"}`)
+	f.Add(`{"pid":"p","offset":"1","token":{"a":[1]}}`)
+	f.Add(`{"pid":"p","offset":"18446744073709551615"}`)
+	f.Add(`{"pid":"p","offset":"+2"}`)
+	f.Add(`{"pid":["p"],"offset":"2"}`)
+	f.Fuzz(func(t *testing.T, auth string) {
+		r, _ := testStore(3, 0)
+		offs := storeEvents(r, 4, BroadcastOptions{})
+		r.persist(&Session{ID: "s", PID: "p", Rooms: []string{"s"}})
+		pid, offset, ok := recoveryAuth(json.RawMessage(auth))
+		if !ok {
+			return
+		}
+		got, ok := restored(r, pid, offset)
+		valid := pid == "p" && slices.Contains(offs[1:], offset)
+		if ok != valid {
+			t.Fatalf("pid %q offset %q: restored %v, want %v", pid, offset, ok, valid)
+		}
+		if ok && len(got) != len(offs)-1-slices.Index(offs, offset) {
+			t.Fatalf("offset %q: replayed %v", offset, got)
+		}
+	})
+}
