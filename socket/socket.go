@@ -25,9 +25,9 @@ type Socket struct {
 	queue     serialQueue
 	state     atomic.Int32 // a socketState
 	pid       string       // private session id; "" unless connection state recovery is on
-	recovered bool         // set before the connection handlers run
 
 	ended           bool // guarded by mu (here to fill padding): the context is cancelled, or is born cancelled
+	recovered       bool // set before the connection handlers run (here to fill padding)
 	mu              sync.Mutex
 	ctx             context.Context // made by the first call to Context
 	cancel          context.CancelFunc
