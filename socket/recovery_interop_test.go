@@ -5,10 +5,12 @@ package socket
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,7 +19,9 @@ import (
 	"github.com/envivo/socketio/internal/nodepeer"
 )
 
-// reconnectFast makes the client reconnect after exactly delay.
+// reconnectFast makes the client reconnect after exactly delay. The
+// server must have noticed the old connection is gone by then: 200ms is
+// far more than that takes, even on a loaded machine.
 func reconnectFast(transports []string, delay time.Duration) map[string]any {
 	return map[string]any{
 		"transports":           transports,
@@ -68,7 +72,7 @@ func TestInteropRecoveryStream(t *testing.T) {
 			t.Parallel()
 			srv, url, arrivals, cur := recoveryServer(t, &ConnectionStateRecovery{}, nil)
 			d := peer.Client(t)
-			d.Connect("c", url, reconnectFast([]string{tr}, 50*time.Millisecond))
+			d.Connect("c", url, reconnectFast([]string{tr}, 200*time.Millisecond))
 			d.Wait(match{"ev": "connect", "recovered": false}, waitFor)
 			first := wait(t, arrivals)
 
@@ -277,7 +281,7 @@ func TestInteropRecoveryMiddleware(t *testing.T) {
 			cfg := &ConnectionStateRecovery{RunMiddlewares: tc.run}
 			srv, url, arrivals, _ := recoveryServer(t, cfg, mw)
 			d := peer.Client(t)
-			d.Connect("c", url, reconnectFast([]string{WebSocket}, 50*time.Millisecond))
+			d.Connect("c", url, reconnectFast([]string{WebSocket}, 200*time.Millisecond))
 			d.Wait(match{"ev": "connect"}, waitFor)
 			first := wait(t, arrivals)
 			_ = srv.Emit("tick", 0)
@@ -295,5 +299,65 @@ func TestInteropRecoveryMiddleware(t *testing.T) {
 				t.Fatalf("middleware ran %d times, want %d", got, tc.wantRuns)
 			}
 		})
+	}
+}
+
+// TestProtocolRecovery checks the wire of recovery with a raw polling
+// client: the CONNECT reply's pid, the offset as the last argument, and a
+// CONNECT with pid and offset (merged with the client's own auth) that
+// gets the old id and the missed event, once.
+func TestProtocolRecovery(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(&Options{ConnectionStateRecovery: &ConnectionStateRecovery{}})
+	auths := make(chan string, 4)
+	gone := make(chan string, 4)
+	srv.OnConnection(func(s *Socket) {
+		s.OnDisconnect(func(_ *Socket, reason string) { gone <- reason }) // runs once the session is kept
+		auths <- string(s.Handshake().Auth)
+	})
+	url := serve(t, srv)
+	connect := func(c *rawClient, auth string) (reply struct{ SID, PID string }, rest []string) {
+		c.post(`40` + auth)
+		_, packets := c.get()
+		if !strings.HasPrefix(packets[0], `40{"sid":"`) || json.Unmarshal([]byte(packets[0][2:]), &reply) != nil ||
+			!strings.HasPrefix(packets[0], `40{"sid":"`+reply.SID+`","pid":"`) || reply.PID == "" {
+			t.Fatalf("CONNECT reply %q, want sid and pid", packets)
+		}
+		return reply, packets[1:]
+	}
+	c1 := dialRaw(t, url)
+	first, _ := connect(c1, "")
+	wait(t, auths)
+	_ = srv.Emit("e", 1)
+	_, packets := c1.get()
+	var args []any
+	if len(packets) != 1 || json.Unmarshal([]byte(strings.TrimPrefix(packets[0], "42")), &args) != nil || len(args) != 3 {
+		t.Fatalf("event %q, want [\"e\",1,offset]", packets)
+	}
+	offset := args[2].(string)
+	c1.post(`1`) // the client closes the transport
+	if reason := wait(t, gone); reason != "transport close" {
+		t.Fatalf("disconnect reason %q", reason)
+	}
+	_ = srv.Emit("missed", 2)
+
+	c2 := dialRaw(t, url)
+	auth := `{"pid":"` + first.PID + `","offset":"` + offset + `","token":"t"}`
+	again, rest := connect(c2, auth)
+	if again != first {
+		t.Fatalf("recovered as %+v, want %+v", again, first)
+	}
+	if got := wait(t, auths); got != auth {
+		t.Fatalf("handshake auth %s, want %s", got, auth)
+	}
+	if len(rest) == 0 {
+		_, rest = c2.get()
+	}
+	if len(rest) != 1 || !strings.HasPrefix(rest[0], `42["missed",2,"`) {
+		t.Fatalf("replay %q, want the missed event alone", rest)
+	}
+	c3 := dialRaw(t, url)
+	if third, _ := connect(c3, auth); third.SID == first.SID || third.PID == first.PID {
+		t.Fatalf("a session was recovered twice: %+v", third)
 	}
 }
