@@ -305,59 +305,111 @@ func TestInteropRecoveryMiddleware(t *testing.T) {
 // TestProtocolRecovery checks the wire of recovery with a raw polling
 // client: the CONNECT reply's pid, the offset as the last argument, and a
 // CONNECT with pid and offset (merged with the client's own auth) that
-// gets the old id and the missed event, once.
+// gets the old id and the missed event, once; and that only Node's
+// recoverable reasons leave a session behind.
 func TestProtocolRecovery(t *testing.T) {
 	t.Parallel()
-	srv := NewServer(&Options{ConnectionStateRecovery: &ConnectionStateRecovery{}})
-	auths := make(chan string, 4)
+	cases := []struct {
+		name     string
+		leave    func(c *rawClient, s *Socket)
+		reason   string
+		recovers bool
+	}{
+		{"transport close", func(c *rawClient, _ *Socket) { c.post(`1`) }, "transport close", true},
+		{"ping timeout", func(*rawClient, *Socket) {}, "ping timeout", true},
+		{"client namespace disconnect", func(c *rawClient, _ *Socket) { c.post(`41`) }, "client namespace disconnect", false},
+		{"server namespace disconnect", func(_ *rawClient, s *Socket) { s.Disconnect(false) }, "server namespace disconnect", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testProtocolRecovery(t, tc.leave, tc.reason, tc.recovers)
+		})
+	}
+}
+
+func testProtocolRecovery(t *testing.T, leave func(*rawClient, *Socket), reason string, recovers bool) {
+	opts := &Options{ConnectionStateRecovery: &ConnectionStateRecovery{}}
+	opts.PingInterval, opts.PingTimeout = 300*time.Millisecond, 200*time.Millisecond
+	srv := NewServer(opts)
+	sockets := make(chan *Socket, 4)
 	gone := make(chan string, 4)
 	srv.OnConnection(func(s *Socket) {
 		s.OnDisconnect(func(_ *Socket, reason string) { gone <- reason }) // runs once the session is kept
-		auths <- string(s.Handshake().Auth)
+		sockets <- s
 	})
 	url := serve(t, srv)
-	connect := func(c *rawClient, auth string) (reply struct{ SID, PID string }, rest []string) {
-		c.post(`40` + auth)
-		_, packets := c.get()
-		if !strings.HasPrefix(packets[0], `40{"sid":"`) || json.Unmarshal([]byte(packets[0][2:]), &reply) != nil ||
-			!strings.HasPrefix(packets[0], `40{"sid":"`+reply.SID+`","pid":"`) || reply.PID == "" {
-			t.Fatalf("CONNECT reply %q, want sid and pid", packets)
-		}
-		return reply, packets[1:]
-	}
 	c1 := dialRaw(t, url)
-	first, _ := connect(c1, "")
-	wait(t, auths)
+	first, _ := rawConnect(t, c1, "")
+	s1 := wait(t, sockets)
 	_ = srv.Emit("e", 1)
-	_, packets := c1.get()
+	packets := rawGet(c1)
 	var args []any
 	if len(packets) != 1 || json.Unmarshal([]byte(strings.TrimPrefix(packets[0], "42")), &args) != nil || len(args) != 3 {
 		t.Fatalf("event %q, want [\"e\",1,offset]", packets)
 	}
 	offset := args[2].(string)
-	c1.post(`1`) // the client closes the transport
-	if reason := wait(t, gone); reason != "transport close" {
-		t.Fatalf("disconnect reason %q", reason)
+	leave(c1, s1)
+	if got := wait(t, gone); got != reason {
+		t.Fatalf("disconnect reason %q, want %q", got, reason)
 	}
 	_ = srv.Emit("missed", 2)
 
 	c2 := dialRaw(t, url)
 	auth := `{"pid":"` + first.PID + `","offset":"` + offset + `","token":"t"}`
-	again, rest := connect(c2, auth)
-	if again != first {
-		t.Fatalf("recovered as %+v, want %+v", again, first)
-	}
-	if got := wait(t, auths); got != auth {
+	again, rest := rawConnect(t, c2, auth)
+	s2 := wait(t, sockets)
+	if got := string(s2.Handshake().Auth); got != auth {
 		t.Fatalf("handshake auth %s, want %s", got, auth)
 	}
+	if !recovers {
+		if again.SID == first.SID || s2.Recovered() {
+			t.Fatalf("recovered after %q", reason)
+		}
+		return
+	}
+	if again != first || !s2.Recovered() {
+		t.Fatalf("recovered as %+v (%v), want %+v", again, s2.Recovered(), first)
+	}
 	if len(rest) == 0 {
-		_, rest = c2.get()
+		rest = rawGet(c2)
 	}
 	if len(rest) != 1 || !strings.HasPrefix(rest[0], `42["missed",2,"`) {
 		t.Fatalf("replay %q, want the missed event alone", rest)
 	}
 	c3 := dialRaw(t, url)
-	if third, _ := connect(c3, auth); third.SID == first.SID || third.PID == first.PID {
+	if third, _ := rawConnect(t, c3, auth); third.SID == first.SID || third.PID == first.PID {
 		t.Fatalf("a session was recovered twice: %+v", third)
+	}
+}
+
+// rawConnect joins the main namespace with auth and returns the CONNECT
+// reply, which must carry a pid, and the packets that came with it.
+func rawConnect(t *testing.T, c *rawClient, auth string) (reply struct{ SID, PID string }, rest []string) {
+	t.Helper()
+	c.post(`40` + auth)
+	packets := rawGet(c)
+	if len(packets) == 0 || !strings.HasPrefix(packets[0], `40{"sid":"`) || json.Unmarshal([]byte(packets[0][2:]), &reply) != nil ||
+		!strings.HasPrefix(packets[0], `40{"sid":"`+reply.SID+`","pid":"`) || reply.PID == "" {
+		t.Fatalf("CONNECT reply %q, want sid and pid", packets)
+	}
+	return reply, packets[1:]
+}
+
+// rawGet long-polls until packets other than pings come, answering pings.
+func rawGet(c *rawClient) []string {
+	for {
+		_, packets := c.get()
+		var out []string
+		for _, p := range packets {
+			if p == "2" {
+				c.post("3")
+			} else {
+				out = append(out, p)
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
 	}
 }
