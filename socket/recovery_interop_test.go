@@ -305,6 +305,13 @@ func TestInteropRecoveryMiddleware(t *testing.T) {
 			if got := runs.Load(); got != tc.wantRuns {
 				t.Fatalf("middleware ran %d times, want %d", got, tc.wantRuns)
 			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, recovered := range seen { // the middleware sees the socket before recovery
+				if recovered != "false" {
+					t.Fatalf("middleware saw Recovered() %v", seen)
+				}
+			}
 		})
 	}
 }
