@@ -91,6 +91,12 @@ type Options struct {
 	// process.
 	Adapter func(nsp *Namespace) Adapter
 
+	// ConnectionStateRecovery, when set, turns on connection state
+	// recovery: a client that loses its connection gets its socket id,
+	// rooms and data back when it reconnects in time, with the events it
+	// missed (see ConnectionStateRecovery). Default: nil, off, as in Node.
+	ConnectionStateRecovery *ConnectionStateRecovery
+
 	// OnError, when set, is called when a handler returns an error or its
 	// arguments fail to decode (see On). Default: the error is logged at
 	// debug level.
@@ -150,6 +156,10 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.MaxNamespaceLength <= 0 {
 		c.MaxNamespaceLength = 256
+	}
+	if c.ConnectionStateRecovery != nil {
+		r := c.ConnectionStateRecovery.withDefaults()
+		c.ConnectionStateRecovery = &r
 	}
 	if c.Adapter == nil {
 		c.Adapter = func(nsp *Namespace) Adapter { return NewMemoryAdapter(nsp) }
