@@ -1,5 +1,5 @@
 // notepack.js: encodes and decodes MessagePack with notepack.io (the codec of
-// @socket.io/redis-adapter), for the Go tests of adapter/redis/internal/msgpack.
+// @socket.io/redis-adapter), for the Go tests of internal/msgpack.
 //
 // Reads one JSON array of cases on stdin and writes one JSON array of results
 // on stdout, in order:
