@@ -128,7 +128,10 @@ func (a *MemoryAdapter) SocketRooms(id string) []string {
 // bytes are queued for every recipient; a recipient that cannot keep up is
 // disconnected by its own connection and slows nobody else.
 func (a *MemoryAdapter) Broadcast(_ context.Context, p *Packet, opts BroadcastOptions) error {
-	msgs := p.messages()
+	msgs, err := p.messages(a.nsp.server.opts.Parser)
+	if err != nil {
+		return err
+	}
 	volatile := opts.Flags.Volatile
 	a.forEach(opts, func(s *Socket) {
 		if volatile && !s.client.conn.Writable() {
@@ -146,7 +149,12 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *Packet, opts Br
 	acks.Expect(len(targets))
 	for _, s := range targets {
 		id := s.expectAckUntil(ctx, acks.Reply)
-		if s.send(p.withID(id)) != nil {
+		msgs, err := p.withID(a.nsp.server.opts.Parser, id)
+		if err != nil {
+			s.dropAck(id)
+			return err
+		}
+		if s.send(msgs) != nil {
 			s.dropAck(id)
 		}
 	}

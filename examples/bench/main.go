@@ -9,7 +9,9 @@
 // It listens on 127.0.0.1:$PORT (default 3000) with CORS open to every
 // origin and the defaults everywhere else. With REDIS_URL set (such as
 // redis://127.0.0.1:6379), it shares rooms through the Redis adapter, as the
-// Node peer does, so that a broadcast can cross instances.
+// Node peer does, so that a broadcast can cross instances. With
+// PARSER=msgpack, it speaks socket.io-msgpack-parser (socket.MsgpackParser)
+// instead of the default JSON parser, as the clients must then.
 package main
 
 import (
@@ -35,6 +37,13 @@ func main() {
 			log.Fatalf("REDIS_URL: %v", err)
 		}
 		opts.Adapter = redisadapter.New(redis.NewClient(ro), nil)
+	}
+	switch p := os.Getenv("PARSER"); p {
+	case "", "json":
+	case "msgpack":
+		opts.Parser = socket.MsgpackParser
+	default:
+		log.Fatalf("PARSER: %q is neither json nor msgpack", p)
 	}
 	io := socket.NewServer(opts)
 	io.OnConnection(func(s *socket.Socket) {
