@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net"
 	"regexp"
@@ -339,4 +340,32 @@ func TestMsgpackViolationOverWebSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	closedByServer(t, rw)
+}
+
+// TestPacketMessagesPerCodec: a broadcast packet is encoded once for the
+// server's codec, the same messages going to every recipient; another
+// codec gets its own form; a packet msgpack cannot carry is an error.
+func TestPacketMessagesPerCodec(t *testing.T) {
+	t.Parallel()
+	p, err := NewPacket("/chat", "news", "hi", []byte{1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := p.messages(MsgpackParser)
+	again, _ := p.messages(MsgpackParser)
+	if err != nil || len(first) != 1 || !first[0].Binary || len(again) != 1 || again[0] != first[0] {
+		t.Fatalf("msgpack messages: %v, %v (%v)", first, again, err)
+	}
+	js, _, err := msgpack.ToJSON(nil, first[0].Data, msgpack.Placeholders)
+	if want := `{"type":2,"data":["news","hi",{"_placeholder":true,"num":0}],"nsp":"/chat"}`; err != nil || string(js) != want {
+		t.Fatalf("msgpack form %s (%v), want %s", js, err, want)
+	}
+	text, err := p.messages(JSONParser)
+	if err != nil || len(text) != 2 || text[0].Binary || string(text[0].Data) != `51-/chat,["news","hi",{"_placeholder":true,"num":0}]` {
+		t.Fatalf("JSON form: %v (%v)", text, err)
+	}
+	bad := &Packet{Namespace: "/", Data: json.RawMessage(`["x",{"_placeholder":true,"num":3}]`), Attachments: [][]byte{{1}}}
+	if _, err := bad.messages(MsgpackParser); err == nil {
+		t.Fatal("a placeholder that names no attachment encoded")
+	}
 }
