@@ -46,7 +46,7 @@ func (c *client) HandleMessage(data []byte, binary bool) {
 	var err error
 	switch {
 	case c.server.opts.Parser == MsgpackParser:
-		p, err = decodeMsgpack(data, binary)
+		p, err = decodeMsgpack(data, binary, c.server.opts.MaxAttachments)
 	case binary:
 		p, err = c.decoder.DecodeBinary(data)
 	default:

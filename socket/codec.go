@@ -24,7 +24,9 @@ const (
 	// made with io(url, {parser: require("socket.io-msgpack-parser")}): each
 	// packet is one MessagePack map in one binary message, binary data
 	// inline. A client's message that is not such a packet closes its
-	// connection with reason "parse error", as with Node.
+	// connection with reason "parse error", as with Node; so does one with
+	// more than Options.MaxAttachments binary values, which Node does not
+	// bound.
 	MsgpackParser
 )
 
@@ -62,10 +64,15 @@ func (p Parser) encode(pkt *parser.Packet) ([]*engine.Message, error) {
 }
 
 // decodeMsgpack decodes one message of a MsgpackParser client: a binary
-// message holding one packet; a text message is a protocol error.
-func decodeMsgpack(data []byte, binary bool) (*parser.Packet, error) {
+// message holding one packet with at most maxAttachments binary values
+// (parser.DefaultMaxAttachments when not positive); a text message is a
+// protocol error.
+func decodeMsgpack(data []byte, binary bool, maxAttachments int) (*parser.Packet, error) {
 	if !binary {
 		return nil, protocolError("text message from a msgpack client")
 	}
-	return msgpack.DecodePacket(data)
+	if maxAttachments <= 0 {
+		maxAttachments = parser.DefaultMaxAttachments
+	}
+	return msgpack.DecodePacket(data, maxAttachments)
 }

@@ -107,8 +107,15 @@ func TestMsgpackViolations(t *testing.T) {
 	_, url := msgpackEchoServer(t)
 	connect := mp(t, `{"type":0,"nsp":"/"}`)
 	b64 := func(b ...byte) string { return "b" + base64.StdEncoding.EncodeToString(b) }
+	var many strings.Builder // 11 binary values, one over MaxAttachments
+	many.WriteString(`{"type":2,"data":["echo"`)
+	for i := range 11 {
+		fmt.Fprintf(&many, `,{"_placeholder":true,"num":%d}`, i)
+	}
+	many.WriteString(`],"nsp":"/"}`)
 	cases := map[string][]string{
 		"JSON text packet":      {`40`},
+		"11 binary values":      {connect, mp(t, many.String(), make([][]byte, 11)...)},
 		"text after connect":    {connect, `42["echo"]`},
 		"not msgpack":           {connect, b64(0xc1)},
 		"empty message":         {connect, b64()},

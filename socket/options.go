@@ -46,10 +46,9 @@ type Options struct {
 	// other value. Default: JSONParser.
 	Parser Parser
 
-	// MaxAttachments bounds the binary attachments of one packet; a packet
-	// with more closes the connection. It applies to JSONParser, whose
-	// attachments travel as messages of their own; MsgpackParser's binary
-	// data is inline, bounded by MaxPayload. Default: 10.
+	// MaxAttachments bounds the binary attachments of one packet (with
+	// MsgpackParser, the binary values inline in one packet); a packet with
+	// more closes the connection. Default: 10.
 	MaxAttachments int
 	// MaxNamespaceLength bounds, in bytes with the leading slash, the name
 	// of a namespace a client asks to join. A CONNECT with a longer name is

@@ -72,11 +72,13 @@ func wireType(t parser.Type) parser.Type {
 //
 // Binary data in data becomes placeholders in the packet's JSON Data and
 // the packet's Attachments, which alias msg; an EVENT or ACK that has any
-// comes back as BINARY_EVENT or BINARY_ACK. Every error wraps ErrInvalid;
-// DecodePacket never panics, and it allocates a small multiple of len(msg)
-// at most.
-func DecodePacket(msg []byte) (*parser.Packet, error) {
-	r := mpReader{in: msg, form: Placeholders}
+// comes back as BINARY_EVENT or BINARY_ACK. More than maxAttachments
+// binary values (when positive) is an error, found before any more is
+// allocated: each costs a placeholder and a slice header, far more than
+// its two bytes on the wire. Every error wraps ErrInvalid; DecodePacket
+// never panics, and it allocates a small multiple of len(msg) at most.
+func DecodePacket(msg []byte, maxAttachments int) (*parser.Packet, error) {
+	r := mpReader{in: msg, form: Placeholders, maxAtt: maxAttachments}
 	f, err := r.packetFields()
 	if err == nil && r.pos != len(r.in) {
 		err = r.errorf("%d trailing bytes", len(r.in)-r.pos)

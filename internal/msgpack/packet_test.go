@@ -168,7 +168,7 @@ func TestPacketMatchesNodeParser(t *testing.T) {
 
 func checkDecodeCase(t *testing.T, name string, in []byte, want string, stricter bool, node map[string]string) {
 	t.Helper()
-	p, err := DecodePacket(in)
+	p, err := DecodePacket(in, 0)
 	switch {
 	case err != nil && !errors.Is(err, ErrInvalid):
 		t.Errorf("%s: error %v does not wrap ErrInvalid", name, err)
@@ -207,6 +207,23 @@ func checkDecodeCase(t *testing.T, name string, in []byte, want string, stricter
 	}
 }
 
+// TestDecodePacketAttachmentCap: the cap counts the binary values of the
+// packet, whatever their form: bin, or notepack's legacy ArrayBuffer ext.
+func TestDecodePacketAttachmentCap(t *testing.T) {
+	t.Parallel()
+	// {"type":2,"data":["ev",<ext8 type 0: 03>,[<bin: 04>]],"nsp":"/"}
+	msg := unhex(t, "83 a474797065 02 a464617461 93 a26576 c7010003 91c40104 a36e7370 a12f")
+	for _, max := range []int{0, 2, 5} {
+		p, err := DecodePacket(msg, max)
+		if err != nil || describePacket(p) != `5 / -1 ["ev",{"_placeholder":true,"num":0},[{"_placeholder":true,"num":1}]] 03,04` {
+			t.Errorf("DecodePacket(2 binary values, max %d) = %v, %v", max, p, err)
+		}
+	}
+	if _, err := DecodePacket(msg, 1); !errors.Is(err, ErrInvalid) {
+		t.Errorf("DecodePacket(2 binary values, max 1): %v", err)
+	}
+}
+
 // FuzzDecodePacket feeds arbitrary bytes to the decoder of packets from
 // msgpack-parser clients. It must never panic; a packet it accepts must
 // satisfy parser.CheckPayload, and must come back the same through
@@ -223,12 +240,15 @@ func FuzzDecodePacket(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := DecodePacket(data)
+		p, err := DecodePacket(data, 10)
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("DecodePacket(%x): error %v does not wrap ErrInvalid", data, err)
 			}
 			return
+		}
+		if len(p.Attachments) > 10 {
+			t.Fatalf("DecodePacket(%x, 10) took %d attachments", data, len(p.Attachments))
 		}
 		if err := parser.CheckPayload(p.Type, p.Data, len(p.Attachments)); err != nil {
 			t.Fatalf("DecodePacket(%x) = %s: %v", data, describePacket(p), err)
@@ -237,7 +257,7 @@ func FuzzDecodePacket(f *testing.F) {
 		if err != nil {
 			t.Fatalf("AppendPacket(DecodePacket(%x) = %s): %v", data, describePacket(p), err)
 		}
-		q, err := DecodePacket(b)
+		q, err := DecodePacket(b, 0)
 		if err != nil || describePacket(q) != describePacket(p) {
 			t.Fatalf("round trip of %x: %s, then %x: %v (%v)", data, describePacket(p), b, q, err)
 		}
