@@ -44,9 +44,12 @@ func newClient(srv *Server, conn *engine.Conn) *client {
 func (c *client) HandleMessage(data []byte, binary bool) {
 	var p *parser.Packet
 	var err error
-	if binary {
+	switch {
+	case c.server.opts.Parser == MsgpackParser:
+		p, err = decodeMsgpack(data, binary, c.server.opts.MaxAttachments)
+	case binary:
 		p, err = c.decoder.DecodeBinary(data)
-	} else {
+	default:
 		p, err = c.decoder.DecodeText(data)
 	}
 	if err == nil && p != nil {
@@ -169,9 +172,12 @@ func (c *client) refuse(name string, ce *ConnectError) {
 			Message string `json:"message"`
 		}{ce.Message})
 	}
-	_ = c.conn.Send(encodePacket(&parser.Packet{
+	msgs, err := c.server.opts.Parser.encode(&parser.Packet{
 		Type: parser.ConnectError, Namespace: name, ID: parser.NoID, Data: data,
-	})...)
+	})
+	if err == nil {
+		_ = c.conn.Send(msgs...)
+	}
 }
 
 // connected stops the connect timeout once a namespace is joined.

@@ -140,16 +140,19 @@ func (a *MemoryAdapter) SocketRooms(id string) []string {
 // delivered one at a time per namespace.
 func (a *MemoryAdapter) Broadcast(_ context.Context, p *Packet, opts BroadcastOptions) error {
 	if a.store != nil && !opts.Flags.Volatile {
-		a.store.broadcast(p, opts, func(q *Packet) { a.deliver(q, opts) })
-		return nil
+		var err error
+		a.store.broadcast(p, opts, func(q *Packet) { err = a.deliver(q, opts) })
+		return err
 	}
-	a.deliver(p, opts)
-	return nil
+	return a.deliver(p, opts)
 }
 
 // deliver queues p for every local socket opts selects.
-func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions) {
-	msgs := p.messages()
+func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
+	msgs, err := p.messages(a.nsp.server.opts.Parser)
+	if err != nil {
+		return err
+	}
 	volatile := opts.Flags.Volatile
 	a.forEach(opts, func(s *Socket) {
 		if volatile && !s.client.conn.Writable() {
@@ -157,6 +160,7 @@ func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions) {
 		}
 		_ = s.sendBatched(msgs)
 	})
+	return nil
 }
 
 // PersistSession implements SessionStore. It does nothing unless
@@ -183,7 +187,12 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *Packet, opts Br
 	acks.Expect(len(targets))
 	for _, s := range targets {
 		id := s.expectAckUntil(ctx, acks.Reply)
-		if s.send(p.withID(id)) != nil {
+		msgs, err := p.withID(a.nsp.server.opts.Parser, id)
+		if err != nil {
+			s.dropAck(id)
+			return err
+		}
+		if s.send(msgs) != nil {
 			s.dropAck(id)
 		}
 	}

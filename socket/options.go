@@ -52,8 +52,15 @@ type Options struct {
 	// by then. Default: 45s.
 	ConnectTimeout time.Duration
 
-	// MaxAttachments bounds the binary attachments of one packet; a packet
-	// with more closes the connection. Default: 10.
+	// Parser is the wire form of packets that every client of the server
+	// speaks: JSONParser, socket.io-client's default, or MsgpackParser for
+	// clients built with socket.io-msgpack-parser. NewServer panics on any
+	// other value. Default: JSONParser.
+	Parser Parser
+
+	// MaxAttachments bounds the binary attachments of one packet (with
+	// MsgpackParser, the binary values inline in one packet); a packet with
+	// more closes the connection. Default: 10.
 	MaxAttachments int
 	// MaxNamespaceLength bounds, in bytes with the leading slash, the name
 	// of a namespace a client asks to join. A CONNECT with a longer name is

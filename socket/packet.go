@@ -22,8 +22,10 @@ type Packet struct {
 	// Attachments are the binary arguments, in order.
 	Attachments [][]byte
 
-	once sync.Once
-	msgs []*engine.Message
+	once  sync.Once
+	codec Parser // the parser msgs and err were encoded for
+	msgs  []*engine.Message
+	err   error
 }
 
 // NewPacket encodes an event for the namespace named nsp. A []byte anywhere
@@ -37,24 +39,25 @@ func NewPacket(nsp, event string, args ...any) (*Packet, error) {
 	return &Packet{Namespace: nsp, Data: data, Attachments: attachments}, nil
 }
 
-// messages returns the engine messages of p, encoding them on first use.
-func (p *Packet) messages() []*engine.Message {
+// messages returns the engine messages of p in codec's form, encoding them
+// on first use. A server has one codec, so a packet is encoded once; a
+// packet handed to servers with different codecs is encoded anew for each
+// codec but the first.
+func (p *Packet) messages(codec Parser) ([]*engine.Message, error) {
 	p.once.Do(func() {
-		p.msgs = encodePacket(&parser.Packet{
-			Type:        parser.Event,
-			Namespace:   p.Namespace,
-			ID:          parser.NoID,
-			Data:        p.Data,
-			Attachments: p.Attachments,
-		})
+		p.codec = codec
+		p.msgs, p.err = p.withID(codec, parser.NoID)
 	})
-	return p.msgs
+	if p.codec != codec {
+		return p.withID(codec, parser.NoID)
+	}
+	return p.msgs, p.err
 }
 
-// withID returns the engine messages of p as sent to one socket with an ack
-// id, which makes them specific to that socket.
-func (p *Packet) withID(id int64) []*engine.Message {
-	return encodePacket(&parser.Packet{
+// withID returns the engine messages of p in codec's form as sent to one
+// socket with an ack id, which makes them specific to that socket.
+func (p *Packet) withID(codec Parser, id int64) ([]*engine.Message, error) {
+	return codec.encode(&parser.Packet{
 		Type:        parser.Event,
 		Namespace:   p.Namespace,
 		ID:          id,
@@ -82,9 +85,9 @@ func encodeArgs(args []any) (json.RawMessage, [][]byte, error) {
 	return data, attachments, nil
 }
 
-// encodePacket turns p into the engine messages that carry it: the text
-// packet, then one binary message per attachment. Binary types are chosen
-// from the presence of attachments.
+// encodePacket turns p into the engine messages that carry it in
+// JSONParser's form: the text packet, then one binary message per
+// attachment. Binary types are chosen from the presence of attachments.
 func encodePacket(p *parser.Packet) []*engine.Message {
 	if len(p.Attachments) > 0 {
 		switch p.Type {

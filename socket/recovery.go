@@ -258,7 +258,9 @@ func (n *Namespace) resume(s *Socket, req recoveryRequest) bool {
 		s.mergeData(sess.Data)
 		if entered = n.enter(s, sess.Rooms); entered {
 			for _, p := range missed {
-				_ = s.send(p.messages())
+				if msgs, err := p.messages(n.server.opts.Parser); err == nil {
+					_ = s.send(msgs)
+				}
 			}
 		}
 	})

@@ -55,8 +55,13 @@ type Server struct {
 }
 
 // NewServer returns a server configured by opts, which may be nil for the
-// defaults.
+// defaults. It panics when opts.Parser names no parser.
 func NewServer(opts *Options) *Server {
+	if opts != nil {
+		if err := opts.Parser.check(); err != nil {
+			panic(err)
+		}
+	}
 	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace), workers: workers.New()}
 	srv.logger = srv.opts.Logger
 	srv.client = newClientFiles(srv.opts.ClientFiles)

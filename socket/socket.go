@@ -239,7 +239,7 @@ func (s *Socket) Disconnect(close bool) {
 	if !s.state.CompareAndSwap(int32(connected), int32(disconnecting)) {
 		return
 	}
-	s.send(encodePacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name, ID: parser.NoID}))
+	_ = s.sendPacket(parser.Disconnect, parser.NoID, nil, nil)
 	s.endContext()
 	s.queue.push(func() { s.finishClose("server namespace disconnect") })
 }
@@ -265,9 +265,13 @@ func (s *Socket) OnDisconnect(h func(s *Socket, reason string)) {
 
 // sendPacket encodes one packet for this socket and queues it.
 func (s *Socket) sendPacket(t parser.Type, id int64, data json.RawMessage, attachments [][]byte) error {
-	return s.send(encodePacket(&parser.Packet{
+	msgs, err := s.client.server.opts.Parser.encode(&parser.Packet{
 		Type: t, Namespace: s.nsp.name, ID: id, Data: data, Attachments: attachments,
-	}))
+	})
+	if err != nil {
+		return err
+	}
+	return s.send(msgs)
 }
 
 // send queues engine messages for the client; it fails once the socket has

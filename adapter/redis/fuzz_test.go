@@ -10,7 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/envivo/socketio/adapter/redis/internal/nodecapture"
+	"github.com/envivo/socketio/internal/nodecapture"
 	"github.com/envivo/socketio/internal/redispeer"
 	"github.com/envivo/socketio/socket"
 )

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/envivo/socketio/adapter/redis/internal/msgpack"
+	"github.com/envivo/socketio/internal/msgpack"
 	"github.com/envivo/socketio/internal/parser"
 	"github.com/envivo/socketio/socket"
 )

@@ -14,6 +14,9 @@
 // RECOVERY turns connection state recovery on with that
 // MaxDisconnectionDuration, written as the Node peer reads it: digits with
 // an optional unit ms, s or m (none means ms), such as 2m, 30s or 1500ms.
+//
+// PARSER=msgpack speaks socket.io-msgpack-parser (socket.MsgpackParser)
+// instead of the default JSON parser, as the clients must then.
 package main
 
 import (
@@ -50,6 +53,13 @@ func main() {
 			log.Fatalf("RECOVERY: %v", err)
 		}
 		opts.ConnectionStateRecovery = &socket.ConnectionStateRecovery{MaxDisconnectionDuration: d}
+	}
+	switch p := os.Getenv("PARSER"); p {
+	case "", "json":
+	case "msgpack":
+		opts.Parser = socket.MsgpackParser
+	default:
+		log.Fatalf("PARSER: %q is neither json nor msgpack", p)
 	}
 	io := socket.NewServer(opts)
 	io.OnConnection(func(s *socket.Socket) {

@@ -20,6 +20,7 @@ type polling struct {
 	waiting bool                     // a GET is pending
 	answer  byte                     // if not 0, what the pending GET answers regardless of the queue
 	post    *http.ResponseController // the POST being handled, nil if none
+	aborted bool                     // post's read was cut short; see abortPostLocked
 }
 
 func newPolling(c *Conn) transport { return &polling{c: c} }
@@ -86,9 +87,14 @@ func (p *polling) signalLocked() {
 }
 
 // abortPostLocked makes the read of a POST body in progress fail at once.
+// The past deadline may instead hit net/http's background read of a body
+// already read, which cancels the context of the whole connection: the
+// POST's answer then closes the connection (see endPost), lest the next
+// request on it, of any session, start with its context cancelled.
 func (p *polling) abortPostLocked() {
 	if p.post != nil {
 		_ = p.post.SetReadDeadline(aLongTimeAgo)
+		p.aborted = true
 	}
 }
 
@@ -260,7 +266,7 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := readBody(w, r, c.srv.opts.MaxPayload)
 	if err != nil {
-		p.endPost()
+		p.endPost(w)
 		c.fail(ReasonTransportError, failOpts{})
 		if errors.Is(err, errTooLarge) {
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
@@ -277,7 +283,7 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 		}
 		c.onPacket(pkt)
 	}
-	rc := p.endPost()
+	rc := p.endPost(w)
 	if err != nil {
 		c.fail(ReasonParseError, failOpts{})
 		c.srv.refuse(w, r, codeBadRequest, "")
@@ -314,12 +320,17 @@ func (p *polling) beginPost(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // endPost ends the POST in progress and returns its controller, which the
-// handler may still use: only the session may no longer.
-func (p *polling) endPost() *http.ResponseController {
+// handler may still use: only the session may no longer. If the POST's
+// read was aborted, its answer closes the connection.
+func (p *polling) endPost(w http.ResponseWriter) *http.ResponseController {
 	p.c.mu.Lock()
 	defer p.c.mu.Unlock()
 	rc := p.post
 	p.post = nil
+	if p.aborted {
+		p.aborted = false
+		w.Header().Set("Connection", "close")
+	}
 	return rc
 }
 

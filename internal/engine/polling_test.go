@@ -334,3 +334,48 @@ func TestPollingClosePendingGET(t *testing.T) {
 		t.Fatalf("close reason %q", r)
 	}
 }
+
+// closingHandler closes its session on every message, as the socket layer
+// does on a bad packet.
+type closingHandler struct {
+	c      *Conn
+	closed chan string
+}
+
+func (h *closingHandler) HandleMessage([]byte, bool) { h.c.Close("parse error") }
+func (h *closingHandler) HandleClose(reason string)  { h.closed <- reason }
+
+// TestPollingCloseDuringPostKeepsConnectionUsable closes a session while
+// its POST is being handled, then long-polls for another session: the
+// client reuses the same keep-alive connection, and the abort of the
+// first POST must not cancel the second session's GET on it.
+func TestPollingCloseDuringPostKeepsConnectionUsable(t *testing.T) {
+	t.Parallel()
+	handlers := make(chan *closingHandler, 2)
+	eng := NewServer(nil, func(c *Conn) Handler {
+		h := &closingHandler{c: c, closed: make(chan string, 1)}
+		handlers <- h
+		return h
+	})
+	ts := newTestServerWith(t, eng)
+	victim := parseOpen(t, ts.do(t, "GET", "EIO=4&transport=polling", "").body).SID
+	if res := ts.do(t, "POST", pollQuery(victim), "4bad"); res.status != 200 {
+		t.Fatalf("POST: %d %q", res.status, res.body)
+	}
+	if r := wait(t, (<-handlers).closed); r != "parse error" {
+		t.Fatalf("victim closed with %q", r)
+	}
+	if res := ts.do(t, "GET", pollQuery(victim), ""); res.body != "1" {
+		t.Fatalf("GET of the closed session: %d %q", res.status, res.body)
+	}
+	sid := parseOpen(t, ts.do(t, "GET", "EIO=4&transport=polling", "").body).SID
+	h := <-handlers
+	pending := ts.doAsync(t, "GET", pollQuery(sid), "")
+	waitPolling(t, ts, sid)
+	if err := h.c.Send(NewTextMessage([]byte("hello"))); err != nil {
+		t.Fatal(err)
+	}
+	if res := wait(t, pending); res.status != 200 || res.body != "4hello" {
+		t.Fatalf("GET of the next session: %d %q", res.status, res.body)
+	}
+}

@@ -25,7 +25,8 @@
 //	{"cmd":"connect","client":"c1","url":"http://127.0.0.1:PORT/nsp","opts":{...}}
 //	    io(url, {forceNew: true, ...opts}); opts are socket.io-client options
 //	    (transports, auth, query, reconnection, reconnectionDelay, upgrade,
-//	    timeout, ackTimeout, retries, forceNew, ...).
+//	    timeout, ackTimeout, retries, forceNew, ...); "parser":"msgpack"
+//	    gives the Manager require("socket.io-msgpack-parser") as its parser.
 //	{"cmd":"connect","client":"c2","manager":"c1","nsp":"/other","opts":{...}}
 //	    a socket on c1's Manager, multiplexed on its connection.
 //	"retryRefused":N in either connect command: on each connect_error the

@@ -296,3 +296,12 @@ func isReservedName(name []byte) bool {
 	}
 	return false
 }
+
+// CheckPayload applies the payload rules of Decoder to a packet of type t
+// that another codec decoded: data is its JSON payload (nil when absent)
+// and n the number of attachments its placeholders may name. Every error
+// wraps ErrInvalid.
+func CheckPayload(t Type, data []byte, n int) error {
+	var d Decoder
+	return d.checkPayload(t, data, n)
+}

@@ -9,6 +9,8 @@
 //   {"cmd":"connect","client":"c1","url":"http://127.0.0.1:PORT/nsp","opts":{...}}
 //   {"cmd":"connect","client":"c2","manager":"c1","nsp":"/other","opts":{...}}
 //       a socket multiplexed on c1's Manager (connection) instead of a new one
+//   "parser":"msgpack" in the opts of a connect with url: the Manager uses
+//       require("socket.io-msgpack-parser") instead of the default parser
 //   "retryRefused":N on either connect: on a connect_error from the server
 //       (socket.active false), set socket.auth.attempt to the attempt number
 //       and call socket.connect() at once, up to N times, as socket.io-client
@@ -92,7 +94,9 @@ function connect(c) {
     socket = socketOf(c.manager).io.socket(c.nsp, fromWire(c.opts || {}));
   } else {
     if (typeof c.url !== "string") throw new Error("connect: url required");
-    socket = io(c.url, Object.assign({ forceNew: true }, fromWire(c.opts || {})));
+    const opts = fromWire(c.opts || {});
+    if (opts.parser === "msgpack") opts.parser = require("socket.io-msgpack-parser");
+    socket = io(c.url, Object.assign({ forceNew: true }, opts));
   }
   sockets.set(client, socket);
   const manager = socket.io;

@@ -47,11 +47,12 @@ func ToJSON(dst, data []byte, form BinaryForm) ([]byte, [][]byte, error) {
 
 // mpReader reads MessagePack and writes JSON.
 type mpReader struct {
-	in    []byte
-	pos   int
-	form  BinaryForm
-	att   [][]byte
-	depth int
+	in     []byte
+	pos    int
+	form   BinaryForm
+	att    [][]byte
+	maxAtt int // caps len(att) when positive
+	depth  int
 }
 
 func (r *mpReader) errorf(format string, args ...any) error {
@@ -157,7 +158,8 @@ func (r *mpReader) typed(b []byte, c byte) ([]byte, bool, error) {
 		if err != nil {
 			return b, false, err
 		}
-		return r.binary(b, data), false, nil
+		b, err = r.binary(b, data)
+		return b, false, err
 	case str8, str16, str32:
 		b, err = r.str(b, n)
 	case array16, array32:
@@ -184,8 +186,9 @@ func (r *mpReader) int(size int) (int64, error) {
 	}
 }
 
-// binary writes data in the reader's binary form.
-func (r *mpReader) binary(b, data []byte) []byte {
+// binary writes data in the reader's binary form. With placeholders, it
+// fails once maxAtt attachments are taken, if maxAtt is positive.
+func (r *mpReader) binary(b, data []byte) ([]byte, error) {
 	if r.form == NodeBuffers {
 		b = append(b, `{"type":"Buffer","data":[`...)
 		for i, x := range data {
@@ -194,12 +197,15 @@ func (r *mpReader) binary(b, data []byte) []byte {
 			}
 			b = strconv.AppendUint(b, uint64(x), 10)
 		}
-		return append(b, "]}"...)
+		return append(b, "]}"...), nil
+	}
+	if r.maxAtt > 0 && len(r.att) >= r.maxAtt {
+		return b, r.errorf("more than %d binary values", r.maxAtt)
 	}
 	b = append(b, `{"_placeholder":true,"num":`...)
 	b = strconv.AppendInt(b, int64(len(r.att)), 10)
 	r.att = append(r.att, data)
-	return append(b, '}')
+	return append(b, '}'), nil
 }
 
 func (r *mpReader) str(b []byte, n uint64) ([]byte, error) {
@@ -310,12 +316,15 @@ func (r *mpReader) ext(b []byte, n uint64, c byte) ([]byte, bool, error) {
 		ms := int64(binary.BigEndian.Uint64(data)) // notepack's legacy Date
 		return appendDate(b, float64(ms)), false, nil
 	case typ == 0 && (c == ext8 || c == ext16 || c == ext32):
-		return r.binary(b, data), false, nil // notepack's legacy ArrayBuffer
+		b, err = r.binary(b, data) // notepack's legacy ArrayBuffer
+		return b, false, err
 	case typ == -1 && (n == 4 && c == fixExt4 || n == 8 && c == fixExt8 || n == 12 && c == ext8):
 		return appendDate(b, timestampMillis(data)), false, nil
 	}
 	b = strconv.AppendInt(append(b, '['), int64(typ), 10)
-	b = r.binary(append(b, ','), data)
+	if b, err = r.binary(append(b, ','), data); err != nil {
+		return b, false, err
+	}
 	return append(b, ']'), false, nil
 }
 

@@ -1,8 +1,10 @@
-// Package msgpack is the MessagePack codec of the Redis adapter, with the
-// semantics of notepack.io, the library Node's @socket.io/redis-adapter and
-// @socket.io/redis-emitter use: the same encoding choices (the smallest
-// integer form for every integral number, float 64 otherwise, bin for
-// binary data), so that what Go publishes is byte for byte what Node would.
+// Package msgpack is the project's one MessagePack codec, with the
+// semantics of notepack.io, the library that Node's @socket.io/redis-adapter,
+// @socket.io/redis-emitter and socket.io-msgpack-parser use: the same
+// encoding choices (the smallest integer form for every integral number,
+// float 64 otherwise, bin for binary data), so that what Go publishes is
+// byte for byte what Node would. The Redis adapter and the socket package's
+// msgpack parser both use it.
 //
 // Rather than decoding into Go values, it transcodes: AppendJSON turns JSON,
 // in which binary data stands as Socket.IO placeholders

@@ -91,7 +91,7 @@ func TestAppendJSON(t *testing.T) {
 	tests := []struct {
 		name, json, want string
 	}{
-		// The data of a broadcast that Node published (testdata/node-messages.txt).
+		// The data of a broadcast that Node published (adapter/redis/testdata/node-messages.txt).
 		{"node event", `["hello",1,"two",{"three":3.5,"n":null,"neg":-7,"big":300,"bin":{"_placeholder":true,"num":0}}]`,
 			"94a568656c6c6f01a374776f85a57468726565cb400c000000000000a16ec0a36e6567f9a3626967cd012ca3626 96ec403010203"},
 		{"whitespace", " [ 1 , { \"a\" : true } ] ", "9201 81a161c3"},

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/envivo/socketio/adapter/redis/internal/nodecapture"
+	"github.com/envivo/socketio/internal/nodecapture"
 	"github.com/envivo/socketio/internal/nodepeer"
 )
 
@@ -75,10 +75,10 @@ func decodeCases(t *testing.T) []string {
 	return cases
 }
 
-// nodeMessages returns the messages captured from Node (testdata/node-messages.txt).
+// nodeMessages returns the messages captured from Node (adapter/redis/testdata/node-messages.txt).
 func nodeMessages(t testing.TB) []nodecapture.Message {
 	t.Helper()
-	msgs, err := nodecapture.Read(filepath.Join("..", "..", "testdata", "node-messages.txt"))
+	msgs, err := nodecapture.Read(filepath.Join("..", "..", "adapter", "redis", "testdata", "node-messages.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
