@@ -19,8 +19,9 @@ type polling struct {
 	wake    chan struct{}            // signals the pending GET; made on its first wait
 	waiting bool                     // a GET is pending
 	answer  byte                     // if not 0, what the pending GET answers regardless of the queue
-	post    *http.ResponseController // the POST being handled, nil if none
-	aborted bool                     // post's read was cut short; see abortPostLocked
+	posting bool                     // a POST is being handled
+	body    *http.ResponseController // the POST whose body is being read, nil if none
+	aborted bool                     // body's read was cut short; see abortPostLocked
 }
 
 func newPolling(c *Conn) transport { return &polling{c: c} }
@@ -87,13 +88,14 @@ func (p *polling) signalLocked() {
 }
 
 // abortPostLocked makes the read of a POST body in progress fail at once.
-// The past deadline may instead hit net/http's background read of a body
-// already read, which cancels the context of the whole connection: the
-// POST's answer then closes the connection (see endPost), lest the next
-// request on it, of any session, start with its context cancelled.
+// Only while the body is read: a past deadline that hits net/http's
+// background read of a keep-alive connection, which starts once a body has
+// been read, cancels the context of every later request on the
+// connection, of any session. The read may have just ended as the deadline
+// is set: the POST's answer then closes its connection (see bodyRead).
 func (p *polling) abortPostLocked() {
-	if p.post != nil {
-		_ = p.post.SetReadDeadline(aLongTimeAgo)
+	if p.body != nil {
+		_ = p.body.SetReadDeadline(aLongTimeAgo)
 		p.aborted = true
 	}
 }
@@ -261,12 +263,16 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := c.pollingOf(w, r)
-	if p == nil || !p.beginPost(w, r) {
+	rc := http.NewResponseController(w)
+	if p == nil || !p.beginPost(w, r, rc) {
 		return
 	}
 	body, err := readBody(w, r, c.srv.opts.MaxPayload)
+	if p.bodyRead() {
+		w.Header().Set("Connection", "close")
+	}
 	if err != nil {
-		p.endPost(w)
+		p.endPost()
 		c.fail(ReasonTransportError, failOpts{})
 		if errors.Is(err, errTooLarge) {
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
@@ -283,7 +289,7 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 		}
 		c.onPacket(pkt)
 	}
-	rc := p.endPost(w)
+	p.endPost()
 	if err != nil {
 		c.fail(ReasonParseError, failOpts{})
 		c.srv.refuse(w, r, codeBadRequest, "")
@@ -298,11 +304,12 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "ok")
 }
 
-// beginPost marks a POST in progress, refusing it if another is.
-func (p *polling) beginPost(w http.ResponseWriter, r *http.Request) bool {
+// beginPost marks a POST in progress, refusing it if another is, and its
+// body as being read: rc cuts the read short if the session ends.
+func (p *polling) beginPost(w http.ResponseWriter, r *http.Request, rc *http.ResponseController) bool {
 	c := p.c
 	c.mu.Lock()
-	if p.post != nil {
+	if p.posting {
 		// Node: "data request overlap from client".
 		c.mu.Unlock()
 		c.fail(ReasonTransportError, failOpts{})
@@ -314,24 +321,27 @@ func (p *polling) beginPost(w http.ResponseWriter, r *http.Request) bool {
 		c.srv.refuse(w, r, codeUnknownSID, "")
 		return false
 	}
-	p.post = http.NewResponseController(w)
+	p.posting, p.body = true, rc
 	c.mu.Unlock()
 	return true
 }
 
-// endPost ends the POST in progress and returns its controller, which the
-// handler may still use: only the session may no longer. If the POST's
-// read was aborted, its answer closes the connection.
-func (p *polling) endPost(w http.ResponseWriter) *http.ResponseController {
+// bodyRead marks the body of the POST in progress as read, after which the
+// session's end no longer cuts the connection's reads. It reports whether
+// a read was cut: the POST's answer must then close the connection, whose
+// context net/http may have cancelled.
+func (p *polling) bodyRead() (aborted bool) {
 	p.c.mu.Lock()
 	defer p.c.mu.Unlock()
-	rc := p.post
-	p.post = nil
-	if p.aborted {
-		p.aborted = false
-		w.Header().Set("Connection", "close")
-	}
-	return rc
+	aborted, p.aborted, p.body = p.aborted, false, nil
+	return aborted
+}
+
+// endPost ends the POST in progress.
+func (p *polling) endPost() {
+	p.c.mu.Lock()
+	p.posting = false
+	p.c.mu.Unlock()
 }
 
 // errTooLarge reports a body over MaxPayload.
