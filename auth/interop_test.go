@@ -277,10 +277,10 @@ func TestInteropExpiry(t *testing.T) {
 	d := peer.Client(t)
 	hs := Signer{Algorithm: "HS256", Key: secret}
 
-	// exp has a resolution of one second: the short token expires 2 to 3
-	// seconds from now.
+	// exp has a resolution of one second: the short token expires 4 to 5
+	// seconds from now, late enough for a loaded machine to connect first.
 	short := liveUser("short", 0)
-	short.ExpiresAt = jwt.NewNumericDate(time.Now().Truncate(time.Second).Add(3 * time.Second))
+	short.ExpiresAt = jwt.NewNumericDate(time.Now().Truncate(time.Second).Add(5 * time.Second))
 	d.Connect("short", url, map[string]any{"auth": map[string]any{"token": sign(t, hs, short)}})
 	d.Connect("long", url, map[string]any{"auth": map[string]any{"token": sign(t, hs, liveUser("long", time.Hour))}})
 	d.Wait(match{"ev": "connect", "client": "short"}, waitFor)
