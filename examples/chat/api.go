@@ -20,6 +20,7 @@ import (
 //	GET  /api/rooms                                  -> {"rooms": [Room]}
 //	POST /api/rooms             {"name"}            -> 201 {"room": Room}
 //	POST /api/rooms/{id}/invite {"name"}            -> {"room": Room}
+//	POST /api/rooms/{id}/leave                       -> 204
 //	POST /api/notifications     {"userId", "type", "title", "message"} -> 202
 //
 // There are no passwords: logging in with a name is enough, the first
@@ -179,7 +180,7 @@ func (a *App) invite(w http.ResponseWriter, r *http.Request) {
 	}
 	if added {
 		a.log.Info("invited", "room", room.ID, "user", guest.ID, "by", user.ID)
-		_, err = notify.SendNotificationToUser(a.io, guest.ID, notify.Notification{
+		_, err = a.notes.Send(r.Context(), guest.ID, notify.Notification{
 			Type:    notify.Info,
 			Title:   "New room",
 			Message: fmt.Sprintf("%s invited you to %s", user.Name, room.Name),
@@ -189,6 +190,32 @@ func (a *App) invite(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	jsonapi.Write(w, http.StatusOK, map[string]any{"room": room})
+}
+
+// leaveRoom ends the user's membership of the room: their sockets leave
+// it, on every instance, and get chat:roomLeft; the others in the room get
+// chat:memberLeft. A user who is not a member gets a 403, an unknown room
+// a 404.
+func (a *App) leaveRoom(w http.ResponseWriter, r *http.Request) {
+	user, _ := identity.FromContext(r.Context())
+	roomID := r.PathValue("id")
+	removed, err := a.store.RemoveMember(r.Context(), roomID, user.ID)
+	var exists bool
+	if err == nil && !removed {
+		exists, err = a.store.RoomExists(r.Context(), roomID)
+	}
+	switch {
+	case err != nil:
+		a.fail(w, r, err)
+	case !removed && !exists:
+		jsonapi.Error(w, http.StatusNotFound, "room not found")
+	case !removed:
+		jsonapi.Error(w, http.StatusForbidden, "you are not a member of this room")
+	default:
+		a.log.Info("left", "room", roomID, "user", user.ID)
+		a.memberLeft(r.Context(), roomID, user)
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 func isMember(room Room, userID string) bool {

@@ -43,6 +43,7 @@ type App struct {
 	log     *slog.Logger
 	page    *template.Template
 	client  webclient.Client
+	notes   *notify.Notifier
 	handler http.Handler
 }
 
@@ -76,8 +77,13 @@ func NewApp(ctx context.Context, cfg Config) (*App, error) {
 	// The chat, on the main namespace: only authenticated users who exist.
 	a.io.Use(auth.Middleware(a.tokens.Authenticator(), &auth.Options{Logger: cfg.Logger}), a.knownUser)
 	a.io.OnConnection(a.onConnection)
-	// Notifications, on their own namespace with their own middleware.
-	notify.Mount(a.io, a.tokens.Authenticator(), cfg.Logger, a.knownUser)
+	// Notifications, on their own namespace with their own middleware,
+	// kept in the database so that a reload shows them again.
+	a.notes = notify.Mount(a.io, a.tokens.Authenticator(), &notify.Options{
+		Store:      store,
+		Logger:     cfg.Logger,
+		Middleware: []socket.Middleware{a.knownUser},
+	})
 	a.handler = a.routes()
 	return a, nil
 }
@@ -101,10 +107,11 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /api/rooms", a.tokens.Require(a.checkUser, http.HandlerFunc(a.listRooms)))
 	mux.Handle("POST /api/rooms", a.tokens.Require(a.checkUser, http.HandlerFunc(a.createRoom)))
 	mux.Handle("POST /api/rooms/{id}/invite", a.tokens.Require(a.checkUser, http.HandlerFunc(a.invite)))
-	mux.Handle("POST /api/notifications", notify.Handler(a.io, func(r *http.Request) error {
+	mux.Handle("POST /api/rooms/{id}/leave", a.tokens.Require(a.checkUser, http.HandlerFunc(a.leaveRoom)))
+	mux.Handle("POST /api/notifications", a.notes.Handler(func(r *http.Request) error {
 		_, err := a.tokens.Authorize(r, a.checkUser)
 		return err
-	}, a.log))
+	}))
 	return securityHeaders(mux)
 }
 

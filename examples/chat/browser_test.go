@@ -17,10 +17,13 @@ import (
 )
 
 // TestBrowser runs the scenario of testdata/browser/chat.js in headless
-// Chromium against the chat: two users log in, create a room, invite,
-// join, chat, see each other typing, reload, a third is refused, and a
-// notification from the HTTP endpoint reaches the right user only. Once
-// over WebSocket, once over long-polling. A screenshot of the chat page is
+// Chromium against the chat: a page without socket.io-client says so
+// before and after login; two users log in, create a room, invite, join,
+// chat, see each other typing, reload (keeping their session and their
+// notifications); a third logs in in a tab of the first's browser (the
+// session is per tab) and is refused; a notification from the HTTP
+// endpoint reaches the right user only; a member leaves for good. Once over
+// WebSocket, once over long-polling. A screenshot of the chat page is
 // saved in testdata/artifacts/.
 //
 // It needs node, chromium (the Debian package; $CHROMIUM to use another)

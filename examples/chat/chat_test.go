@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -290,5 +291,74 @@ func TestPolling(t *testing.T) {
 	m := payload(t, d.Wait(match{"ev": "event", "client": "a", "name": "chat:message"}, waitFor))
 	if m["content"] != "over polling" {
 		t.Errorf("chat:message = %v", m)
+	}
+}
+
+// TestLeaveForGood: POST /api/rooms/{id}/leave ends the membership in the
+// database, takes every tab of the user out of the room, tells them
+// chat:roomLeft and the others chat:memberLeft (not chat:userLeft, which
+// means "for now"), and the room is gone from the user's list.
+func TestLeaveForGood(t *testing.T) {
+	t.Parallel()
+	srv, d, alice, bob, room := twoInARoom(t)
+	srv.connect(d, "bob2", bob, "") // a second tab, not showing the room
+	join(t, d, "alice", room.ID)
+	join(t, d, "bob", room.ID)
+	d.Wait(match{"ev": "event", "client": "alice", "name": "chat:userJoined"}, waitFor)
+
+	if code := srv.call("POST", "/api/rooms/"+room.ID+"/leave", bob.token, nil, nil); code != http.StatusNoContent {
+		t.Fatalf("leave: %d", code)
+	}
+	p := payload(t, d.Wait(match{"ev": "event", "client": "alice", "name": "chat:memberLeft"}, waitFor))
+	if !equalJSON(p, map[string]any{"roomId": room.ID, "userId": bob.ID, "name": "bob"}) {
+		t.Errorf("chat:memberLeft = %v", p)
+	}
+	for _, c := range []string{"bob", "bob2"} {
+		p := payload(t, d.Wait(match{"ev": "event", "client": c, "name": "chat:roomLeft"}, waitFor))
+		if !equalJSON(p, map[string]any{"roomId": room.ID}) {
+			t.Errorf("chat:roomLeft to %s = %v", c, p)
+		}
+	}
+	d.Never(match{"ev": "event", "client": "alice", "name": "chat:userLeft"}, quiet)
+	d.Never(match{"ev": "event", "client": "alice", "name": "chat:roomLeft"}, 0)
+	d.Never(match{"ev": "event", "client": "bob", "name": "chat:memberLeft"}, 0)
+
+	// The database and the API agree.
+	if member, err := srv.app.store.IsMember(context.Background(), room.ID, bob.ID); member || err != nil {
+		t.Errorf("bob is still a member: %v, %v", member, err)
+	}
+	var list struct{ Rooms []Room }
+	if srv.call("GET", "/api/rooms", bob.token, nil, &list); len(list.Rooms) != 0 {
+		t.Errorf("bob's rooms = %+v", list.Rooms)
+	}
+	if srv.call("GET", "/api/rooms", alice.token, nil, &list); len(list.Rooms) != 1 ||
+		!equalJSON(list.Rooms[0].Members, []Author{{ID: alice.ID, Name: "alice"}}) {
+		t.Errorf("alice's rooms = %+v", list.Rooms)
+	}
+
+	// Bob's sockets are out: no messages, no way back in without an invite.
+	d.Emit("alice", "chat:message", map[string]any{"roomId": room.ID, "content": "bye bob"})
+	d.Wait(match{"ev": "event", "client": "alice", "name": "chat:message"}, waitFor)
+	d.Never(match{"ev": "event", "client": "bob", "name": "chat:message"}, quiet)
+	d.Emit("bob", "chat:join", map[string]any{"roomId": room.ID})
+	e := d.Wait(match{"ev": "event", "client": "bob", "name": "error"}, waitFor)
+	if !equalJSON(e.Args(), []any{map[string]any{"message": "chat:join: you are not a member of this room"}}) {
+		t.Errorf("join after leaving: error = %v", e.Args())
+	}
+
+	var res struct{ Error string }
+	for _, c := range []struct {
+		name, roomID, token string
+		status              int
+		error               string
+	}{
+		{"again", room.ID, bob.token, 403, "you are not a member of this room"},
+		{"unknown room", "no-such-room", bob.token, 404, "room not found"},
+		{"no token", room.ID, "", 401, "missing bearer token: send Authorization: Bearer <token from POST /api/login>"},
+	} {
+		res.Error = ""
+		if got := srv.call("POST", "/api/rooms/"+c.roomID+"/leave", c.token, nil, &res); got != c.status || res.Error != c.error {
+			t.Errorf("leave %s: %d %q, want %d %q", c.name, got, res.Error, c.status, c.error)
+		}
 	}
 }

@@ -17,7 +17,9 @@ import (
 var (
 	// ChatJoin asks to join a room: the user must be a member.
 	ChatJoin = socket.Event[RoomRef]{Name: "chat:join"}
-	// ChatLeave leaves a room.
+	// ChatLeave leaves a room for now: the socket stops getting its events,
+	// the user stays a member. POST /api/rooms/{id}/leave ends the
+	// membership.
 	ChatLeave = socket.Event[RoomRef]{Name: "chat:leave"}
 	// ChatSend sends a message to a room the socket has joined.
 	ChatSend = socket.Event[SendMessage]{Name: "chat:message"}
@@ -34,8 +36,15 @@ var (
 	ChatHistory = socket.Event[[]Message]{Name: "chat:history"}
 	// ChatUserJoined tells the others in a room that a user joined it.
 	ChatUserJoined = socket.Event[UserJoined]{Name: "chat:userJoined"}
-	// ChatUserLeft tells the others in a room that a user left it.
+	// ChatUserLeft tells the others in a room that a user left it for now
+	// (chat:leave, or a disconnection): they are still a member.
 	ChatUserLeft = socket.Event[UserLeft]{Name: "chat:userLeft"}
+	// ChatMemberLeft tells the others in a room that a member left it for
+	// good (POST /api/rooms/{id}/leave).
+	ChatMemberLeft = socket.Event[MemberLeft]{Name: "chat:memberLeft"}
+	// ChatRoomLeft tells every socket of a user who left a room for good
+	// that it is no longer theirs.
+	ChatRoomLeft = socket.Event[RoomRef]{Name: "chat:roomLeft"}
 	// ChatMessage is a new message, to everyone in its room, sender included.
 	ChatMessage = socket.Event[Message]{Name: "chat:message"}
 	// ChatTypingNotice tells the others in a room who is typing.
@@ -50,8 +59,8 @@ const HistorySize = 50
 // MaxContent is the longest message content, in characters.
 const MaxContent = 2000
 
-// RoomRef names a room: the payload of chat:join, chat:leave, chat:typing
-// and chat:joined.
+// RoomRef names a room: the payload of chat:join, chat:leave, chat:typing,
+// chat:joined and chat:roomLeft.
 type RoomRef struct {
 	RoomID string `json:"roomId"`
 }
@@ -87,6 +96,13 @@ type UserJoined struct {
 // UserLeft is the payload of chat:userLeft.
 type UserLeft struct {
 	UserID string `json:"userId"`
+}
+
+// MemberLeft is the payload of chat:memberLeft.
+type MemberLeft struct {
+	RoomID string `json:"roomId"`
+	UserID string `json:"userId"`
+	Name   string `json:"name"`
 }
 
 // Typing is the payload of chat:typing to the others in the room.

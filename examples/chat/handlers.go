@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,10 @@ const roomPrefix = "room:"
 // chatRoom returns the socket.io room of a chat room.
 func chatRoom(roomID string) string { return roomPrefix + roomID }
 
+// userRoom returns the socket.io room that holds every chat socket of a
+// user, on every instance.
+func userRoom(userID string) string { return "user:" + userID }
+
 // maxRoomID is longer than any room id; longer ones are not looked up.
 const maxRoomID = 64
 
@@ -30,6 +35,7 @@ func (a *App) onConnection(s *socket.Socket) {
 	a.log.Info("connected", "nsp", "/", "socket", s.ID(), "user", user.ID, "name", user.Name,
 		"transport", s.Transport(), "address", s.Handshake().Address)
 
+	s.Join(userRoom(user.ID))
 	ChatJoin.On(s, a.join)
 	ChatLeave.On(s, a.leave)
 	ChatSend.On(s, a.message)
@@ -161,6 +167,25 @@ func (a *App) leave(s *socket.Socket, in RoomRef) error {
 	s.Leave(room)
 	user, _ := identity.FromSocket(s)
 	return ChatUserLeft.Emit(s.To(room), UserLeft{UserID: user.ID})
+}
+
+// memberLeft follows the end of user's membership of a room: every socket
+// of the user, on every instance, leaves the room and gets chat:roomLeft;
+// the others in the room get chat:memberLeft. A remote instance may apply
+// the leave after the notice goes out, so the notice excludes the user's
+// sockets by their room rather than by their leaving first.
+func (a *App) memberLeft(ctx context.Context, roomID string, user identity.User) {
+	room, mine := chatRoom(roomID), userRoom(user.ID)
+	if err := a.io.In(mine).SocketsLeave(ctx, room); err != nil {
+		a.log.Error("leave: sockets leave", "room", roomID, "user", user.ID, "err", err)
+	}
+	left := MemberLeft{RoomID: roomID, UserID: user.ID, Name: user.Name}
+	if err := ChatMemberLeft.Emit(a.io.To(room).Except(mine), left); err != nil {
+		a.log.Error("leave: notice", "room", roomID, "err", err)
+	}
+	if err := ChatRoomLeft.Emit(a.io.To(mine), RoomRef{RoomID: roomID}); err != nil {
+		a.log.Error("leave: tell the user", "user", user.ID, "err", err)
+	}
 }
 
 // clientError is an error a handler returns for bad input: its message is

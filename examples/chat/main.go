@@ -14,14 +14,22 @@
 //	-port 3000        port, also from $PORT
 //	-host localhost   interface ("" for all)
 //	-db chat.db       SQLite database file, created if needed; :memory: for none
+//	-redis URL        Redis adapter (redis://host:port), also from $REDIS_URL:
+//	                  rooms and broadcasts shared with the other instances
 //	-client DIR       socket.io-client's dist directory (default: the npm package in
 //	                  testdata/node, installed by `cd testdata/node && npm ci`; without
 //	                  it the page loads socket.io-client from the jsDelivr CDN)
 //	-v                debug logs
 //
 // Tokens are signed with $JWT_SECRET, or a public development secret with
-// a warning. Rooms live in this process's memory (the in-memory adapter):
-// run one instance.
+// a warning. Without -redis, rooms live in this process's memory (the
+// in-memory adapter): run one instance. With -redis, run as many as you
+// like, each on its own port, on one machine: they must share the SQLite
+// file (the same -db) and the token secret (the same $JWT_SECRET), and a
+// load balancer in front of them needs sticky sessions for long-polling.
+//
+//	go run ./examples/chat -port 3000 -redis redis://localhost:6379 &
+//	go run ./examples/chat -port 3001 -redis redis://localhost:6379
 package main
 
 import (

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -104,4 +105,49 @@ func TestNotificationEndpointRefuses(t *testing.T) {
 			t.Errorf("%s: %d %q, want %d %q", c.name, got, res.Error, c.status, c.error)
 		}
 	}
+}
+
+// TestNotificationHistory: notifications are kept in the database, the
+// last notify.HistorySize per user, and a socket that connects (a reload)
+// gets them as notification:history, oldest first.
+func TestNotificationHistory(t *testing.T) {
+	t.Parallel()
+	peer := nodepeer.Require(t)
+	srv := startServer(t)
+	alice, bob := srv.login("alice"), srv.login("bob")
+	ctx := context.Background()
+	var sent []notify.Notification
+	for i := range notify.HistorySize + 5 {
+		n, err := srv.app.notes.Send(ctx, bob.ID, notify.Notification{Title: "n", Message: fmt.Sprint(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, n)
+	}
+	var res notify.Response
+	body := map[string]any{"userId": bob.ID, "type": "warning", "title": "Disk", "message": "almost full"}
+	if code := srv.call("POST", "/api/notifications", alice.token, body, &res); code != http.StatusAccepted || res.Sockets != 0 {
+		t.Fatalf("POST /api/notifications: %d %+v", code, res)
+	}
+	sent = append(sent, res.Notification)
+
+	d := peer.Client(t)
+	srv.connect(d, "bob", bob, notify.Namespace)
+	e := d.Wait(match{"ev": "event", "client": "bob", "name": "notification:history"}, waitFor)
+	if want := sent[len(sent)-notify.HistorySize:]; !equalJSON(e.Args(), []any{want}) {
+		t.Errorf("bob's history = %v,\nwant the last %d sent, oldest first: %+v", e.Args(), notify.HistorySize, want)
+	}
+	var kept int
+	if err := srv.app.store.db.QueryRow(`SELECT count(*) FROM notifications WHERE user_id = ?`, bob.ID).Scan(&kept); err != nil || kept != notify.HistorySize {
+		t.Errorf("%d notifications kept for bob, want %d (%v)", kept, notify.HistorySize, err)
+	}
+
+	// Someone with none gets an empty list; the chat namespace gets none.
+	srv.connect(d, "alice", alice, notify.Namespace)
+	e = d.Wait(match{"ev": "event", "client": "alice", "name": "notification:history"}, waitFor)
+	if !equalJSON(e.Args(), []any{[]any{}}) {
+		t.Errorf("alice's history = %v, want [[]]", e.Args())
+	}
+	srv.connect(d, "bob-chat", bob, "")
+	d.Never(match{"ev": "event", "client": "bob-chat", "name": "notification:history"}, quiet)
 }

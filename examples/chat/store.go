@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"github.com/envivo/socketio/examples/internal/identity"
+	"github.com/envivo/socketio/examples/notifications/notify"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, in pure Go
 )
 
-// Store keeps users, rooms, room members and messages in SQLite. Its
-// methods are safe for concurrent use.
+// Store keeps users, rooms, room members, messages and each user's last
+// notifications in SQLite. Its methods are safe for concurrent use.
 type Store struct {
 	db *sql.DB
 }
@@ -54,6 +55,16 @@ CREATE TABLE IF NOT EXISTS messages (
 	created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_by_room ON messages(room_id, seq);
+CREATE TABLE IF NOT EXISTS notifications (
+	seq        INTEGER PRIMARY KEY AUTOINCREMENT, -- the order of notifications
+	id         TEXT NOT NULL UNIQUE,
+	user_id    TEXT NOT NULL, -- no foreign key: POST /api/notifications may name anyone
+	type       TEXT NOT NULL,
+	title      TEXT NOT NULL,
+	message    TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notifications_by_user ON notifications(user_id, seq);
 `
 
 // OpenStore opens the SQLite database at path, a file created if needed or
@@ -176,6 +187,18 @@ func (st *Store) AddMember(ctx context.Context, roomID, userID string) (added bo
 	return n > 0, err
 }
 
+// RemoveMember ends the user's membership of the room and reports whether
+// they were a member.
+func (st *Store) RemoveMember(ctx context.Context, roomID, userID string) (removed bool, err error) {
+	res, err := st.db.ExecContext(ctx,
+		`DELETE FROM room_members WHERE room_id = ? AND user_id = ?`, roomID, userID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 // Room returns a room with its members.
 func (st *Store) Room(ctx context.Context, roomID string) (Room, error) {
 	rooms, err := st.rooms(ctx, `WHERE r.id = ?`, roomID)
@@ -260,4 +283,48 @@ func (st *Store) LastMessages(ctx context.Context, roomID string, n int) ([]Mess
 	}
 	slices.Reverse(msgs)
 	return msgs, rows.Err()
+}
+
+// SaveNotification implements notify.Store: it keeps n, sent to userID,
+// and forgets all but the user's last notify.HistorySize.
+func (st *Store) SaveNotification(ctx context.Context, userID string, n notify.Notification) error {
+	tx, err := st.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO notifications (id, user_id, type, title, message, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		n.ID, userID, n.Type, n.Title, n.Message, iso(time.Now())); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `
+		DELETE FROM notifications WHERE user_id = ?1 AND seq NOT IN (
+			SELECT seq FROM notifications WHERE user_id = ?1 ORDER BY seq DESC LIMIT ?2)`,
+		userID, notify.HistorySize); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// RecentNotifications implements notify.Store: the last limit
+// notifications sent to userID, oldest first.
+func (st *Store) RecentNotifications(ctx context.Context, userID string, limit int) ([]notify.Notification, error) {
+	rows, err := st.db.QueryContext(ctx, `
+		SELECT id, type, title, message FROM notifications
+		WHERE user_id = ? ORDER BY seq DESC LIMIT ?`, userID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []notify.Notification{}
+	for rows.Next() {
+		var n notify.Notification
+		if err := rows.Scan(&n.ID, &n.Type, &n.Title, &n.Message); err != nil {
+			return nil, err
+		}
+		list = append(list, n)
+	}
+	slices.Reverse(list)
+	return list, rows.Err()
 }

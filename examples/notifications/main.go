@@ -85,7 +85,7 @@ func newServer(tokens *identity.Tokens, client webclient.Client, logger *slog.Lo
 		EngineOptions: socket.EngineOptions{Logger: logger},
 		ClientFiles:   client.Files(), // nil: the page loads the CDN's copy
 	})
-	notify.Mount(io, tokens.Authenticator(), logger)
+	notifier := notify.Mount(io, tokens.Authenticator(), &notify.Options{Logger: logger})
 
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
@@ -96,10 +96,10 @@ func newServer(tokens *identity.Tokens, client webclient.Client, logger *slog.Lo
 	assets, _ := fs.Sub(static, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(assets)))
 	mux.HandleFunc("POST /api/login", login(tokens, logger))
-	mux.Handle("POST /api/notifications", notify.Handler(io, func(r *http.Request) error {
+	mux.Handle("POST /api/notifications", notifier.Handler(func(r *http.Request) error {
 		_, err := tokens.Authorize(r, nil)
 		return err
-	}, logger))
+	}))
 	return io, mux, nil
 }
 

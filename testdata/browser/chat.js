@@ -42,25 +42,42 @@ function step(text) {
   process.stdout.write(`[${TRANSPORT} ${s}s] ${text}\n`);
 }
 
-async function newUser(browser, name) {
+// newUser opens a browser of its own (a context: its own storage) for a
+// user. With noClient, the server's socket.io-client bundle fails to load,
+// as when it is not installed and the CDN is unreachable.
+async function newUser(browser, name, { noClient = false } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   context.setDefaultTimeout(TIMEOUT);
   // Offline: nothing but the server under test.
   await context.route("**/*", (route) => {
-    if (route.request().url().startsWith(BASE)) return route.continue();
-    problems.push(`${name}: blocked request to ${route.request().url()}`);
+    const url = route.request().url();
+    if (noClient && url.startsWith(`${BASE}/socket.io/socket.io.min.js`)) return route.abort();
+    if (url.startsWith(BASE)) return route.continue();
+    problems.push(`${name}: blocked request to ${url}`);
     return route.abort();
   });
   const page = await context.newPage();
-  watch(page, name);
+  watch(page, name, { failedLoads: noClient });
   return { context, page, name };
 }
 
-function watch(page, name) {
+// newTab opens another tab in the browser of user, for the user called
+// name: tabs share cookies and localStorage, not sessionStorage.
+async function newTab(user, name, label) {
+  const page = await user.context.newPage();
+  watch(page, label);
+  return { context: user.context, page, name };
+}
+
+// watch records the page's errors as problems; with failedLoads, a
+// resource that fails to load is expected.
+function watch(page, name, { failedLoads = false } = {}) {
   pages[name] = page;
   page.on("pageerror", (err) => problems.push(`${name}: page error: ${err.message}`));
   page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`${name}: console error: ${msg.text()}`);
+    if (msg.type() !== "error") return;
+    if (failedLoads && msg.text().startsWith("Failed to load resource")) return;
+    problems.push(`${name}: console error: ${msg.text()}`);
   });
 }
 
@@ -90,7 +107,7 @@ async function login(user) {
 }
 
 async function session(page) {
-  return page.evaluate(() => JSON.parse(localStorage.getItem("envivo.chat.session")));
+  return page.evaluate(() => JSON.parse(sessionStorage.getItem("envivo.chat.session")));
 }
 
 async function messages(page) {
@@ -122,9 +139,9 @@ async function composerReady(page) {
 }
 
 async function scenario(browser) {
+  await withoutClient(browser);
   const alice = await newUser(browser, "Alice");
   const bob = await newUser(browser, "Bob");
-  const carol = await newUser(browser, "Carol");
 
   await login(alice);
   await login(bob);
@@ -176,10 +193,25 @@ async function scenario(browser) {
   await composerReady(bob.page);
   await expectMessages(bob.page, want, "Bob after a reload");
   await expectText(alice.page, "#messages .notice", "Bob left");
-  step("Bob reloaded and saw the history");
+  await expectText(bob.page, "#notifications .notification", "Alice invited you to general");
+  if ((await session(bob.page)).user.name !== "Bob") throw new Error("the reload lost Bob's session");
+  step("Bob reloaded, still logged in, and saw the history and his notification");
+
+  // Carol logs in in a new tab of Alice's browser: the session is per tab,
+  // so the tab starts at the login form and Alice's tab stays Alice's.
+  const carol = await newTab(alice, "Carol", "Carol");
+  await carol.page.goto(pageURL());
+  await carol.page.waitForSelector("#login-view:not([hidden])");
+  await login(carol);
+  for (const [page, name] of [[alice.page, "Alice"], [carol.page, "Carol"]]) {
+    const s = await session(page);
+    if (s.user.name !== name || (await page.textContent("#me")) !== name) {
+      throw new Error(`${name}'s tab holds the session of ${s.user.name}`);
+    }
+  }
+  step("Carol logged in in a tab of Alice's browser; Alice's tab is still hers");
 
   // Carol is no member: she is refused and sees nothing.
-  await login(carol);
   await carol.page.goto(pageURL(`#room=${encodeURIComponent(roomId)}`));
   await expectText(carol.page, "#room-error", "you are not a member of this room");
   if ((await messages(carol.page)).length !== 0) throw new Error("Carol sees messages of a room she is not in");
@@ -188,10 +220,9 @@ async function scenario(browser) {
 
   // A notification posted to the HTTP endpoint reaches Bob, in each of his
   // tabs, and no one else.
-  const bob2 = await bob.context.newPage();
-  watch(bob2, "Bob (2nd tab)");
-  await bob2.goto(pageURL());
-  await expectConnected(bob2);
+  const bobTab = await newTab(bob, "Bob", "Bob (2nd tab)");
+  await login(bobTab); // a new tab has no session yet
+  const bob2 = bobTab.page;
   const sender = await session(alice.page);
   const target = await session(bob.page);
   const res = await fetch(`${BASE}/api/notifications`, {
@@ -220,8 +251,45 @@ async function scenario(browser) {
     await bob.page.screenshot({ path: SCREENSHOT });
     step(`screenshot: ${SCREENSHOT}`);
   }
+
+  await leave(alice, bob, bob2, roomId);
   await bob.page.waitForTimeout(200);
   if (problems.length) throw new Error("problems in the pages:\n  " + problems.join("\n  "));
+}
+
+// leave: Bob leaves the room for good. It leaves his list, in both his
+// tabs, and stays gone after a reload; Alice sees him leave and the member
+// list without him.
+async function leave(alice, bob, bob2, roomId) {
+  const link = `#rooms a[data-room-id="${roomId}"]`;
+  await bob.page.click("#leave");
+  await bob.page.waitForSelector("#placeholder:not([hidden])");
+  for (const page of [bob.page, bob2]) await page.waitForSelector(link, { state: "detached" });
+  await expectText(alice.page, "#messages .notice", "Bob left the room");
+  await alice.page.waitForFunction(() => document.getElementById("room-members").textContent === "Alice");
+  step("Bob left the room: gone from both his tabs; Alice saw him leave");
+  await bob.page.reload();
+  await expectConnected(bob.page);
+  await bob.page.waitForSelector("#no-rooms:not([hidden])");
+  if (await bob.page.$(link)) throw new Error("the room is back in Bob's list after a reload");
+  step("after a reload, the room is still gone from Bob's list");
+}
+
+// withoutClient: when socket.io-client does not load, the page says so on
+// the login form, and again once logged in, instead of "connecting…".
+async function withoutClient(browser) {
+  const dave = await newUser(browser, "Dave", { noClient: true });
+  await dave.page.goto(pageURL());
+  await expectText(dave.page, "#login-error", "socket.io-client did not load");
+  step("without socket.io-client, the login form says so");
+  await dave.page.fill("#login-name", dave.name);
+  await dave.page.press("#login-name", "Enter");
+  await expectText(dave.page, "#me", dave.name);
+  await dave.page.waitForSelector('#status[data-state="error"]');
+  await expectText(dave.page, "#status-text", "socket.io-client did not load");
+  step("once logged in, the status bar says so");
+  await dave.context.close();
+  delete pages.Dave;
 }
 
 async function main() {

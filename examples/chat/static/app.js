@@ -7,6 +7,10 @@
 // long-polling and upgrades to WebSocket. The current room is kept in the
 // URL (#room=<id>), so a reload rejoins it and shows its history.
 //
+// The session (token and user) is kept in sessionStorage: each tab has its
+// own, which a reload keeps and a new tab does not share, so two tabs can
+// be two users.
+//
 // The socket.io events are checked against events.d.ts, which
 // cmd/socketio-ts writes from the Go declarations (go generate); a test
 // runs tsc over this file.
@@ -23,6 +27,8 @@
   /** @type {(id: string) => any} the page's elements, inputs among them */
   const $ = (id) => document.getElementById(id);
   const SESSION_KEY = "envivo.chat.session";
+  const CLIENT_MISSING =
+    "socket.io-client did not load: run `cd testdata/node && npm ci`, or check your internet access (CDN).";
   const TYPING_EVERY = 2000; // ms between two chat:typing from this page
   const TYPING_SHOWN = 3000; // ms a typing notice stays up
 
@@ -111,7 +117,7 @@
 
   function loadSession() {
     try {
-      return JSON.parse(localStorage.getItem(SESSION_KEY));
+      return JSON.parse(sessionStorage.getItem(SESSION_KEY));
     } catch {
       return null;
     }
@@ -123,7 +129,7 @@
     try {
       const data = await api("POST", "/api/login", { name: $("login-name").value });
       state.session = { token: data.token, user: data.user };
-      localStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
+      sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
       start();
     } catch (err) {
       $("login-error").textContent = err.message;
@@ -131,20 +137,24 @@
   }
 
   function logout(reason) {
-    localStorage.removeItem(SESSION_KEY);
+    sessionStorage.removeItem(SESSION_KEY);
     state.session = null;
     for (const s of [state.chat, state.notes]) if (s) s.disconnect();
     state.chat = state.notes = null;
     state.joined = null;
     $("app-view").hidden = true;
     $("login-view").hidden = false;
-    $("login-error").textContent = typeof reason === "string" ? reason : "";
+    $("login-error").textContent = typeof reason === "string" ? reason : typeof io !== "function" ? CLIENT_MISSING : "";
     $("login-name").focus();
   }
 
   // ---- sockets
 
   function connect() {
+    if (typeof io !== "function") {
+      setStatus("error", CLIENT_MISSING);
+      return;
+    }
     const opts = { auth: { token: state.session.token }, ...transportOptions() };
     /** @type {ChatSocket} */
     const chat = (state.chat = io(opts));
@@ -203,6 +213,15 @@
       clearTyping(userId);
       addNotice(`${nameOf(userId)} left`);
     });
+    chat.on("chat:memberLeft", ({ roomId, userId, name }) => {
+      const r = state.rooms.find((r) => r.id === roomId);
+      if (r) r.members = r.members.filter((m) => m.id !== userId);
+      if (roomId !== state.roomId) return;
+      clearTyping(userId);
+      addNotice(`${name} left the room`);
+      renderRoomHead();
+    });
+    chat.on("chat:roomLeft", ({ roomId }) => forgetRoom(roomId));
     chat.on("chat:typing", ({ roomId, userId, name }) => {
       if (roomId !== state.roomId) return;
       state.names.set(userId, name);
@@ -218,6 +237,11 @@
       }
     });
 
+    notes.on("notification:history", (list) => {
+      $("notifications").replaceChildren();
+      for (const n of list) addNotification(n);
+      $("no-notifications").hidden = list.length > 0;
+    });
     notes.on("notification", (n) => {
       addNotification(n);
       toast(n.title + ": " + n.message);
@@ -322,8 +346,28 @@
     }
   }
 
-  function leaveRoom() {
-    location.hash = "";
+  // leaveRoom ends the membership of the room shown: the server makes every
+  // tab of the user leave it (chat:roomLeft) and tells the others.
+  async function leaveRoom() {
+    const roomId = state.roomId;
+    const r = state.rooms.find((r) => r.id === roomId);
+    try {
+      await api("POST", `/api/rooms/${encodeURIComponent(roomId)}/leave`);
+      forgetRoom(roomId);
+      toast(`You left ${r ? r.name : "the room"}`);
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  }
+
+  // forgetRoom drops a room the user is no longer a member of, and closes
+  // it if shown. The server has made the sockets leave it already.
+  function forgetRoom(roomId) {
+    state.rooms = state.rooms.filter((r) => r.id !== roomId);
+    state.unread.delete(roomId);
+    if (state.joined === roomId) state.joined = null;
+    if (state.roomId === roomId) location.hash = "";
+    renderRooms();
   }
 
   // ---- messages
@@ -388,6 +432,7 @@
   // ---- notifications
 
   function addNotification(n) {
+    if ($("notifications").querySelector(`[data-id="${CSS.escape(n.id)}"]`)) return; // in the history already
     const li = el(
       "li",
       { class: "notification " + n.type, dataset: { id: n.id, type: n.type } },
@@ -435,11 +480,9 @@
     $("message-input").addEventListener("input", typed);
     window.addEventListener("hashchange", openRoom);
 
-    if (typeof io !== "function") {
-      $("login-view").hidden = false;
-      $("login-error").textContent = "socket.io-client did not load: run `cd testdata/node && npm ci`, or check your internet access (CDN).";
-      return;
-    }
+    // Without socket.io-client the page still logs in and lists rooms, and
+    // says why it cannot connect: on the login form (logout) and, once
+    // logged in, in the status bar (connect).
     state.session = loadSession();
     if (state.session && state.session.token) start();
     else logout();

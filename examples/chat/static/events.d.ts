@@ -15,25 +15,47 @@ export interface ServerToClientEvents {
   "chat:history": (payload: Message[]) => void;
   /** ChatJoined confirms a join, to the socket that joined. */
   "chat:joined": (payload: RoomRef) => void;
+  /**
+   * ChatMemberLeft tells the others in a room that a member left it for
+   * good (POST /api/rooms/{id}/leave).
+   */
+  "chat:memberLeft": (payload: MemberLeft) => void;
   /** ChatMessage is a new message, to everyone in its room, sender included. */
   "chat:message": (payload: Message) => void;
+  /**
+   * ChatRoomLeft tells every socket of a user who left a room for good
+   * that it is no longer theirs.
+   */
+  "chat:roomLeft": (payload: RoomRef) => void;
   /** ChatTypingNotice tells the others in a room who is typing. */
   "chat:typing": (payload: Typing) => void;
   /** ChatUserJoined tells the others in a room that a user joined it. */
   "chat:userJoined": (payload: UserJoined) => void;
-  /** ChatUserLeft tells the others in a room that a user left it. */
+  /**
+   * ChatUserLeft tells the others in a room that a user left it for now
+   * (chat:leave, or a disconnection): they are still a member.
+   */
   "chat:userLeft": (payload: UserLeft) => void;
   /** ErrorEvent answers a client event that was refused. */
   "error": (payload: ErrorPayload) => void;
   /** Event is the event that carries a Notification to clients. */
   "notification": (payload: Notification) => void;
+  /**
+   * History is sent to each socket as it connects, when the Notifier has a
+   * Store: its user's last HistorySize notifications, oldest first.
+   */
+  "notification:history": (payload: Notification[]) => void;
 }
 
 /** Events the client emits and the server handles. */
 export interface ClientToServerEvents {
   /** ChatJoin asks to join a room: the user must be a member. */
   "chat:join": (payload: RoomRef) => void;
-  /** ChatLeave leaves a room. */
+  /**
+   * ChatLeave leaves a room for now: the socket stops getting its events,
+   * the user stays a member. POST /api/rooms/{id}/leave ends the
+   * membership.
+   */
   "chat:leave": (payload: RoomRef) => void;
   /** ChatSend sends a message to a room the socket has joined. */
   "chat:message": (payload: SendMessage) => void;
@@ -66,11 +88,18 @@ export interface Author {
 }
 
 /**
- * RoomRef names a room: the payload of chat:join, chat:leave, chat:typing
- * and chat:joined.
+ * RoomRef names a room: the payload of chat:join, chat:leave, chat:typing,
+ * chat:joined and chat:roomLeft.
  */
 export interface RoomRef {
   roomId: string;
+}
+
+/** MemberLeft is the payload of chat:memberLeft. */
+export interface MemberLeft {
+  roomId: string;
+  userId: string;
+  name: string;
 }
 
 /** Typing is the payload of chat:typing to the others in the room. */

@@ -31,17 +31,21 @@ type Flags struct {
 	Redis   string // Redis URL; empty keeps rooms in memory
 }
 
-// Register adds -host, -port and -v to fs. The default port is the PORT
-// environment variable when set, else defaultPort.
+// Register adds -host, -port, -v and -redis to fs. The default port is the
+// PORT environment variable when set, else defaultPort; the default Redis
+// URL is REDIS_URL, else none. The usage text names each variable and
+// leaves the default itself to the flag package, which prints the one in
+// effect once.
 func (f *Flags) Register(fs *flag.FlagSet, defaultPort int) {
 	if p, err := strconv.Atoi(os.Getenv("PORT")); err == nil && p > 0 {
 		defaultPort = p
 	}
 	fs.StringVar(&f.Host, "host", "localhost", "interface to listen on (\"\" or 0.0.0.0 for all)")
-	fs.IntVar(&f.Port, "port", defaultPort, "port to listen on (default: $PORT, else "+strconv.Itoa(defaultPort)+")")
+	fs.IntVar(&f.Port, "port", defaultPort, "port to listen on; $PORT, when set, is the default")
 	fs.BoolVar(&f.Verbose, "v", false, "log debug messages, the library's included")
 	fs.StringVar(&f.Redis, "redis", os.Getenv("REDIS_URL"),
-		"Redis `URL` (redis://host:port) to share rooms with other instances (default: $REDIS_URL, else rooms in memory)")
+		"Redis `URL` (redis://host:port) to share rooms and broadcasts with other instances; "+
+			"$REDIS_URL, when set, is the default; without one, rooms stay in this process")
 }
 
 // Addr returns the address to listen on.

@@ -1,11 +1,13 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +30,46 @@ func TestFlags(t *testing.T) {
 	if err := fs.Parse([]string{"-port", "99", "-host", ""}); err != nil || f.Addr() != ":99" {
 		t.Errorf("with -port: %+v %v", f, err)
 	}
+}
+
+// TestUsage: -h states each default once, the one in effect, whether it
+// comes from the environment or not.
+func TestUsage(t *testing.T) {
+	cases := []struct {
+		port, redis string // the environment
+		portWant    string // what -port's usage ends with
+		redisWant   string // what -redis's usage ends with
+	}{
+		{"", "", "(default 3000)", "rooms stay in this process"},
+		{"4321", "redis://r:6379", "(default 4321)", `(default "redis://r:6379")`},
+	}
+	for _, c := range cases {
+		t.Setenv("PORT", c.port)
+		t.Setenv("REDIS_URL", c.redis)
+		var f Flags
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		f.Register(fs, 3000)
+		var out bytes.Buffer
+		fs.SetOutput(&out)
+		fs.PrintDefaults()
+		for name, want := range map[string]string{"-port": c.portWant, "-redis": c.redisWant} {
+			usage := flagUsage(out.String(), name)
+			if !strings.HasSuffix(usage, want) || strings.Count(usage, "(default") > 1 {
+				t.Errorf("PORT=%q REDIS_URL=%q: %s usage %q, want one default, ending with %q",
+					c.port, c.redis, name, usage, want)
+			}
+		}
+	}
+}
+
+// flagUsage returns the text PrintDefaults wrote for the flag called name,
+// on one line.
+func flagUsage(all, name string) string {
+	_, rest, _ := strings.Cut(all, "  "+name+" ")
+	if i := strings.Index(rest, "\n  -"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.Join(strings.Fields(rest), " ")
 }
 
 func TestRun(t *testing.T) {

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -15,10 +16,10 @@ import (
 func Example() {
 	secret := []byte("a random secret of at least 32 bytes")
 	io := socket.NewServer(nil)
-	notify.Mount(io, auth.HS256(secret), nil)
+	notifier := notify.Mount(io, auth.HS256(secret), nil) // &notify.Options{Store: ...} keeps them
 
 	// In a handler, a job, anywhere:
-	n, err := notify.SendNotificationToUser(io, "42", notify.Notification{
+	n, err := notifier.Send(context.Background(), "42", notify.Notification{
 		Type:    notify.Success,
 		Title:   "Export ready",
 		Message: "Your CSV export is ready to download.",
@@ -28,9 +29,9 @@ func Example() {
 	// And over HTTP, for other services:
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
-	mux.Handle("POST /api/notifications", notify.Handler(io, func(r *http.Request) error {
+	mux.Handle("POST /api/notifications", notifier.Handler(func(r *http.Request) error {
 		_, err := auth.HS256(secret).Verify(r.Context(), r.Header.Get("X-Token"))
 		return err
-	}, nil))
+	}))
 	// Output: success Export ready true <nil>
 }

@@ -7,17 +7,20 @@
 // it, on whichever node of a cluster it is connected to.
 //
 //	io := socket.NewServer(nil)
-//	notify.Mount(io, auth.HS256(secret), logger)
+//	notifier := notify.Mount(io, auth.HS256(secret), &notify.Options{Store: store})
 //	...
-//	notify.SendNotificationToUser(io, "42", notify.Notification{
+//	notifier.Send(ctx, "42", notify.Notification{
 //		Type: notify.Success, Title: "Deployed", Message: "v1.2 is live",
 //	})
 //
-// Handler is an HTTP endpoint that does the same for a JSON body, so that
-// other services (or curl) can notify users.
+// With a Store, notifications outlive the page: each one sent is kept, and
+// a socket that connects gets its user's last HistorySize as History.
+// Notifier.Handler is an HTTP endpoint that sends one from a JSON body, so
+// that other services (or curl) can notify users.
 package notify
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
@@ -60,30 +63,105 @@ type Notification struct {
 // Event is the event that carries a Notification to clients.
 var Event = socket.Event[Notification]{Name: "notification"}
 
+// History is sent to each socket as it connects, when the Notifier has a
+// Store: its user's last HistorySize notifications, oldest first.
+var History = socket.Event[[]Notification]{Name: "notification:history"}
+
+// HistorySize is how many notifications per user History carries, and a
+// Store needs to keep, at most.
+const HistorySize = 50
+
+// Store keeps the notifications sent to each user, for History. Its
+// methods must be safe for concurrent use.
+type Store interface {
+	// SaveNotification keeps n, sent to userID; it may forget all but the
+	// user's last HistorySize.
+	SaveNotification(ctx context.Context, userID string, n Notification) error
+	// RecentNotifications returns the last limit notifications sent to
+	// userID, oldest first, and an empty slice for none.
+	RecentNotifications(ctx context.Context, userID string, limit int) ([]Notification, error)
+}
+
+// Options configures Mount. The zero value works.
+type Options struct {
+	// Store keeps the notifications sent by Notifier.Send and Handler.
+	// Defaults to nil: nothing is kept, and a client sees only what is sent
+	// while it is connected.
+	Store Store
+	// Logger receives the connections, disconnections and errors. Defaults
+	// to none.
+	Logger *slog.Logger
+	// Middleware runs on each socket after authentication (a check that the
+	// user still exists, say). Defaults to none.
+	Middleware []socket.Middleware
+}
+
+// Notifier sends notifications to the users of the Namespace it mounted.
+// Its methods are safe for concurrent use.
+type Notifier struct {
+	io    *socket.Server
+	store Store
+	log   *slog.Logger
+}
+
 // Room returns the name of the room of userID's sockets in Namespace.
 func Room(userID string) string { return "user:" + userID }
 
 // Mount sets up Namespace on io: auth.Middleware with a, so that only
-// authenticated clients connect, then each socket joins the room of its
-// user (auth.UserID) and its connection and disconnection are logged.
-// Further middleware (a check that the user still exists, say) runs after
-// authentication. It returns the namespace.
-func Mount(io *socket.Server, a auth.Authenticator, logger *slog.Logger, more ...socket.Middleware) *socket.Namespace {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+// authenticated clients connect, then opts.Middleware; each socket joins
+// the room of its user (auth.UserID), gets History when there is a Store,
+// and its connection and disconnection are logged. opts may be nil.
+func Mount(io *socket.Server, a auth.Authenticator, opts *Options) *Notifier {
+	var o Options
+	if opts != nil {
+		o = *opts
 	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	nt := &Notifier{io: io, store: o.Store, log: o.Logger}
 	nsp := io.Of(Namespace)
-	nsp.Use(auth.Middleware(a, &auth.Options{Logger: logger}))
-	nsp.Use(more...)
-	nsp.OnConnection(func(s *socket.Socket) {
-		user := auth.UserID(s)
-		s.Join(Room(user))
-		logger.Info("connected", "nsp", Namespace, "socket", s.ID(), "user", user, "transport", s.Transport())
-		s.OnDisconnect(func(s *socket.Socket, reason string) {
-			logger.Info("disconnected", "nsp", Namespace, "socket", s.ID(), "user", user, "reason", reason)
-		})
+	nsp.Use(auth.Middleware(a, &auth.Options{Logger: o.Logger}))
+	nsp.Use(o.Middleware...)
+	nsp.OnConnection(nt.onConnection)
+	return nt
+}
+
+// onConnection puts a new socket in its user's room, then sends it the
+// user's history. Joining first means that a notification sent meanwhile
+// is in the history, or arrives after it, or both (clients drop the second
+// copy by its id), never lost between the two.
+func (nt *Notifier) onConnection(s *socket.Socket) {
+	user := auth.UserID(s)
+	s.Join(Room(user))
+	nt.log.Info("connected", "nsp", Namespace, "socket", s.ID(), "user", user, "transport", s.Transport())
+	s.OnDisconnect(func(s *socket.Socket, reason string) {
+		nt.log.Info("disconnected", "nsp", Namespace, "socket", s.ID(), "user", user, "reason", reason)
 	})
-	return nsp
+	if nt.store == nil {
+		return
+	}
+	recent, err := nt.store.RecentNotifications(s.Context(), user, HistorySize)
+	if err != nil {
+		nt.log.Error("notify: history", "user", user, "err", err)
+		return
+	}
+	_ = History.Emit(s, recent)
+}
+
+// Send sends n to userID as SendNotificationToUser does, and keeps it in
+// the Store first, if any, for History. An error of the Store sends
+// nothing.
+func (nt *Notifier) Send(ctx context.Context, userID string, n Notification) (Notification, error) {
+	if err := prepare(userID, &n); err != nil {
+		return n, err
+	}
+	if nt.store != nil {
+		if err := nt.store.SaveNotification(ctx, userID, n); err != nil {
+			return n, fmt.Errorf("notify: save: %w", err)
+		}
+	}
+	return n, Event.Emit(nt.io.Of(Namespace).To(Room(userID)), n)
 }
 
 // InvalidError is the error of a notification that cannot be sent. Its
@@ -126,19 +204,27 @@ func (n *Notification) Validate() error {
 // SendNotificationToUser validates n, gives it an id if it has none, and
 // emits it to every socket of userID in Namespace: each tab the user has
 // open, on every node when io's adapter spans a cluster. A user with no
-// socket connected gets nothing; nothing is stored. It returns the
-// notification as sent.
+// socket connected gets nothing; nothing is stored (Notifier.Send keeps it
+// for History). It returns the notification as sent.
 func SendNotificationToUser(io *socket.Server, userID string, n Notification) (Notification, error) {
+	if err := prepare(userID, &n); err != nil {
+		return n, err
+	}
+	return n, Event.Emit(io.Of(Namespace).To(Room(userID)), n)
+}
+
+// prepare checks the recipient and n, and gives n an id if it has none.
+func prepare(userID string, n *Notification) error {
 	if userID == "" {
-		return n, invalid("userId is required")
+		return invalid("userId is required")
 	}
 	if err := n.Validate(); err != nil {
-		return n, err
+		return err
 	}
 	if n.ID == "" {
 		n.ID = NewID()
 	}
-	return n, Event.Emit(io.Of(Namespace).To(Room(userID)), n)
+	return nil
 }
 
 // NewID returns a random identifier.

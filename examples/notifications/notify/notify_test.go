@@ -7,10 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/envivo/socketio/auth"
 	"github.com/envivo/socketio/examples/notifications/notify"
 	"github.com/envivo/socketio/socket"
 	"go.uber.org/goleak"
 )
+
+var testSecret = []byte("a test secret of at least 32 bytes")
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
@@ -69,12 +72,12 @@ func TestSendNotificationToUser(t *testing.T) {
 func TestHandlerAuthorizes(t *testing.T) {
 	t.Parallel()
 	io := socket.NewServer(nil)
-	h := notify.Handler(io, func(r *http.Request) error {
+	h := notify.Mount(io, auth.HS256(testSecret), nil).Handler(func(r *http.Request) error {
 		if r.Header.Get("Authorization") != "Bearer ok" {
 			return errors.New("who are you?")
 		}
 		return nil
-	}, nil)
+	})
 	for _, c := range []struct {
 		auth   string
 		status int
@@ -95,5 +98,5 @@ func TestHandlerAuthorizes(t *testing.T) {
 			t.Error("Handler without authorize did not panic")
 		}
 	}()
-	notify.Handler(io, nil, nil)
+	notify.Mount(io, auth.HS256(testSecret), nil).Handler(nil)
 }
