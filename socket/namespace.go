@@ -206,10 +206,7 @@ func (n *Namespace) connect(s *Socket) {
 		a.AddAll(s.id, s.id)
 	}
 	s.client.connected()
-	reply, _ := json.Marshal(struct {
-		SID string `json:"sid"`
-	}{s.id})
-	_ = s.sendPacket(parser.Connect, parser.NoID, reply, nil)
+	_ = s.sendPacket(parser.Connect, parser.NoID, s.client.connectReply(s.id), nil)
 	_, handlers := nsp.chain()
 	for _, h := range handlers {
 		s.safely("connection", func() { h(s) })
