@@ -9,7 +9,8 @@
 // It listens on 127.0.0.1:$PORT (default 3000) with CORS open to every
 // origin and the defaults everywhere else. With REDIS_URL set (such as
 // redis://127.0.0.1:6379), it shares rooms through the Redis adapter, as the
-// Node peer does, so that a broadcast can cross instances.
+// Node peer does, so that a broadcast can cross instances. With EIO3=1 it
+// also accepts socket.io-client 2.x (Options.AllowEIO3, Node's allowEIO3).
 package main
 
 import (
@@ -35,6 +36,9 @@ func main() {
 			log.Fatalf("REDIS_URL: %v", err)
 		}
 		opts.Adapter = redisadapter.New(redis.NewClient(ro), nil)
+	}
+	if os.Getenv("EIO3") == "1" {
+		opts.AllowEIO3 = true
 	}
 	io := socket.NewServer(opts)
 	io.OnConnection(func(s *socket.Socket) {
