@@ -27,13 +27,17 @@ func (rev3) startHeartbeatLocked(c *Conn) {
 }
 
 // heartbeatLocked answers the client's ping with a pong and restarts the
-// timeout; a pong from the client breaks protocol 3.
+// timeout; a pong from the client breaks protocol 3, and so does a ping
+// whose pong would overflow WriteQueueSize (a client that pings without
+// reading).
 func (rev3) heartbeatLocked(c *Conn, typ byte) bool {
 	if typ != typePing {
 		return false
 	}
 	if c.state == stateOpen {
-		c.queue = append(c.queue, pongMessage)
+		if !c.queueLocked(pongMessage) {
+			return false
+		}
 		c.tr.kickLocked()
 		c.armLocked(c.srv.opts.PingInterval + c.srv.opts.PingTimeout)
 	}

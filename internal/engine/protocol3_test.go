@@ -348,3 +348,15 @@ func TestUpgradedSendBatched(t *testing.T) {
 		c.expectText(want)
 	}
 }
+
+// TestEIO3PingFlood: pings whose pongs are never read fill the write
+// queue, which closes the session instead of growing.
+func TestEIO3PingFlood(t *testing.T) {
+	t.Parallel()
+	ts := eio3Server(t, Options{WriteQueueSize: 8})
+	sid, h := ts.handshake3(t, "")
+	ts.do(t, "POST", poll3(sid), strings.Repeat("1:2", 20))
+	if got := h.closeReason(t); got != ReasonTransportError {
+		t.Fatalf("closed with %q", got)
+	}
+}

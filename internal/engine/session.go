@@ -361,7 +361,7 @@ func (c *Conn) onPacket(p packet) {
 		ok := c.proto.heartbeatLocked(c, p.typ)
 		c.mu.Unlock()
 		if !ok {
-			// Node: "invalid heartbeat direction".
+			// Node: "invalid heartbeat direction"; or, in v3, a full queue.
 			c.fail(ReasonTransportError, failOpts{})
 		}
 	}
