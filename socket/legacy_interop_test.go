@@ -144,7 +144,9 @@ func TestLegacyInteropNamespaces(t *testing.T) {
 		}
 		return &ConnectError{Message: "Not authorized"}
 	})
+	reasons := make(chan string, 4)
 	admin.OnConnection(func(s *Socket) {
+		s.OnDisconnect(func(_ *Socket, reason string) { reasons <- reason })
 		_ = s.Emit("hello", s.ID(), string(s.Handshake().Auth))
 	})
 	url := serve(t, srv)
@@ -171,6 +173,22 @@ func TestLegacyInteropNamespaces(t *testing.T) {
 		t.Errorf("unknown namespace = %#v", got)
 	}
 	d.Never(match{"ev": "disconnect", "client": "ok"}, 100e6)
+
+	// Leaving a namespace (41/admin) ends that socket only: "/" on the same
+	// connection still gets events.
+	d.ConnectV2("root", url, nil)
+	d.Wait(match{"ev": "connect", "client": "root"}, waitFor)
+	d.Send(map[string]any{"cmd": "connect", "client": "sub", "manager": "root", "nsp": "/admin",
+		"opts": map[string]any{"query": map[string]any{"token": "x"}}})
+	d.Wait(match{"ev": "connect", "client": "sub"}, waitFor)
+	d.Disconnect("sub")
+	if got := wait(t, reasons); got != "client namespace disconnect" {
+		t.Errorf("server-side reason %q", got)
+	}
+	if err := srv.Emit("still", 1); err != nil {
+		t.Fatal(err)
+	}
+	d.Wait(match{"ev": "event", "client": "root", "name": "still"}, waitFor)
 }
 
 // TestLegacyInteropRooms: 2.x and 4.x clients in one room, on /chat and on
