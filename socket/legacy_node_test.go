@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -94,4 +97,53 @@ func legacyScenario(t *testing.T, peer *nodepeer.Peer, url string, opts map[stri
 	d.ConnectV2("nowhere", url+"/nowhere", with(nil))
 	note(d.Wait(match{"ev": "socket_error", "client": "nowhere"}, waitFor), "data")
 	return strings.Join(seen, "; ")
+}
+
+// TestLegacyWireLikeNode compares the raw Engine.IO v3 polling exchange
+// with Node's: the handshake's open packet (sid aside) and Content-Type,
+// then what a client's ping brings (the implicit "/" CONNECT and the pong).
+func TestLegacyWireLikeNode(t *testing.T) {
+	peer := nodepeer.Require(t)
+	port := peer.Server(t, "server.js", map[string]string{"ALLOW_EIO3": "1"})
+	node := legacyWire(t, fmt.Sprintf("http://127.0.0.1:%d", port))
+	ours := legacyWire(t, serve(t, nodeLikeServer()))
+	if node != ours {
+		t.Errorf("v3 polling exchange\n  with Node:   %s\n  with envivo: %s", node, ours)
+	}
+}
+
+func legacyWire(t *testing.T, base string) string {
+	url := base + "/socket.io/?EIO=3&transport=polling"
+	get := func(u string) (string, string) {
+		res, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b), res.Header.Get("Content-Type")
+	}
+	body, ctype := get(url)
+	var open struct{ SID string }
+	n, rest, _ := strings.Cut(body, ":")
+	size, _ := strconv.Atoi(n)
+	if len(rest) < size || json.Unmarshal([]byte(rest[1:size]), &open) != nil {
+		t.Fatalf("handshake %q", body)
+	}
+	out := fmt.Sprintf("%s (%s)", strings.Replace(body[:len(n)+1+size], open.SID, "<sid>", 1), ctype)
+	later := rest[size:]
+	url += "&sid=" + open.SID
+	res, err := http.Post(url, "text/plain;charset=UTF-8", strings.NewReader("1:2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	for i := 0; !strings.HasSuffix(later, "1:3"); i++ {
+		if i == 3 {
+			t.Fatalf("no pong in %q", later)
+		}
+		b, _ := get(url)
+		later += b
+	}
+	return out + " then " + later
 }
