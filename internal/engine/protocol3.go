@@ -67,9 +67,10 @@ func (codec3) decodeBinary(b []byte) (packet, error) {
 	return packet{typ: '0' + b[0], binary: true, data: b[1:]}, nil
 }
 
-// frame builds the frame of a binary message for this connection alone:
-// Socket.IO v2 clients are few, and the shared frame of m stays the one
-// protocol 4 clients need.
+// frame returns the frame of m. Text frames are those of protocol 4. A
+// binary message's frame, with its type byte, is built once and shared
+// like the protocol 4 frame; as base64 text (b64=1, rare over WebSocket)
+// it is built for each connection.
 func (c codec3) frame(m *Message) []byte {
 	if m.raw || !m.Binary {
 		return m.wsFrame()
@@ -79,9 +80,14 @@ func (c codec3) frame(m *Message) []byte {
 		f := appendFrameHeader(make([]byte, 0, frameHeaderSize(n)+n), ws.OpText, n)
 		return base64.StdEncoding.AppendEncode(append(f, 'b', typeMessage), m.Data)
 	}
+	if f := m.frame3.Load(); f != nil {
+		return *f
+	}
 	n := 1 + len(m.Data)
 	f := appendFrameHeader(make([]byte, 0, frameHeaderSize(n)+n), ws.OpBinary, n)
-	return append(append(f, typeMessage-'0'), m.Data...)
+	f = append(append(f, typeMessage-'0'), m.Data...)
+	m.frame3.CompareAndSwap(nil, &f) // a concurrent builder's equal frame may win
+	return *m.frame3.Load()
 }
 
 func (codec3) binaryPosts() bool { return true }

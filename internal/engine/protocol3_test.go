@@ -360,3 +360,23 @@ func TestEIO3PingFlood(t *testing.T) {
 		t.Fatalf("closed with %q", got)
 	}
 }
+
+// TestFrame3Shared: the protocol 3 frame of a binary message is built once
+// and shared, as the protocol 4 frame is.
+func TestFrame3Shared(t *testing.T) {
+	t.Parallel()
+	m := NewBinaryMessage([]byte{1, 2})
+	f := codec3{}.frame(m)
+	if !bytes.Equal(f, []byte{0x82, 3, 4, 1, 2}) {
+		t.Fatalf("frame = %x", f)
+	}
+	if g := (codec3{}).frame(m); &g[0] != &f[0] {
+		t.Error("frame built twice")
+	}
+	if g := (codec4{}).frame(m); !bytes.Equal(g, []byte{0x82, 2, 1, 2}) {
+		t.Errorf("protocol 4 frame = %x", g)
+	}
+	if g := (codec3{base64: true}).frame(m); string(g) != "\x81\x06b4AQI=" {
+		t.Errorf("base64 frame = %q", g)
+	}
+}
