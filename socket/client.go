@@ -1,14 +1,12 @@
 package socket
 
 import (
-	"encoding/json"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/envivo/socketio/internal/engine"
 	"github.com/envivo/socketio/internal/parser"
-	"github.com/envivo/socketio/internal/randid"
 )
 
 // client is one Engine.IO connection and the sockets it holds, one per
@@ -20,6 +18,7 @@ type client struct {
 	server  *Server
 	conn    *engine.Conn
 	decoder parser.Decoder // used only on the read loop
+	legacy  bool           // a Socket.IO v2 client (Engine.IO v3): see legacy.go
 
 	mu           sync.Mutex
 	sockets      []*Socket   // connecting or connected, one per namespace
@@ -32,8 +31,13 @@ func newClient(srv *Server, conn *engine.Conn) *client {
 		server:  srv,
 		conn:    conn,
 		decoder: parser.Decoder{MaxAttachments: srv.opts.MaxAttachments},
+		legacy:  conn.Protocol() == 3,
 	}
 	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
+	if c.legacy {
+		// A Socket.IO v2 client sends no CONNECT for "/": Node joins it.
+		_ = c.connect(&parser.Packet{Type: parser.Connect, Namespace: "/", ID: parser.NoID})
+	}
 	return c
 }
 
@@ -76,6 +80,9 @@ func (c *client) HandleClose(reason string) {
 // route hands a decoded packet to its socket. An error closes the
 // connection, as Node does for every packet that breaks the protocol.
 func (c *client) route(p *parser.Packet) error {
+	if c.legacy {
+		splitNamespace(p)
+	}
 	if p.Type == parser.Connect {
 		return c.connect(p)
 	}
@@ -133,7 +140,7 @@ func (c *client) connect(p *parser.Packet) error {
 	// stack for the life of the connection.
 	auth := p.Data
 	s.queue.push(func() {
-		s.id, s.handshake = randid.New(randid.Len), newHandshake(c.conn.Request(), auth)
+		s.id, s.handshake = c.socketID(p.Namespace), newHandshake(c.conn.Request(), auth)
 		nsp.connect(s)
 	})
 	return nil
@@ -162,18 +169,8 @@ func (c *client) socketLocked(name string) *Socket {
 
 // refuse sends CONNECT_ERROR for namespace name.
 func (c *client) refuse(name string, ce *ConnectError) {
-	payload := struct {
-		Message string `json:"message"`
-		Data    any    `json:"data,omitempty"`
-	}{ce.Message, ce.Data}
-	data, err := json.Marshal(payload)
-	if err != nil {
-		data, _ = json.Marshal(struct {
-			Message string `json:"message"`
-		}{ce.Message})
-	}
 	msgs, err := c.server.opts.Parser.encode(&parser.Packet{
-		Type: parser.ConnectError, Namespace: name, ID: parser.NoID, Data: data,
+		Type: parser.ConnectError, Namespace: name, ID: parser.NoID, Data: c.refusal(ce),
 	})
 	if err == nil {
 		_ = c.conn.Send(msgs...)

@@ -20,7 +20,9 @@ type Handshake struct {
 	// among them as in Node.
 	Headers Header
 	// Auth is the payload the client sent with its CONNECT packet (the
-	// socket.io-client auth option), verbatim; "{}" when it sent none.
+	// socket.io-client auth option), verbatim; "{}" when it sent none. A
+	// socket.io-client 2.x client has no auth option: its namespace's
+	// query becomes an object of strings instead, as in Node.
 	Auth json.RawMessage
 	// Address is the client's IP address, without the port, as in Node
 	// (the request's RemoteAddr).

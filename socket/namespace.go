@@ -224,11 +224,7 @@ func (n *Namespace) enter(s *Socket, rooms []string) bool {
 		a.AddAll(s.id, rooms...)
 	}
 	s.client.connected()
-	reply, _ := json.Marshal(struct {
-		SID string `json:"sid"`
-		PID string `json:"pid,omitempty"`
-	}{s.id, s.pid})
-	_ = s.sendPacket(parser.Connect, parser.NoID, reply, nil)
+	_ = s.sendPacket(parser.Connect, parser.NoID, s.client.connectReply(s.id, s.pid), nil)
 	return true
 }
 

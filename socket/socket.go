@@ -58,7 +58,9 @@ func newSocket(nsp *Namespace, c *client) *Socket {
 }
 
 // ID returns the socket's id, which is also the name of its own room.
-// It differs from the Engine.IO session id.
+// It differs from the Engine.IO session id, except for a socket.io-client
+// 2.x client (Options.AllowEIO3), whose id is derived from it as Node
+// does: the sid on "/", "/admin#<sid>" on "/admin".
 func (s *Socket) ID() string { return s.id }
 
 // Namespace returns the namespace the socket belongs to. For a child of a

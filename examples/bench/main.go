@@ -17,6 +17,9 @@
 //
 // PARSER=msgpack speaks socket.io-msgpack-parser (socket.MsgpackParser)
 // instead of the default JSON parser, as the clients must then.
+//
+// EIO3=1 also accepts socket.io-client 2.x (Options.AllowEIO3, Node's
+// allowEIO3).
 package main
 
 import (
@@ -60,6 +63,9 @@ func main() {
 		opts.Parser = socket.MsgpackParser
 	default:
 		log.Fatalf("PARSER: %q is neither json nor msgpack", p)
+	}
+	if os.Getenv("EIO3") == "1" {
+		opts.AllowEIO3 = true
 	}
 	io := socket.NewServer(opts)
 	io.OnConnection(func(s *socket.Socket) {

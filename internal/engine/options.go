@@ -1,4 +1,5 @@
-// Package engine implements the server side of Engine.IO protocol version 4:
+// Package engine implements the server side of Engine.IO protocol version 4
+// (and 3, for Socket.IO v2 clients, when Options.AllowEIO3 is set):
 // the handshake, HTTP long-polling, WebSocket, the upgrade from one to the
 // other, the heartbeat, CORS and the limits that keep a peer from using more
 // than its share.
@@ -68,6 +69,14 @@ type Options struct {
 	// WebSocket (the handshake says "upgrades":[]).
 	// Default: false.
 	DisableUpgrades bool
+	// AllowEIO3 lets clients of Engine.IO protocol 3 connect: those of
+	// socket.io-client 2.x (Node's allowEIO3). They ping the server, which
+	// answers (it closes one silent for PingInterval+PingTimeout), and speak
+	// the v3 wire forms (length-prefixed polling payloads, a type byte in
+	// binary WebSocket frames). When false, a handshake with EIO=3 gets HTTP
+	// 400 {"code":5,"message":"Unsupported protocol version"}.
+	// Default: false.
+	AllowEIO3 bool
 	// CORS controls cross-origin access; see CORS.
 	// Default: none, same-origin requests only.
 	CORS CORS

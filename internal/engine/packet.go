@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gobwas/ws"
 )
@@ -106,6 +107,8 @@ type Message struct {
 	raw   bool // frame is a prebuilt WebSocket control frame, not a packet
 	once  sync.Once
 	frame []byte
+
+	frame3 atomic.Pointer[[]byte] // a binary message's frame for protocol 3, built on first use (protocol3.go)
 }
 
 // NewTextMessage returns a text message packet carrying data. The Message

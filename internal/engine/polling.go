@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 // says. Its fields are guarded by the session's mu.
 type polling struct {
 	c       *Conn
+	codec   codec                    // the session's protocol, as the client asked for it
 	wake    chan struct{}            // signals the pending GET; made on its first wait
 	waiting bool                     // a GET is pending
 	answer  byte                     // if not 0, what the pending GET answers regardless of the queue
@@ -24,7 +24,7 @@ type polling struct {
 	aborted bool                     // body's read was cut short; see abortPostLocked
 }
 
-func newPolling(c *Conn) transport { return &polling{c: c} }
+func newPolling(c *Conn, cd codec) transport { return &polling{c: c, codec: cd} }
 
 func (p *polling) name() string { return TransportPolling }
 
@@ -152,7 +152,7 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 			if rc != nil {
 				_ = rc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))
 			}
-			writePoll(w, r, batch, trailer)
+			p.write(w, r, batch, trailer)
 			if final {
 				c.finish()
 			}
@@ -215,27 +215,21 @@ var pollBodies = sync.Pool{New: func() any { return new([]byte) }}
 // maxPooledBody keeps an occasional huge answer from staying in the pool.
 const maxPooledBody = 64 << 10
 
-// writePoll writes a polling payload: batch, then trailer if not 0.
-func writePoll(w http.ResponseWriter, r *http.Request, batch []*Message, trailer byte) {
-	n := 2
-	for _, m := range batch {
-		n += encodedLen(m) + 1
-	}
+// write writes a polling payload: batch, then trailer if not 0.
+func (p *polling) write(w http.ResponseWriter, r *http.Request, batch []*Message, trailer byte) {
 	buf := pollBodies.Get().(*[]byte)
 	defer func() {
 		if cap(*buf) <= maxPooledBody {
 			pollBodies.Put(buf)
 		}
 	}()
-	body := encodePayload(slices.Grow((*buf)[:0], n), batch)
-	if trailer != 0 {
-		if len(batch) > 0 {
-			body = append(body, separator)
-		}
-		body = append(body, trailer)
-	}
+	body, binary := p.codec.appendPayload((*buf)[:0], batch, trailer)
 	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	if binary {
+		h.Set("Content-Type", "application/octet-stream")
+	} else {
+		h.Set("Content-Type", "text/plain; charset=UTF-8")
+	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	setNoCache(h, r)
 	w.WriteHeader(http.StatusOK)
@@ -256,15 +250,19 @@ func setNoCache(h http.Header, r *http.Request) {
 // packet in order and answers "ok". The answer waits while the Handler
 // pushes back; the server's write deadline is moved past that wait.
 func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Content-Type") == "application/octet-stream" {
+	p := c.pollingOf(w, r)
+	if p == nil {
+		return
+	}
+	binary := r.Header.Get("Content-Type") == "application/octet-stream"
+	if binary && !p.codec.binaryPosts() {
 		// Protocol 4 sends binary as base64 text; Node refuses the rest.
 		c.fail(ReasonTransportError, failOpts{})
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	p := c.pollingOf(w, r)
 	rc := http.NewResponseController(w)
-	if p == nil || !p.beginPost(w, r, rc) {
+	if !p.beginPost(w, r, rc) {
 		return
 	}
 	body, err := readBody(w, r, c.srv.opts.MaxPayload)
@@ -281,7 +279,7 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	pkts, err := decodePayload(body)
+	pkts, err := p.codec.decodePayload(body, binary)
 	for _, pkt := range pkts {
 		if pkt.typ == typeClose {
 			c.fail(ReasonTransportClose, failOpts{noop: true})

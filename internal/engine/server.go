@@ -42,7 +42,8 @@ var errorMessages = [...]string{
 // Shutdown (Node has no equivalent: its HTTP server stops listening).
 const shutdownMessage = "Server shutting down"
 
-// Server serves Engine.IO v4 at whatever path it is mounted on. It is an
+// Server serves Engine.IO v4, and v3 with Options.AllowEIO3, at whatever
+// path it is mounted on. It is an
 // http.Handler and never owns a listener. Its methods are safe for
 // concurrent use.
 type Server struct {
@@ -131,7 +132,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case c == nil:
 		s.handshake(w, r, q)
 	case upgrade:
-		s.serveUpgrade(w, r, c)
+		s.serveUpgrade(w, r, c, q)
 	case r.Method == http.MethodGet:
 		c.servePoll(w, r)
 	case r.Method == http.MethodPost:
@@ -178,7 +179,8 @@ func (s *Server) verify(r *http.Request, q query, upgrade bool) (c *Conn, code i
 
 // handshake opens a new session on the transport the request names.
 func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q query) {
-	if q.eio != "4" {
+	proto := s.protocolOf(q.eio)
+	if proto == nil {
 		s.refuse(w, r, codeUnsupportedProtocol, "")
 		return
 	}
@@ -192,11 +194,11 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q query) {
 		return
 	}
 	if q.transport == TransportWebSocket {
-		s.handshakeWebSocket(w, r)
+		s.handshakeWebSocket(w, r, proto.codec(q), proto)
 		return
 	}
-	c := newConn(s, r)
-	c.tr = newPolling(c)
+	c := newConn(s, r, proto)
+	c.tr = newPolling(c, proto.codec(q))
 	if !s.register(c) {
 		writeError(w, http.StatusServiceUnavailable, codeBadRequest, shutdownMessage)
 		return
@@ -349,9 +351,10 @@ func writeError(w http.ResponseWriter, status, code int, msg string) {
 // query holds the Engine.IO query parameters.
 type query struct {
 	eio, transport, sid string
+	b64                 bool // protocol 3: binary goes as base64 text
 }
 
-// parseQuery extracts EIO, transport and sid from a raw query; the last
+// parseQuery extracts EIO, transport, sid and b64 from a raw query; the last
 // occurrence of a key wins, as with Node's URLSearchParams.
 func parseQuery(raw string) query {
 	var q query
@@ -366,6 +369,8 @@ func parseQuery(raw string) query {
 			q.transport = unescape(v)
 		case "sid":
 			q.sid = unescape(v)
+		case "b64":
+			q.b64 = v != "" // Node: any value but an empty one
 		}
 	}
 	return q

@@ -79,6 +79,7 @@ type Conn struct {
 	srv     *Server
 	id      string
 	req     Request
+	proto   protocol // the Engine.IO revision the client speaks
 	handler Handler
 
 	dispatchMu sync.Mutex // held while HandleMessage runs
@@ -96,18 +97,18 @@ type Conn struct {
 	dispatching  bool // HandleMessage (or accept) is running: HandleClose waits for it
 	notified     bool // HandleClose was called or is due
 	finished     bool // removed from the server
-	awaitingPong bool
+	awaitingPong bool // the next heartbeat is a timeout: a ping is out (v4), or the client's is due (v3)
 }
 
-// newConn returns a session for the handshake request r. The caller sets
-// its transport before registering it.
-func newConn(s *Server, r *http.Request) *Conn {
+// newConn returns a session speaking proto for the handshake request r.
+// The caller sets its transport before registering it.
+func newConn(s *Server, r *http.Request, proto protocol) *Conn {
 	uri := r.RequestURI
 	if uri == "" {
 		uri = r.URL.RequestURI()
 	}
 	req := Request{Header: header.Compact(r.Header, r.Host), RemoteAddr: r.RemoteAddr, RequestURI: uri, TLS: r.TLS}
-	c := &Conn{srv: s, req: req}
+	c := &Conn{srv: s, req: req, proto: proto}
 	c.heartbeat = newTimerEntry(c)
 	return c
 }
@@ -286,7 +287,7 @@ func (c *Conn) start() {
 	notify := c.state != stateOpen && !c.notified
 	c.notified = c.notified || notify
 	if c.state == stateOpen {
-		c.armLocked(c.srv.opts.PingInterval)
+		c.proto.startHeartbeatLocked(c)
 	}
 	c.tr.kickLocked()
 	c.mu.Unlock()
@@ -355,25 +356,22 @@ func (c *Conn) onPacket(p packet) {
 	switch p.typ {
 	case typeMessage:
 		c.dispatch(p.data, p.binary)
-	case typePong:
+	case typePing, typePong:
 		c.mu.Lock()
-		if c.state == stateOpen {
-			c.awaitingPong = false
-			c.armLocked(c.srv.opts.PingInterval)
-		}
+		ok := c.proto.heartbeatLocked(c, p.typ)
 		c.mu.Unlock()
-	case typePing:
-		// In protocol 4 the server pings; Node closes on a client ping
-		// ("invalid heartbeat direction").
-		c.fail(ReasonTransportError, failOpts{})
+		if !ok {
+			// Node: "invalid heartbeat direction"; or, in v3, a full queue.
+			c.fail(ReasonTransportError, failOpts{})
+		}
 	}
 }
 
 // armLocked sets the heartbeat to fire after d.
 func (c *Conn) armLocked(d time.Duration) { c.srv.heartbeats.arm(&c.heartbeat, d) }
 
-// onHeartbeat sends a ping, or closes a session whose pong or graceful
-// close is late. It runs on the heartbeat queue's goroutine.
+// onHeartbeat sends a ping, or closes a session whose pong (v4), ping (v3)
+// or graceful close is late. It runs on the heartbeat queue's goroutine.
 func (c *Conn) onHeartbeat() {
 	c.mu.Lock()
 	if c.state == stateClosed || !c.srv.heartbeats.take(&c.heartbeat) {

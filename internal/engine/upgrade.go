@@ -26,12 +26,12 @@ var noopMessage = &Message{typ: typeNoop}
 // serveUpgrade starts upgrading polling session c to the WebSocket r asks
 // for. A session that is not on polling, or is already upgrading, gets the
 // WebSocket closed at once, as Node does.
-func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Conn) {
-	wc := s.acceptWebSocket(w, r)
+func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Conn, q query) {
+	wc := s.acceptWebSocket(w, r, c.proto.codec(q))
 	if wc == nil {
 		return
 	}
-	wc.attach(c)
+	wc.attach(c) // its batch entry too: a broadcast may batch on it once upgraded
 	c.mu.Lock()
 	if c.state != stateOpen || c.tr.name() != TransportPolling || c.upg != nil {
 		c.mu.Unlock()

@@ -33,6 +33,7 @@ var (
 type wsConn struct {
 	c        *Conn
 	nc       net.Conn
+	codec    codec // the session's protocol, as this connection's client asked for it
 	in       wsInput
 	hdr      [ws.MaxHeaderSize - 2]byte
 	vectored bool      // nc takes net.Buffers in one writev
@@ -58,13 +59,14 @@ type wsConn struct {
 	farewell  bool                // stop writes the close frame
 }
 
-// handshakeWebSocket opens a session whose first transport is WebSocket.
-func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
-	wc := s.acceptWebSocket(w, r)
+// handshakeWebSocket opens a session speaking proto whose first transport
+// is WebSocket, with codec cd.
+func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request, cd codec, proto protocol) {
+	wc := s.acceptWebSocket(w, r, cd)
 	if wc == nil {
 		return
 	}
-	c := newConn(s, r)
+	c := newConn(s, r, proto)
 	wc.attach(c)
 	c.tr = wc
 	if !s.register(c) {
@@ -79,7 +81,7 @@ func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 // acceptWebSocket completes the WebSocket handshake (no extension is
 // negotiated: permessage-deflate is declined). It returns nil if the
 // handshake failed; the client then got gobwas/ws's error answer.
-func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request) *wsConn {
+func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, cd codec) *wsConn {
 	nc, rw, _, err := s.upgrader.Upgrade(r, w)
 	if err != nil {
 		s.opts.Logger.Debug("engine: websocket handshake failed", "err", err, "remote", r.RemoteAddr)
@@ -96,7 +98,7 @@ func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request) *wsConn
 		b, _ := rw.Reader.Peek(rw.Reader.Buffered())
 		pre = bytes.Clone(b)
 	}
-	wc := &wsConn{nc: nc}
+	wc := &wsConn{nc: nc, codec: cd}
 	wc.in.init(nc, pre)
 	wc.readFn = wc.readPending
 	wc.flushFn = wc.flushLoop
@@ -314,11 +316,14 @@ func (w *wsConn) onMessage(p []byte, binary bool) (end wsEnd, stop bool) {
 		return w.onUpgradeMessage(p, binary)
 	case !active:
 		return wsEnd{ReasonTransportClose, failOpts{}}, true
-	case binary:
-		c.dispatch(p, true)
-		return wsEnd{}, false
 	}
-	pkt, err := decodePacket(p)
+	var pkt packet
+	var err error
+	if binary {
+		pkt, err = w.codec.decodeBinary(p)
+	} else {
+		pkt, err = w.codec.decodeText(p)
+	}
 	if err != nil {
 		return wsEnd{ReasonParseError, failOpts{}}, true
 	}
@@ -335,7 +340,7 @@ func (w *wsConn) onUpgradeMessage(p []byte, binary bool) (wsEnd, bool) {
 	var pkt packet
 	var err error
 	if !binary {
-		pkt, err = decodePacket(p)
+		pkt, err = w.codec.decodeText(p)
 	}
 	switch {
 	case binary || err != nil:
@@ -489,9 +494,9 @@ func (w *wsConn) flushLoop() {
 // was queued meanwhile.
 func (w *wsConn) writeThrough(batch []*Message) {
 	c := w.c
-	frame := batch[0].wsFrame()
+	frame := w.codec.frame(batch[0])
 	if len(batch) > 1 {
-		frame = joinFrames(batch) // the rest of a partial write outlives this call
+		frame = w.joinFrames(batch) // the rest of a partial write outlives this call
 	}
 	n, err := w.writeNow(frame, c.srv.writeTimeout())
 	c.mu.Lock()
@@ -593,18 +598,18 @@ func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
 	defer w.wmu.Unlock()
 	w.extendDeadline(timeout)
 	if len(batch) == 1 {
-		_, err := w.nc.Write(batch[0].wsFrame())
+		_, err := w.nc.Write(w.codec.frame(batch[0]))
 		return err
 	}
 	if !w.vectored {
 		// TLS and the like write each buffer as a record: join them first.
-		_, err := w.nc.Write(joinFrames(batch))
+		_, err := w.nc.Write(w.joinFrames(batch))
 		return err
 	}
 	fb := frameBuffersPool.Get().(*frameBuffers)
 	defer frameBuffersPool.Put(fb)
 	for _, m := range batch {
-		fb.all = append(fb.all, m.wsFrame())
+		fb.all = append(fb.all, w.codec.frame(m))
 	}
 	fb.left = fb.all
 	_, err := fb.left.WriteTo(w.nc)
@@ -614,14 +619,14 @@ func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
 }
 
 // joinFrames returns the frames of batch in one new buffer.
-func joinFrames(batch []*Message) []byte {
+func (w *wsConn) joinFrames(batch []*Message) []byte {
 	n := 0
 	for _, m := range batch {
-		n += len(m.wsFrame())
+		n += len(w.codec.frame(m))
 	}
 	out := make([]byte, 0, n)
 	for _, m := range batch {
-		out = append(out, m.wsFrame()...)
+		out = append(out, w.codec.frame(m)...)
 	}
 	return out
 }

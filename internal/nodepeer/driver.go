@@ -186,6 +186,19 @@ func (d *Driver) Connect(client, url string, opts map[string]any) {
 	d.Send(map[string]any{"cmd": "connect", "client": client, "url": url, "opts": opts})
 }
 
+// ConnectV2 is Connect with socket.io-client 2.5.0 (Engine.IO v3, the
+// Socket.IO v4 protocol) instead of 4.x. Its socket reports the same
+// events, and a refused CONNECT (the 2.x "error" event) as
+// {"ev":"socket_error","data":...}. Sockets made on its Manager
+// ("manager" in Send) are 2.x sockets too.
+func (d *Driver) ConnectV2(client, url string, opts map[string]any) {
+	d.t.Helper()
+	if opts == nil {
+		opts = map[string]any{}
+	}
+	d.Send(map[string]any{"cmd": "connect", "client": client, "url": url, "opts": opts, "version": 2})
+}
+
 // Emit sends event name with args and no acknowledgement callback.
 func (d *Driver) Emit(client, name string, args ...any) {
 	d.t.Helper()

@@ -29,6 +29,11 @@
 //	    gives the Manager require("socket.io-msgpack-parser") as its parser.
 //	{"cmd":"connect","client":"c2","manager":"c1","nsp":"/other","opts":{...}}
 //	    a socket on c1's Manager, multiplexed on its connection.
+//	"version":2 in a connect command with url (Driver.ConnectV2): the socket
+//	    is socket.io-client 2.5.0's (Engine.IO v3), and so are those made on
+//	    its Manager. It reports the same events; its "error" event (a
+//	    refused CONNECT) as {"ev":"socket_error","data":...}. Emits with
+//	    timeout or volatile are refused.
 //	"retryRefused":N in either connect command: on each connect_error the
 //	    server sends (socket.active false), socket.auth.attempt is set to the
 //	    attempt number (1, 2, ...) and socket.connect() is called at once, up

@@ -11,6 +11,12 @@
 //       a socket multiplexed on c1's Manager (connection) instead of a new one
 //   "parser":"msgpack" in the opts of a connect with url: the Manager uses
 //       require("socket.io-msgpack-parser") instead of the default parser
+//   "version":2 on a connect with url: socket.io-client 2.5.0
+//       (require("socket.io-client-v2"), Engine.IO v3) instead of 4.x; a
+//       socket on its Manager is a 2.x socket too. A 2.x socket reports
+//       the same events, and its "error" event (a refused CONNECT) as
+//       {"ev":"socket_error","client":"c1","data":...}; emit "timeout" and
+//       "volatile" are refused
 //   "retryRefused":N on either connect: on a connect_error from the server
 //       (socket.active false), set socket.auth.attempt to the attempt number
 //       and call socket.connect() at once, up to N times, as socket.io-client
@@ -52,6 +58,7 @@ const readline = require("readline");
 const { toWire, fromWire } = require("./wire");
 
 const sockets = new Map(); // client name -> Socket
+const v2Sockets = new Set(); // the sockets of socket.io-client 2.x
 const acks = new Map(); // ackRef -> { client, fn }
 let nextAckRef = 1;
 
@@ -89,16 +96,22 @@ function connect(c) {
   if (sockets.has(c.client)) throw new Error(`client ${JSON.stringify(c.client)} already exists`);
   const client = c.client;
   let socket;
+  let v2 = c.version === 2;
+  if (c.version !== undefined && c.version !== 2 && c.version !== 4) throw new Error("connect: version must be 2 or 4");
   if (c.manager !== undefined) {
     if (typeof c.nsp !== "string") throw new Error("connect: nsp required with manager");
-    socket = socketOf(c.manager).io.socket(c.nsp, fromWire(c.opts || {}));
+    const m = socketOf(c.manager);
+    v2 = v2Sockets.has(m);
+    socket = m.io.socket(c.nsp, fromWire(c.opts || {}));
   } else {
     if (typeof c.url !== "string") throw new Error("connect: url required");
     const opts = fromWire(c.opts || {});
     if (opts.parser === "msgpack") opts.parser = require("socket.io-msgpack-parser");
-    socket = io(c.url, Object.assign({ forceNew: true }, opts));
+    const lookup = v2 ? require("socket.io-client-v2") : io;
+    socket = lookup(c.url, Object.assign({ forceNew: true }, opts));
   }
   sockets.set(client, socket);
+  if (v2) v2Sockets.add(socket);
   const manager = socket.io;
   let retries = typeof c.retryRefused === "number" ? c.retryRefused : 0;
   let attempt = 0;
@@ -118,16 +131,19 @@ function connect(c) {
   socket.on("disconnect", (reason, description) => {
     out({ ev: "disconnect", client, reason, description: describe(description) });
   });
-  socket.onAny((name, ...args) => {
-    const ev = { ev: "event", client, name };
-    if (args.length > 0 && typeof args[args.length - 1] === "function") {
-      const ref = nextAckRef++;
-      acks.set(ref, { client, fn: args.pop() });
-      ev.ackRef = ref;
-    }
-    ev.args = toWire(args);
-    out(ev);
-  });
+  if (v2) watchV2(socket, client);
+  else {
+    socket.onAny((name, ...args) => {
+      const ev = { ev: "event", client, name };
+      if (args.length > 0 && typeof args[args.length - 1] === "function") {
+        const ref = nextAckRef++;
+        acks.set(ref, { client, fn: args.pop() });
+        ev.ackRef = ref;
+      }
+      ev.args = toWire(args);
+      out(ev);
+    });
+  }
 
   if (c.manager !== undefined) return; // its Manager is watched already
   // A Manager makes a new engine for every (re)connection attempt; watch each.
@@ -141,9 +157,27 @@ function connect(c) {
   manager.on("reconnect_failed", () => out({ ev: "reconnect_failed", client }));
 }
 
+// watchV2 reports the events of a 2.x socket, which has no onAny: its
+// onevent, which gets every incoming EVENT packet, is replaced.
+function watchV2(socket, client) {
+  socket.onevent = function (packet) {
+    const args = (packet.data || []).slice();
+    const ev = { ev: "event", client, name: args.shift() };
+    if (packet.id !== undefined && packet.id !== null) {
+      const ref = nextAckRef++;
+      acks.set(ref, { client, fn: this.ack(packet.id) });
+      ev.ackRef = ref;
+    }
+    ev.args = toWire(args);
+    out(ev);
+  };
+  socket.on("error", (data) => out({ ev: "socket_error", client, data: toWire(data) }));
+}
+
 function emit(c) {
   const client = c.client;
   let socket = socketOf(client);
+  if (v2Sockets.has(socket) && (c.volatile || c.timeout)) throw new Error("emit: no volatile or timeout in socket.io-client 2.x");
   if (typeof c.name !== "string") throw new Error("emit: name required");
   const args = fromWire(Array.isArray(c.args) ? c.args : []);
   const ref = c.ref;

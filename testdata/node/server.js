@@ -19,7 +19,8 @@ const http = require("http");
 const { Server } = require("socket.io");
 
 const httpServer = http.createServer();
-const io = new Server(httpServer);
+// ALLOW_EIO3=1 lets socket.io-client 2.x in (allowEIO3).
+const io = new Server(httpServer, { allowEIO3: process.env.ALLOW_EIO3 === "1" });
 
 function handlers(socket) {
   socket.on("echo", (...args) => {
