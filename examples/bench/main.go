@@ -90,8 +90,8 @@ func main() {
 
 var durationRE = regexp.MustCompile(`^(\d+)(ms|s|m)?$`)
 
-// nodeDuration parses a duration as ../shared/bench/node/bench-server.js
-// does: "2m", "30s", "1500ms", or bare milliseconds.
+// nodeDuration parses a duration as the Node bench server of the
+// comparison does: "2m", "30s", "1500ms", or bare milliseconds.
 func nodeDuration(s string) (time.Duration, error) {
 	m := durationRE.FindStringSubmatch(s)
 	if m == nil {
