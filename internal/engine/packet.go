@@ -101,11 +101,17 @@ type Message struct {
 	// Binary marks a binary message: a binary WebSocket frame, "b" + base64
 	// on polling.
 	Binary bool
+	// NoCompress sends the message uncompressed whatever the connection
+	// negotiated (Node's compress: false): a plain WebSocket frame, and no
+	// compression of a polling answer that carries only such messages.
+	NoCompress bool
 
-	typ   byte // packet type; 0 means typeMessage
-	raw   bool // frame is a prebuilt WebSocket control frame, not a packet
-	once  sync.Once
-	frame []byte
+	typ    byte // packet type; 0 means typeMessage
+	raw    bool // frame is a prebuilt WebSocket control frame, not a packet
+	once   sync.Once
+	frame  []byte
+	zonce  sync.Once // builds zframe
+	zframe []byte    // the permessage-deflate frame (wsdeflate.go)
 }
 
 // NewTextMessage returns a text message packet carrying data. The Message

@@ -144,7 +144,7 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 			if rc != nil {
 				_ = rc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))
 			}
-			writePoll(w, r, batch, trailer)
+			writePoll(w, r, batch, trailer, c.srv.opts.HTTPCompressionThreshold)
 			if final {
 				c.finish()
 			}
@@ -207,8 +207,10 @@ var pollBodies = sync.Pool{New: func() any { return new([]byte) }}
 // maxPooledBody keeps an occasional huge answer from staying in the pool.
 const maxPooledBody = 64 << 10
 
-// writePoll writes a polling payload: batch, then trailer if not 0.
-func writePoll(w http.ResponseWriter, r *http.Request, batch []*Message, trailer byte) {
+// writePoll writes a polling payload: batch, then trailer if not 0;
+// compressed from threshold bytes when the client accepts it (see
+// Options.HTTPCompressionThreshold).
+func writePoll(w http.ResponseWriter, r *http.Request, batch []*Message, trailer byte, threshold int) {
 	n := 2
 	for _, m := range batch {
 		n += encodedLen(m) + 1
@@ -226,13 +228,35 @@ func writePoll(w http.ResponseWriter, r *http.Request, batch []*Message, trailer
 		}
 		body = append(body, trailer)
 	}
+	*buf = body
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	if enc := httpEncoding(r.Header.Get("Accept-Encoding"), len(body), threshold); enc != "" && compressible(batch) {
+		zbuf := pollBodies.Get().(*[]byte)
+		defer func() {
+			if cap(*zbuf) <= maxPooledBody {
+				pollBodies.Put(zbuf)
+			}
+		}()
+		body = compressBody((*zbuf)[:0], body, enc)
+		*zbuf = body
+		h.Set("Content-Encoding", enc)
+	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	setNoCache(h, r)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
-	*buf = body
+}
+
+// compressible reports whether a polling answer carrying batch may be
+// compressed: unless every message says NoCompress, as in Node.
+func compressible(batch []*Message) bool {
+	for _, m := range batch {
+		if !m.NoCompress {
+			return true
+		}
+	}
+	return false
 }
 
 // setNoCache sets the headers Node's polling transport adds to its

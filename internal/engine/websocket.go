@@ -36,7 +36,9 @@ type wsConn struct {
 	in       wsInput
 	hdr      [ws.MaxHeaderSize - 2]byte
 	vectored bool      // nc takes net.Buffers in one writev
+	deflate  bool      // permessage-deflate was negotiated (wsdeflate.go)
 	fragOp   ws.OpCode // opcode of a fragmented message being read
+	fragZ    bool      // the fragmented message being read is compressed
 	frag     []byte    // the fragmented message being read
 
 	handing atomic.Bool           // a worker handles what the loop handed it
@@ -76,11 +78,13 @@ func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 	s.goroutines.Go(wc.run)
 }
 
-// acceptWebSocket completes the WebSocket handshake (no extension is
-// negotiated: permessage-deflate is declined). It returns nil if the
-// handshake failed; the client then got gobwas/ws's error answer.
+// acceptWebSocket completes the WebSocket handshake, negotiating
+// permessage-deflate when Options.PerMessageDeflate is set (wsdeflate.go;
+// otherwise it is declined). It returns nil if the handshake failed; the
+// client then got gobwas/ws's error answer.
 func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request) *wsConn {
-	nc, rw, _, err := s.upgrader.Upgrade(r, w)
+	var deflate bool
+	nc, rw, _, err := s.upgraderFor(&deflate).Upgrade(r, w)
 	if err != nil {
 		s.opts.Logger.Debug("engine: websocket handshake failed", "err", err, "remote", r.RemoteAddr)
 		if nc != nil {
@@ -96,7 +100,7 @@ func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request) *wsConn
 		b, _ := rw.Reader.Peek(rw.Reader.Buffered())
 		pre = bytes.Clone(b)
 	}
-	wc := &wsConn{nc: nc}
+	wc := &wsConn{nc: nc, deflate: deflate}
 	wc.in.init(nc, pre)
 	wc.readFn = wc.readPending
 	wc.flushFn = wc.flushLoop
@@ -283,7 +287,7 @@ func readErrorEnd(err error) wsEnd {
 	switch {
 	case errors.Is(err, errWSTooLarge):
 		code = ws.StatusMessageTooBig
-	case errors.Is(err, errWSInvalidUTF8):
+	case errors.Is(err, errWSInvalidUTF8), errors.Is(err, errInflate):
 		code = ws.StatusInvalidFramePayloadData
 	case errors.As(err, new(ws.ProtocolError)),
 		errors.Is(err, ws.ErrHeaderLengthMSB), errors.Is(err, ws.ErrHeaderLengthUnexpected):
@@ -489,9 +493,9 @@ func (w *wsConn) flushLoop() {
 // was queued meanwhile.
 func (w *wsConn) writeThrough(batch []*Message) {
 	c := w.c
-	frame := batch[0].wsFrame()
+	frame := w.frameOf(batch[0])
 	if len(batch) > 1 {
-		frame = joinFrames(batch) // the rest of a partial write outlives this call
+		frame = w.joinFrames(batch) // the rest of a partial write outlives this call
 	}
 	n, err := w.writeNow(frame, c.srv.writeTimeout())
 	c.mu.Lock()
@@ -593,18 +597,18 @@ func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
 	defer w.wmu.Unlock()
 	w.extendDeadline(timeout)
 	if len(batch) == 1 {
-		_, err := w.nc.Write(batch[0].wsFrame())
+		_, err := w.nc.Write(w.frameOf(batch[0]))
 		return err
 	}
 	if !w.vectored {
 		// TLS and the like write each buffer as a record: join them first.
-		_, err := w.nc.Write(joinFrames(batch))
+		_, err := w.nc.Write(w.joinFrames(batch))
 		return err
 	}
 	fb := frameBuffersPool.Get().(*frameBuffers)
 	defer frameBuffersPool.Put(fb)
 	for _, m := range batch {
-		fb.all = append(fb.all, m.wsFrame())
+		fb.all = append(fb.all, w.frameOf(m))
 	}
 	fb.left = fb.all
 	_, err := fb.left.WriteTo(w.nc)
@@ -614,14 +618,14 @@ func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
 }
 
 // joinFrames returns the frames of batch in one new buffer.
-func joinFrames(batch []*Message) []byte {
+func (w *wsConn) joinFrames(batch []*Message) []byte {
 	n := 0
 	for _, m := range batch {
-		n += len(m.wsFrame())
+		n += len(w.frameOf(m))
 	}
 	out := make([]byte, 0, n)
 	for _, m := range batch {
-		out = append(out, m.wsFrame()...)
+		out = append(out, w.frameOf(m)...)
 	}
 	return out
 }
