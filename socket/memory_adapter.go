@@ -129,6 +129,9 @@ func (a *MemoryAdapter) SocketRooms(id string) []string {
 // disconnected by its own connection and slows nobody else.
 func (a *MemoryAdapter) Broadcast(_ context.Context, p *Packet, opts BroadcastOptions) error {
 	msgs := p.messages()
+	if uncompressed(opts.Flags) {
+		msgs = noCompress(msgs)
+	}
 	volatile := opts.Flags.Volatile
 	a.forEach(opts, func(s *Socket) {
 		if volatile && !s.client.conn.Writable() {
@@ -146,7 +149,11 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *Packet, opts Br
 	acks.Expect(len(targets))
 	for _, s := range targets {
 		id := s.expectAckUntil(ctx, acks.Reply)
-		if s.send(p.withID(id)) != nil {
+		msgs := p.withID(id)
+		if uncompressed(opts.Flags) {
+			msgs = noCompress(msgs)
+		}
+		if s.send(msgs) != nil {
 			s.dropAck(id)
 		}
 	}
