@@ -9,7 +9,10 @@
 // It listens on 127.0.0.1:$PORT (default 3000) with CORS open to every
 // origin and the defaults everywhere else. With REDIS_URL set (such as
 // redis://127.0.0.1:6379), it shares rooms through the Redis adapter, as the
-// Node peer does, so that a broadcast can cross instances.
+// Node peer does, so that a broadcast can cross instances. With
+// COMPRESSION=1 it offers WebSocket permessage-deflate with a threshold of
+// 1024 bytes, as the Node peer's perMessageDeflate: {threshold: 1024}
+// (polling answers are compressed from 1024 bytes either way, as in Node).
 package main
 
 import (
@@ -29,6 +32,10 @@ func main() {
 		port = "3000"
 	}
 	opts := &socket.Options{EngineOptions: socket.EngineOptions{CORS: socket.CORS{Origins: []string{"*"}}}}
+	if os.Getenv("COMPRESSION") == "1" {
+		opts.PerMessageDeflate = true
+		opts.PerMessageDeflateThreshold = 1024
+	}
 	if url := os.Getenv("REDIS_URL"); url != "" {
 		ro, err := redis.ParseURL(url)
 		if err != nil {
