@@ -128,7 +128,8 @@ func shutdown(t *testing.T, srv *Server) {
 
 // TestCompressFlag reads the frames of a raw WebSocket that negotiated
 // permessage-deflate: a big event goes compressed (RSV1), the same with
-// Compress(false) plain, a small one plain; a broadcast with acks too.
+// Compress(false) plain (on a broadcast or on the socket), a small one
+// plain; a broadcast with acks too.
 func TestCompressFlag(t *testing.T) {
 	t.Parallel()
 	srv := NewServer(&Options{EngineOptions: EngineOptions{PerMessageDeflate: true}})
@@ -169,8 +170,10 @@ func TestCompressFlag(t *testing.T) {
 	_ = srv.To("room").Emit("e", big)
 	_ = srv.To("room").Compress(false).Emit("e", big)
 	_ = srv.To("room").Compress(true).Emit("e", big)
+	_ = s.Compress(false).Emit("e", big)
+	_ = s.Emit("e", big)
 	_ = srv.To("room").Emit("e", "small")
-	for i, wantZ := range []bool{true, false, true} {
+	for i, wantZ := range []bool{true, false, true, false, true} {
 		if z, p := read(); z != wantZ || p != want {
 			t.Fatalf("event %d: compressed=%v %.30q", i, z, p)
 		}

@@ -409,8 +409,8 @@ func (w *wsConn) batchFlushLocked() {
 
 // flushBatch writes what waited for the batch interval, unless a flusher
 // took it meanwhile. It runs on the batch queue's goroutine, so it writes
-// only what the socket buffer takes at once and leaves the rest to a
-// flusher.
+// only what the socket buffer takes at once and leaves the rest (or, with
+// permessage-deflate, everything) to a flusher.
 func (w *wsConn) flushBatch() {
 	c := w.c
 	c.mu.Lock()
@@ -420,7 +420,10 @@ func (w *wsConn) flushBatch() {
 		return
 	}
 	w.flushing = true
-	if w.in.raw == nil { // no descriptor to try a write that does not block
+	// Without a descriptor, no write can be tried without blocking; with
+	// permessage-deflate, the write may have a broadcast to compress
+	// first, which must not hold up the batch queue.
+	if w.in.raw == nil || w.deflate {
 		c.mu.Unlock()
 		c.srv.workers.Run(w.flushFn)
 		return
