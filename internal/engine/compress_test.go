@@ -345,6 +345,50 @@ func TestWebSocketDeflateBadInput(t *testing.T) {
 	ts.echoOnce(t)
 }
 
+// TestWebSocketDeflateBombMemory sends zip bombs, each inflating to 64 MB
+// from 64 KB, to a server whose MaxPayload is 256 KB, and measures what
+// the heap allocated across the attack: about MaxPayload per bomb, not
+// what the bombs inflate to (a bound of 16 MaxPayload, 4 MB, against the
+// 64 MB an unbounded inflate would take).
+func TestWebSocketDeflateBombMemory(t *testing.T) {
+	const bombs, maxPayload = 10, 256 << 10
+	ts := newTestServer(t, &Options{PerMessageDeflate: true, MaxPayload: maxPayload})
+	// 1 MB of zeros deflated and flushed is a byte-aligned run of
+	// non-final blocks: 64 copies inflate to 64 MB.
+	var one bytes.Buffer
+	fw, _ := flate.NewWriter(&one, flate.BestCompression)
+	_, _ = fw.Write(make([]byte, 1<<20))
+	_ = fw.Flush()
+	bomb := bytes.Repeat(one.Bytes(), 64)
+	bomb = bomb[:len(bomb)-4] // the tail permessage-deflate leaves out
+	if len(bomb) > maxPayload {
+		t.Fatalf("bomb of %d bytes", len(bomb))
+	}
+	frame := ws.NewFrame(ws.OpText, true, bomb)
+	frame.Header.Rsv = ws.Rsv(true, false, false)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range bombs {
+		c := ts.dialRawWS(t, "EIO=4&transport=websocket", deflateOffer)
+		c.frame() // open
+		h := ts.session(t)
+		if err := ws.WriteFrame(c.conn, ws.MaskFrame(frame)); err != nil {
+			t.Fatal(err)
+		}
+		if code := c.closeStatus(); code != ws.StatusMessageTooBig {
+			t.Fatalf("closed with %d", code)
+		}
+		h.closeReason(t)
+	}
+	runtime.ReadMemStats(&after)
+	perBomb := (after.TotalAlloc - before.TotalAlloc) / bombs
+	t.Logf("%d bytes allocated per bomb", perBomb)
+	if perBomb > 16*maxPayload {
+		t.Fatalf("%d bytes allocated per bomb, MaxPayload is %d", perBomb, maxPayload)
+	}
+}
+
 // TestWebSocketDeflateFragmented sends a compressed message in three
 // fragments with a ping between them.
 func TestWebSocketDeflateFragmented(t *testing.T) {
