@@ -94,7 +94,8 @@ func decodePayload(b []byte) ([]packet, error) {
 // either: it is safe to share between connections, and a broadcast builds one
 // Message and sends it to every recipient. The WebSocket frame of a Message
 // (header and payload) is built once, on first use, and the same bytes are
-// written to every connection.
+// written to every connection; so is its compressed frame, for the
+// connections that negotiated permessage-deflate.
 type Message struct {
 	// Data is the payload: UTF-8 text, or bytes when Binary is set.
 	Data []byte
