@@ -319,17 +319,20 @@ func TestInteropExpiryWatchEndsWithSocket(t *testing.T) {
 	url := sockettest.Serve(t, srv, srv)
 	d := peer.Client(t)
 	hs := Signer{Algorithm: "HS256", Key: secret}
-	soon := func(sub string) string {
+	// exp has a resolution of one second. The tokens of the clients that
+	// go away expire while the test still runs, but late enough for a
+	// loaded machine to connect them first.
+	soon := func(sub string, in time.Duration) string {
 		c := liveUser(sub, 0)
-		c.ExpiresAt = jwt.NewNumericDate(time.Now().Truncate(time.Second).Add(2 * time.Second))
+		c.ExpiresAt = jwt.NewNumericDate(time.Now().Truncate(time.Second).Add(in))
 		return sign(t, hs, c)
 	}
-	d.Connect("banned", url, map[string]any{"reconnection": false, "auth": map[string]any{"token": soon("banned")}})
+	d.Connect("banned", url, map[string]any{"reconnection": false, "auth": map[string]any{"token": soon("banned", 5*time.Second)}})
 	d.Wait(match{"ev": "connect_error", "client": "banned", "message": "banned"}, waitFor)
-	d.Connect("leaver", url, map[string]any{"auth": map[string]any{"token": soon("leaver")}})
+	d.Connect("leaver", url, map[string]any{"auth": map[string]any{"token": soon("leaver", 5*time.Second)}})
 	d.Wait(match{"ev": "connect", "client": "leaver"}, waitFor)
 	d.Disconnect("leaver")
-	d.Connect("stayer", url, map[string]any{"auth": map[string]any{"token": soon("stayer")}})
+	d.Connect("stayer", url, map[string]any{"auth": map[string]any{"token": soon("stayer", 6*time.Second)}})
 	d.Wait(match{"ev": "connect", "client": "stayer"}, waitFor)
 	d.Wait(match{"ev": "event", "client": "stayer", "name": "session:over"}, waitFor)
 	d.Wait(match{"ev": "disconnect", "client": "stayer", "reason": "io server disconnect"}, waitFor)

@@ -14,10 +14,12 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"go.uber.org/goleak"
+
+	"github.com/envivo/socketio/internal/skipnote"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(skipnote.M(m)) // skipnote: the skips for missing peers, visible
 }
 
 // now is the fixed clock of the verification tests.

@@ -394,9 +394,13 @@ func TestInboundBlockedHandlerEnds(t *testing.T) {
 		t.Parallel()
 		srv := NewServer(&Options{MaxPendingEvents: 8})
 		sockets := make(chan *Socket, 1)
-		release := make(chan struct{})
+		release, running := make(chan struct{}), make(chan struct{})
+		var once sync.Once
 		srv.OnConnection(func(s *Socket) {
-			s.OnEvent("n", func(*Socket, Args, AckFunc) { <-release }) // ignores its socket's end
+			s.OnEvent("n", func(*Socket, Args, AckFunc) {
+				once.Do(func() { close(running) })
+				<-release // ignores its socket's end
+			})
 			sockets <- s
 		})
 		srv.Of("/other").OnConnection(func(s *Socket) {
@@ -409,6 +413,11 @@ func TestInboundBlockedHandlerEnds(t *testing.T) {
 		c.readUntil(t, "40/other,{")
 		f := startFlood(c.conn, 20_000)
 		s := heldBack(t, sockets)
+		// Disconnected before its first handler ran, the socket would skip
+		// every queued event and be gone, and the rest of the flood would
+		// be packets for a namespace the client is not in (which close
+		// the connection, as with Node).
+		wait(t, running)
 		s.Disconnect(false)
 		if err := f.wait(); err != nil {
 			t.Fatalf("flood: %v", err)

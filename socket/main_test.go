@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/envivo/socketio/internal/skipnote"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(skipnote.M(m)) // skipnote: the skips for missing peers, visible
 }
 
 // serve starts srv behind a test HTTP server and returns its base URL; the

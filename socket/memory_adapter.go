@@ -15,7 +15,8 @@ import (
 // stored as a set: the socket's entry stands for it, so that a connection
 // costs no room of its own.
 type MemoryAdapter struct {
-	nsp *Namespace
+	nsp   *Namespace
+	store *recoveryStore // nil unless connection state recovery is on
 
 	mu      sync.RWMutex
 	rooms   map[string]map[*Socket]struct{} // other rooms than the sockets' own
@@ -28,13 +29,20 @@ type member struct {
 	rooms  map[string]struct{} // its other rooms; made on the first join
 }
 
-// NewMemoryAdapter returns an empty adapter for nsp.
+// NewMemoryAdapter returns an empty adapter for nsp. When the server has
+// Options.ConnectionStateRecovery set, it is the SessionStore of the
+// namespace: it keeps the sessions of sockets that left and the packets
+// they may miss, within the bounds set there.
 func NewMemoryAdapter(nsp *Namespace) *MemoryAdapter {
-	return &MemoryAdapter{
+	a := &MemoryAdapter{
 		nsp:     nsp,
 		rooms:   make(map[string]map[*Socket]struct{}),
 		members: make(map[string]*member),
 	}
+	if cfg := nsp.server.opts.ConnectionStateRecovery; cfg != nil {
+		a.store = newRecoveryStore(*cfg)
+	}
+	return a
 }
 
 // AddAll implements Adapter. An id that is not a connected socket of the
@@ -126,8 +134,21 @@ func (a *MemoryAdapter) SocketRooms(id string) []string {
 
 // Broadcast implements Adapter. The packet is encoded once and the same
 // bytes are queued for every recipient; a recipient that cannot keep up is
-// disconnected by its own connection and slows nobody else.
+// disconnected by its own connection and slows nobody else. With
+// connection state recovery on, a packet that is not volatile gets its
+// offset and is kept (see SessionStore); such broadcasts are then
+// delivered one at a time per namespace.
 func (a *MemoryAdapter) Broadcast(_ context.Context, p *Packet, opts BroadcastOptions) error {
+	if a.store != nil && !opts.Flags.Volatile {
+		a.store.broadcast(p, opts, func(q *Packet) { a.deliver(q, opts) })
+		return nil
+	}
+	a.deliver(p, opts)
+	return nil
+}
+
+// deliver queues p for every local socket opts selects.
+func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions) {
 	msgs := p.messages()
 	if uncompressed(opts.Flags) {
 		msgs = noCompress(msgs)
@@ -139,7 +160,23 @@ func (a *MemoryAdapter) Broadcast(_ context.Context, p *Packet, opts BroadcastOp
 		}
 		_ = s.sendBatched(msgs)
 	})
-	return nil
+}
+
+// PersistSession implements SessionStore. It does nothing unless
+// connection state recovery is on.
+func (a *MemoryAdapter) PersistSession(s *Session) {
+	if a.store != nil {
+		a.store.persist(s)
+	}
+}
+
+// RestoreSession implements SessionStore. It returns false unless
+// connection state recovery is on.
+func (a *MemoryAdapter) RestoreSession(_ context.Context, pid, offset string, resume func(*Session, []*Packet)) (bool, error) {
+	if a.store == nil {
+		return false, nil
+	}
+	return a.store.restore(pid, offset, resume), nil
 }
 
 // BroadcastWithAck implements Adapter. Each recipient gets the packet with

@@ -180,8 +180,14 @@ func (n *Namespace) chain() ([]Middleware, []func(*Socket)) {
 
 // connect runs on s's queue: the middleware, then, if they accept, the
 // CONNECT reply and the connection handlers. A dynamic child becomes live
-// only here, once the middleware accepted (see dynamic.go).
+// only here, once the middleware accepted (see dynamic.go). With
+// connection state recovery on, a client that asks to recover its session
+// may skip the middleware (see recovery.go).
 func (n *Namespace) connect(s *Socket) {
+	req := n.recoveryRequest(s)
+	if req.skipMiddleware && n.resume(s, req) {
+		return
+	}
 	middleware, _ := n.chain()
 	if err := runMiddleware(s, middleware); err != nil {
 		n.refuse(s, err)
@@ -195,22 +201,39 @@ func (n *Namespace) connect(s *Socket) {
 	if nsp != n {
 		s.client.move(s, nsp)
 	}
-	if !s.state.CompareAndSwap(int32(connecting), int32(connected)) {
+	if req.afterMiddleware && nsp.resume(s, req) {
+		return
+	}
+	if !nsp.enter(s, []string{s.id}) {
 		n.server.release(nsp)
 		return // the client went away during the middleware
 	}
-	nsp.mu.Lock()
-	nsp.sockets[s.id] = s
-	nsp.mu.Unlock()
-	if a := nsp.Adapter(); a != nil {
-		a.AddAll(s.id, s.id)
+	nsp.runConnectionHandlers(s)
+}
+
+// enter makes s, accepted, a connected socket of n in rooms, and sends the
+// CONNECT reply. It reports false when s is no longer connecting.
+func (n *Namespace) enter(s *Socket, rooms []string) bool {
+	if !s.state.CompareAndSwap(int32(connecting), int32(connected)) {
+		return false
+	}
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	n.mu.Unlock()
+	if a := n.Adapter(); a != nil {
+		a.AddAll(s.id, rooms...)
 	}
 	s.client.connected()
 	reply, _ := json.Marshal(struct {
 		SID string `json:"sid"`
-	}{s.id})
+		PID string `json:"pid,omitempty"`
+	}{s.id, s.pid})
 	_ = s.sendPacket(parser.Connect, parser.NoID, reply, nil)
-	_, handlers := nsp.chain()
+	return true
+}
+
+func (n *Namespace) runConnectionHandlers(s *Socket) {
+	_, handlers := n.chain()
 	for _, h := range handlers {
 		s.safely("connection", func() { h(s) })
 	}

@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"io/fs"
 	"time"
 
 	"github.com/envivo/socketio/internal/engine"
@@ -35,6 +36,17 @@ type Options struct {
 	// Path is where the server answers, with a trailing slash.
 	// Default: "/socket.io/".
 	Path string
+
+	// ClientFiles, when set, holds the dist directory of the npm package
+	// socket.io-client, for example os.DirFS("node_modules/socket.io-client/dist").
+	// The server then serves its bundle under Path as Node's serveClient
+	// does: socket.io.js, socket.io.min.js, socket.io.msgpack.min.js,
+	// socket.io.esm.min.js and their source maps, so that a page can load
+	// <script src="/socket.io/socket.io.min.js">. Each file is read on its
+	// first request and kept in memory; a file missing from ClientFiles
+	// is answered 404. Default: nil, no client files (this module ships
+	// no third-party code, so unlike Node it has none of its own to serve).
+	ClientFiles fs.FS
 
 	// ConnectTimeout closes a connection that has not joined any namespace
 	// by then. Default: 45s.
@@ -78,6 +90,12 @@ type Options struct {
 	// for long. Default: NewMemoryAdapter, which keeps rooms in this
 	// process.
 	Adapter func(nsp *Namespace) Adapter
+
+	// ConnectionStateRecovery, when set, turns on connection state
+	// recovery: a client that loses its connection gets its socket id,
+	// rooms and data back when it reconnects in time, with the events it
+	// missed (see ConnectionStateRecovery). Default: nil, off, as in Node.
+	ConnectionStateRecovery *ConnectionStateRecovery
 
 	// OnError, when set, is called when a handler returns an error or its
 	// arguments fail to decode (see On). Default: the error is logged at
@@ -144,6 +162,10 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.MaxNamespaceLength <= 0 {
 		c.MaxNamespaceLength = 256
+	}
+	if c.ConnectionStateRecovery != nil {
+		r := c.ConnectionStateRecovery.withDefaults()
+		c.ConnectionStateRecovery = &r
 	}
 	if c.Adapter == nil {
 		c.Adapter = func(nsp *Namespace) Adapter { return NewMemoryAdapter(nsp) }

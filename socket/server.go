@@ -42,6 +42,7 @@ type Server struct {
 	opts    Options
 	logger  *slog.Logger
 	engine  *engine.Server
+	client  *clientFiles   // nil without Options.ClientFiles
 	running sync.WaitGroup // sockets' queue drains
 	workers *workers.Pool  // run the sockets' queues
 
@@ -58,6 +59,7 @@ type Server struct {
 func NewServer(opts *Options) *Server {
 	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace), workers: workers.New()}
 	srv.logger = srv.opts.Logger
+	srv.client = newClientFiles(srv.opts.ClientFiles)
 	srv.engine = engine.NewServer(&srv.opts.EngineOptions, func(c *engine.Conn) engine.Handler {
 		return newClient(srv, c)
 	})
@@ -70,10 +72,17 @@ func NewServer(opts *Options) *Server {
 // server.
 func (srv *Server) Logger() *slog.Logger { return srv.logger }
 
-// ServeHTTP answers Engine.IO requests under Options.Path and 404 elsewhere.
+// ServeHTTP answers Engine.IO requests under Options.Path, the client
+// bundle's files there when Options.ClientFiles is set, and 404 elsewhere.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasPrefix(r.URL.Path, srv.opts.Path) && r.URL.Path+"/" != srv.opts.Path {
+	rest, ok := strings.CutPrefix(r.URL.Path, srv.opts.Path)
+	if !ok && r.URL.Path+"/" != srv.opts.Path {
 		http.NotFound(w, r)
+		return
+	}
+	if f := srv.client.lookup(rest); f != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		srv.engine.SetCORSHeaders(w.Header(), r)
+		f.serve(w, r)
 		return
 	}
 	srv.engine.ServeHTTP(w, r)

@@ -24,8 +24,10 @@ type Socket struct {
 	handshake Handshake
 	queue     serialQueue
 	state     atomic.Int32 // a socketState
+	pid       string       // private session id; "" unless connection state recovery is on
 
 	ended           bool // guarded by mu (here to fill padding): the context is cancelled, or is born cancelled
+	recovered       bool // set before the connection handlers run (here to fill padding)
 	mu              sync.Mutex
 	ctx             context.Context // made by the first call to Context
 	cancel          context.CancelFunc
@@ -172,8 +174,14 @@ func (s *Socket) In(room string) bool {
 
 // Emit sends an event to this socket's client. A []byte anywhere in args
 // travels as binary. It does not wait for the network; it fails with
-// ErrClosed once the socket has disconnected.
+// ErrClosed once the socket has disconnected. With connection state
+// recovery on, the event goes through the adapter, as a broadcast to the
+// socket's own room, so that it can be replayed (see
+// ConnectionStateRecovery).
 func (s *Socket) Emit(event string, args ...any) error {
+	if store := s.nsp.sessionStore(); store != nil {
+		return s.emitStored(store.(Adapter), event, args) // the namespace's adapter
+	}
 	data, attachments, err := encodeEvent(event, args)
 	if err != nil {
 		return err
@@ -322,7 +330,9 @@ func (s *Socket) finishClose(reason string) {
 			s.safely("disconnecting", func() { h(s, reason) })
 		}
 		if a := s.nsp.Adapter(); a != nil {
+			rooms := s.sessionRooms(a, reason)
 			a.DelAll(s.id)
+			s.persist(rooms)
 		}
 	}
 	s.client.remove(s)

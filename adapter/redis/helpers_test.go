@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,19 +14,13 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/envivo/socketio/internal/redispeer"
+	"github.com/envivo/socketio/internal/skipnote"
 	"github.com/envivo/socketio/internal/sockettest"
 	"github.com/envivo/socketio/socket"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
-
-// inCI reports whether CI=true: peers that are missing fail the tests
-// rather than skip them.
-func inCI() bool {
-	v := strings.ToLower(os.Getenv("CI"))
-	return v == "true" || v == "1"
+	goleak.VerifyTestMain(skipnote.M(m)) // skipnote: the skips for missing peers, visible
 }
 
 // redisServer is a real redis-server started by the test.

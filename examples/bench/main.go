@@ -9,16 +9,25 @@
 // It listens on 127.0.0.1:$PORT (default 3000) with CORS open to every
 // origin and the defaults everywhere else. With REDIS_URL set (such as
 // redis://127.0.0.1:6379), it shares rooms through the Redis adapter, as the
-// Node peer does, so that a broadcast can cross instances. With
-// COMPRESSION=1 it offers WebSocket permessage-deflate with a threshold of
-// 1024 bytes, as the Node peer's perMessageDeflate: {threshold: 1024}
-// (polling answers are compressed from 1024 bytes either way, as in Node).
+// Node peer does, so that a broadcast can cross instances.
+//
+// RECOVERY turns connection state recovery on with that
+// MaxDisconnectionDuration, written as the Node peer reads it: digits with
+// an optional unit ms, s or m (none means ms), such as 2m, 30s or 1500ms.
+//
+// COMPRESSION=1 offers WebSocket permessage-deflate with a threshold of 1024
+// bytes, as the Node peer's perMessageDeflate: {threshold: 1024} (polling
+// answers are compressed from 1024 bytes either way, as in Node).
 package main
 
 import (
+	"fmt"
 	"log"
 	"net/http"
 	"os"
+	"regexp"
+	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -43,6 +52,13 @@ func main() {
 		}
 		opts.Adapter = redisadapter.New(redis.NewClient(ro), nil)
 	}
+	if env := os.Getenv("RECOVERY"); env != "" {
+		d, err := nodeDuration(env)
+		if err != nil {
+			log.Fatalf("RECOVERY: %v", err)
+		}
+		opts.ConnectionStateRecovery = &socket.ConnectionStateRecovery{MaxDisconnectionDuration: d}
+	}
 	io := socket.NewServer(opts)
 	io.OnConnection(func(s *socket.Socket) {
 		s.OnEvent("echo", func(s *socket.Socket, args socket.Args, ack socket.AckFunc) {
@@ -62,4 +78,21 @@ func main() {
 	})
 	log.Printf("envivo bench listening on 127.0.0.1:%s", port)
 	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, io))
+}
+
+var durationRE = regexp.MustCompile(`^(\d+)(ms|s|m)?$`)
+
+// nodeDuration parses a duration as ../shared/bench/node/bench-server.js
+// does: "2m", "30s", "1500ms", or bare milliseconds.
+func nodeDuration(s string) (time.Duration, error) {
+	m := durationRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("want a duration like 2m, 30s or 1500ms, got %q", s)
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	unit := map[string]time.Duration{"": time.Millisecond, "ms": time.Millisecond, "s": time.Second, "m": time.Minute}[m[2]]
+	return time.Duration(n) * unit, nil
 }

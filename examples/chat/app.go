@@ -69,6 +69,7 @@ func NewApp(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.io = socket.NewServer(&socket.Options{
 		EngineOptions: socket.EngineOptions{Logger: cfg.Logger},
+		ClientFiles:   cfg.Client.Files(),
 		Adapter:       cfg.Adapter,
 		OnError:       a.onError,
 	})
@@ -96,7 +97,6 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", a.index)
 	assets, _ := fs.Sub(static, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(assets)))
-	mux.Handle("GET "+webclient.Path, a.client.Handler())
 	mux.HandleFunc("POST /api/login", a.login)
 	mux.Handle("GET /api/rooms", a.tokens.Require(a.checkUser, http.HandlerFunc(a.listRooms)))
 	mux.Handle("POST /api/rooms", a.tokens.Require(a.checkUser, http.HandlerFunc(a.createRoom)))

@@ -1,5 +1,7 @@
 package main
 
+//go:generate go run ../../cmd/socketio-ts -o static/events.d.ts . ../notifications/notify
+
 import (
 	"time"
 

@@ -15,12 +15,13 @@ import (
 
 	"github.com/envivo/socketio/examples/internal/identity"
 	"github.com/envivo/socketio/internal/nodepeer"
+	"github.com/envivo/socketio/internal/skipnote"
 	"github.com/envivo/socketio/internal/sockettest"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(skipnote.M(m)) // skipnote: the skips for missing peers, visible
 }
 
 // waitFor is the patience of these tests for one event from a real client.

@@ -81,7 +81,10 @@ func newServer(tokens *identity.Tokens, client webclient.Client, logger *slog.Lo
 	if err != nil {
 		return nil, nil, err
 	}
-	io := socket.NewServer(&socket.Options{EngineOptions: socket.EngineOptions{Logger: logger}})
+	io := socket.NewServer(&socket.Options{
+		EngineOptions: socket.EngineOptions{Logger: logger},
+		ClientFiles:   client.Files(), // nil: the page loads the CDN's copy
+	})
 	notify.Mount(io, tokens.Authenticator(), logger)
 
 	mux := http.NewServeMux()
@@ -92,7 +95,6 @@ func newServer(tokens *identity.Tokens, client webclient.Client, logger *slog.Lo
 	})
 	assets, _ := fs.Sub(static, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(assets)))
-	mux.Handle("GET "+webclient.Path, client.Handler())
 	mux.HandleFunc("POST /api/login", login(tokens, logger))
 	mux.Handle("POST /api/notifications", notify.Handler(io, func(r *http.Request) error {
 		_, err := tokens.Authorize(r, nil)

@@ -14,11 +14,12 @@ import (
 	"github.com/envivo/socketio/examples/internal/webclient"
 	"github.com/envivo/socketio/examples/notifications/notify"
 	"github.com/envivo/socketio/internal/nodepeer"
+	"github.com/envivo/socketio/internal/skipnote"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(skipnote.M(m)) // skipnote: the skips for missing peers, visible
 }
 
 const waitFor = 10 * time.Second

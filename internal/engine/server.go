@@ -92,6 +92,16 @@ func (s *Server) Count() int {
 	return s.sessions.count()
 }
 
+// SetCORSHeaders sets on h the CORS headers that the server's answers to
+// polling requests carry (Options.CORS), for another response to r under
+// the same path, such as the client bundle. It sets nothing when CORS is
+// off.
+func (s *Server) SetCORSHeaders(h http.Header, r *http.Request) {
+	if s.cors.enabled {
+		s.cors.apply(h, r)
+	}
+}
+
 // ServeHTTP routes an Engine.IO request: a handshake (no sid), a polling GET
 // or POST, or a WebSocket (new, or an upgrade of a polling session).
 // Refused requests get HTTP 400 (403 for code 4) with

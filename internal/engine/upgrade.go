@@ -31,7 +31,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Conn) {
 	if wc == nil {
 		return
 	}
-	wc.c = c
+	wc.attach(c)
 	c.mu.Lock()
 	if c.state != stateOpen || c.tr.name() != TransportPolling || c.upg != nil {
 		c.mu.Unlock()

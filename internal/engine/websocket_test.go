@@ -357,6 +357,28 @@ func TestUpgradedSendAfterProbeDeadline(t *testing.T) {
 	c.expectText("4late")
 }
 
+// TestUpgradedSendBatched batches on an upgraded session right after a
+// direct send, so that the batch waits for its timer: the WebSocket of an
+// upgrade has its batch timer entry set up as a direct one has.
+func TestUpgradedSendBatched(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	sid, h := ts.handshake(t)
+	c := ts.upgrade(t, sid)
+	text := func(s string) *Message { return NewTextMessage([]byte(s)) }
+	if err := h.c.Send(text("direct")); err != nil {
+		t.Fatal(err)
+	}
+	c.expectText("4direct")
+	for _, m := range []string{"b1", "b2"} {
+		if err := h.c.SendBatched(text(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.expectText("4b1")
+	c.expectText("4b2")
+}
+
 func TestUpgradeSecondWhileUpgrading(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)

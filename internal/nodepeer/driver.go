@@ -223,6 +223,13 @@ func (d *Driver) Disconnect(client string) {
 	d.Send(map[string]any{"cmd": "disconnect", "client": client})
 }
 
+// CloseTransport closes the Engine.IO connection under client's socket, as
+// a network failure would; its Manager then reconnects by itself.
+func (d *Driver) CloseTransport(client string) {
+	d.t.Helper()
+	d.Send(map[string]any{"cmd": "close_transport", "client": client})
+}
+
 // Wait returns the first reported event, oldest first, that matches m,
 // removing it from the buffer; events that do not match stay buffered for
 // later Waits. It fails the test, listing the events seen so far, if none

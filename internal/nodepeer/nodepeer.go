@@ -2,9 +2,9 @@
 // (socket.io-client and socket.io from npm, under Node) as peers of Go tests.
 //
 // It is a test helper: import it only from _test.go files. The JavaScript side
-// lives in testdata/node at the module root; install it once with
-//
-//	cd testdata/node && npm ci
+// lives in testdata/node at the module root. Require installs it (npm ci,
+// see Install) when it is missing or older than package-lock.json, so a
+// fresh checkout needs no manual step where Node and npm are installed.
 //
 // A typical test:
 //
@@ -79,8 +79,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/envivo/socketio/internal/skipnote"
 )
 
 // Peer locates Node and the installed JavaScript peers. Get one with Require.
@@ -90,9 +91,10 @@ type Peer struct {
 }
 
 // Require finds the node executable and testdata/node/node_modules (the module
-// root is found by walking up from the working directory to go.mod). When
-// either is missing, the test fails under CI=true and is skipped elsewhere,
-// with the reason and the fix.
+// root is found by walking up from the working directory to go.mod), which
+// it installs first if needed (see Install). When node is missing, or the
+// install fails, the test fails under CI=true and is skipped elsewhere, with
+// the reason and the fix.
 func Require(t testing.TB) *Peer {
 	t.Helper()
 	p, err := locate()
@@ -103,19 +105,11 @@ func Require(t testing.TB) *Peer {
 	return p
 }
 
-// missing ends the test: t.Fatalf under CI, t.Skipf elsewhere.
+// missing ends the test: t.Fatalf under CI, t.Skipf elsewhere, counted in
+// the package's summary (see skipnote).
 func missing(t testing.TB, err error) {
 	t.Helper()
-	if inCI() {
-		t.Fatalf("nodepeer: %v (CI=true: the JavaScript peers are required)", err)
-	}
-	t.Skipf("nodepeer: skipping: %v", err)
-}
-
-// inCI reports whether the environment variable CI says this is a CI run.
-func inCI() bool {
-	v := strings.ToLower(os.Getenv("CI"))
-	return v == "true" || v == "1"
+	skipnote.Skip(t, "nodepeer: "+err.Error())
 }
 
 func locate() (*Peer, error) {
@@ -137,6 +131,9 @@ func locateIn(root string) (*Peer, error) {
 		return nil, errors.New("node (Node.js 20 or newer) not found in PATH; install Node.js, then run: cd testdata/node && npm ci")
 	}
 	dir := filepath.Join(root, "testdata", "node")
+	if err := Install(dir); err != nil {
+		return nil, fmt.Errorf("%v; install by hand with: cd testdata/node && npm ci", err)
+	}
 	for _, pkg := range []string{"socket.io-client", "socket.io"} {
 		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
 			return nil, fmt.Errorf("%s is not installed in %s; run: cd testdata/node && npm ci",

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/envivo/socketio/internal/skipnote"
 )
 
 // wait is the patience of these tests for one event from a real peer.
@@ -19,7 +21,7 @@ const wait = 10 * time.Second
 
 // TestMain checks that every test cleaned up its processes' goroutines.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := skipnote.M(m).Run()
 	if code == 0 {
 		if leaked := leakedGoroutines(); leaked != "" {
 			fmt.Fprintf(os.Stderr, "nodepeer: goroutines left behind:\n%s\n", leaked)
@@ -338,5 +340,10 @@ func (f *fakeTB) Fatalf(format string, args ...any) {
 
 func (f *fakeTB) Skipf(format string, args ...any) {
 	f.skipped, f.msg = true, fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func (f *fakeTB) Skip(args ...any) {
+	f.skipped, f.msg = true, fmt.Sprint(args...)
 	runtime.Goexit()
 }

@@ -22,13 +22,16 @@
 //       i = 0..N-1: a flood as fast as the client can queue it
 //   {"cmd":"disconnect","client":"c1"}
 //   {"cmd":"connect_again","client":"c1"}
+//   {"cmd":"close_transport","client":"c1"}
+//       closes the Engine.IO connection under the socket, as a network
+//       failure would: the Manager reconnects by itself
 //   {"cmd":"exit"}
 // Every command is answered with {"ev":"done","cmd":...,"client":...,"seq":...}
 // once issued, or with {"ev":"error","cmd":...,"client":...,"seq":...,"message":...}
 // when it could not be carried out.
 //
 // Reports (besides done/error):
-//   {"ev":"connect","client":"c1","id":"...","transport":"polling"|"websocket","extensions":{...}}
+//   {"ev":"connect","client":"c1","id":"...","transport":"polling"|"websocket","recovered":bool,"extensions":{...}}
 //       extensions: on a WebSocket, the extensions ws negotiated and their
 //       parameters, e.g. {"permessage-deflate":{"server_no_context_takeover":true}}
 //   {"ev":"connect_error","client":"c1","message":"...","data":...,"type":...}
@@ -116,7 +119,7 @@ function connect(c) {
 
   socket.on("connect", () => {
     const engine = manager.engine;
-    out({ ev: "connect", client, id: socket.id, transport: engine && engine.transport ? engine.transport.name : undefined, extensions: extensionsOf(engine && engine.transport) });
+    out({ ev: "connect", client, id: socket.id, transport: engine && engine.transport ? engine.transport.name : undefined, recovered: socket.recovered === true, extensions: extensionsOf(engine && engine.transport) });
   });
   socket.on("connect_error", (err) => {
     out({ ev: "connect_error", client, message: err.message, data: toWire(err.data), type: err.type });
@@ -214,6 +217,7 @@ const handlers = {
   ack,
   disconnect: (c) => socketOf(c.client).disconnect(),
   connect_again: (c) => socketOf(c.client).connect(),
+  close_transport: (c) => socketOf(c.client).io.engine.close(),
   exit,
 };
 

@@ -6,9 +6,21 @@
 // browser tests use it); by default socket.io-client starts with
 // long-polling and upgrades to WebSocket. The current room is kept in the
 // URL (#room=<id>), so a reload rejoins it and shows its history.
+//
+// The socket.io events are checked against events.d.ts, which
+// cmd/socketio-ts writes from the Go declarations (go generate); a test
+// runs tsc over this file.
+// @ts-check
 "use strict";
 
+/**
+ * @typedef {import("./events").ServerToClientEvents} ServerToClientEvents
+ * @typedef {import("./events").ClientToServerEvents} ClientToServerEvents
+ * @typedef {import("socket.io-client").Socket<ServerToClientEvents, ClientToServerEvents>} ChatSocket
+ */
+
 (() => {
+  /** @type {(id: string) => any} the page's elements, inputs among them */
   const $ = (id) => document.getElementById(id);
   const SESSION_KEY = "envivo.chat.session";
   const TYPING_EVERY = 2000; // ms between two chat:typing from this page
@@ -16,7 +28,9 @@
 
   const state = {
     session: null, // {token, user}
+    /** @type {ChatSocket | null} */
     chat: null, // socket on "/"
+    /** @type {ChatSocket | null} */
     notes: null, // socket on "/notifications"
     rooms: [],
     roomId: null, // the room shown
@@ -66,7 +80,7 @@
 
   function timeOf(iso) {
     const d = new Date(iso);
-    return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
   function transportOptions() {
@@ -132,7 +146,9 @@
 
   function connect() {
     const opts = { auth: { token: state.session.token }, ...transportOptions() };
+    /** @type {ChatSocket} */
     const chat = (state.chat = io(opts));
+    /** @type {ChatSocket} */
     const notes = (state.notes = io("/notifications", opts));
 
     chat.on("connect", () => {

@@ -1,19 +1,20 @@
-// Package webclient serves the official socket.io-client to the examples'
+// Package webclient finds the official socket.io-client for the examples'
 // browser pages without a copy of it in this repository.
 //
 // The bundle comes from the npm package installed for the tests
 // (cd testdata/node && npm ci), found by walking up from the working
-// directory to go.mod, or from a directory given with a flag. When neither
-// has it, pages load the same file from the jsDelivr CDN, pinned to Version
-// and checked by its Subresource Integrity hash, which works for anyone
-// with internet access.
+// directory to go.mod, or from a directory given with a flag; the socket.io
+// server serves it at /socket.io/socket.io.min.js (socket.Options.ClientFiles),
+// as a Node server does. When neither has it, pages load the same file from
+// the jsDelivr CDN, pinned to Version and checked by its Subresource
+// Integrity hash, which works for anyone with internet access.
 package webclient
 
 import (
 	"errors"
 	"fmt"
 	"html/template"
-	"net/http"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -29,8 +30,9 @@ const (
 	Integrity = "sha384-fBrXvbDtHoeKWJ/hcA6M+YGueiDW+h45I7V6F2kD1S8bOkrF9rZYPLVkCR6BLR/1"
 )
 
-// Path is where Handler serves the local bundle's directory.
-const Path = "/vendor/socket.io-client/"
+// Path is where the socket.io server (at its default path) serves the
+// local bundle's files.
+const Path = "/socket.io/"
 
 // bundle is the file pages load from Dir.
 const bundle = "socket.io.min.js"
@@ -100,11 +102,11 @@ func (c Client) Script() template.HTML {
 	return template.HTML(`<script src="` + CDN + `" integrity="` + Integrity + `" crossorigin="anonymous"></script>`)
 }
 
-// Handler serves the local bundle's directory under Path; it answers 404
-// for the CDN Client. Mount it at Path.
-func (c Client) Handler() http.Handler {
+// Files returns the local bundle's directory for socket.Options.ClientFiles,
+// nil for the CDN Client.
+func (c Client) Files() fs.FS {
 	if !c.Local() {
-		return http.NotFoundHandler()
+		return nil
 	}
-	return http.StripPrefix(Path, http.FileServer(http.Dir(c.Dir)))
+	return os.DirFS(c.Dir)
 }

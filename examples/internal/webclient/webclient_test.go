@@ -4,7 +4,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
-	"net/http/httptest"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,10 +22,8 @@ func TestCDN(t *testing.T) {
 		!strings.Contains(script, `crossorigin="anonymous"`) {
 		t.Errorf("CDN script = %s", script)
 	}
-	w := httptest.NewRecorder()
-	c.Handler().ServeHTTP(w, httptest.NewRequest("GET", Path+"socket.io.min.js", nil))
-	if w.Code != 404 {
-		t.Errorf("CDN Client serves %d", w.Code)
+	if c.Files() != nil {
+		t.Error("the CDN Client has local files")
 	}
 }
 
@@ -49,13 +47,11 @@ func TestLocateDir(t *testing.T) {
 		}
 	}
 	c := Client{Dir: dist}
-	if got := string(c.Script()); got != `<script src="/vendor/socket.io-client/socket.io.min.js"></script>` {
+	if got := string(c.Script()); got != `<script src="/socket.io/socket.io.min.js"></script>` {
 		t.Errorf("local script = %s", got)
 	}
-	w := httptest.NewRecorder()
-	c.Handler().ServeHTTP(w, httptest.NewRequest("GET", Path+"socket.io.min.js", nil))
-	if w.Code != 200 || w.Body.String() != "/* io */" {
-		t.Errorf("GET bundle: %d %q", w.Code, w.Body)
+	if b, err := fs.ReadFile(c.Files(), "socket.io.min.js"); err != nil || string(b) != "/* io */" {
+		t.Errorf("the bundle from Files: %q, %v", b, err)
 	}
 }
 
