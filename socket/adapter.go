@@ -70,9 +70,12 @@ type BroadcastFlags struct {
 	// Volatile lets the packet be dropped for clients that are not ready
 	// to receive it at once (a write queue that is not empty).
 	Volatile bool `json:"volatile,omitempty"`
-	// Compress asks for per-message compression. This server negotiates
-	// no WebSocket compression, so it is carried for cluster peers only.
-	Compress bool `json:"compress,omitempty"`
+	// Compress set to false sends the packet uncompressed, as Node's
+	// compress(false): no permessage-deflate, and no HTTP compression of a
+	// polling answer that carries nothing else. nil (the default) or true
+	// compresses it as the connection allows (see
+	// EngineOptions.PerMessageDeflate and HTTPCompressionThreshold).
+	Compress *bool `json:"compress,omitempty"`
 	// Local restricts the broadcast to this node.
 	Local bool `json:"local,omitempty"`
 }

@@ -49,10 +49,13 @@ func (b BroadcastOperator) Local() BroadcastOperator {
 	return b
 }
 
-// Compress sets the compress flag, which cluster peers receive; this
-// server negotiates no WebSocket compression.
+// Compress(false) sends the event uncompressed, whatever the connections
+// negotiated, as Node's compress(false): for small or incompressible data
+// (already compressed images, say) it saves the work. Events are
+// compressed by default where the connection allows. Cluster peers receive
+// the flag.
 func (b BroadcastOperator) Compress(compress bool) BroadcastOperator {
-	b.opts.Flags.Compress = compress
+	b.opts.Flags.Compress = &compress
 	return b
 }
 

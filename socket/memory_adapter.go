@@ -153,6 +153,9 @@ func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
 	if err != nil {
 		return err
 	}
+	if uncompressed(opts.Flags) {
+		msgs = noCompress(msgs)
+	}
 	volatile := opts.Flags.Volatile
 	a.forEach(opts, func(s *Socket) {
 		if volatile && !s.client.conn.Writable() {
@@ -191,6 +194,9 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *Packet, opts Br
 		if err != nil {
 			s.dropAck(id)
 			return err
+		}
+		if uncompressed(opts.Flags) {
+			msgs = noCompress(msgs)
 		}
 		if s.send(msgs) != nil {
 			s.dropAck(id)

@@ -29,8 +29,8 @@ const (
 type Options struct {
 	// EngineOptions are the Engine.IO settings: PingInterval, PingTimeout,
 	// UpgradeTimeout, MaxPayload, Transports, DisableUpgrades, CORS,
-	// AllowRequest, WriteQueueSize, BatchInterval and Logger; see
-	// EngineOptions.
+	// AllowRequest, WriteQueueSize, BatchInterval, compression and Logger;
+	// see EngineOptions.
 	EngineOptions
 
 	// Path is where the server answers, with a trailing slash.
@@ -129,6 +129,12 @@ type Options struct {
 //     is disconnected;
 //   - BatchInterval (25ms; negative turns it off): the shortest time
 //     between two writes of broadcasts to one WebSocket client;
+//   - HTTPCompressionThreshold (1024 bytes; negative turns it off): polling
+//     answers from this size on are compressed with gzip or deflate, as
+//     the request's Accept-Encoding allows;
+//   - PerMessageDeflate (false) and PerMessageDeflateThreshold (1024
+//     bytes): WebSocket permessage-deflate, negotiated without context
+//     takeover so that a broadcast is compressed once for all;
 //   - Logger (none): the server's logs.
 type EngineOptions = engine.Options
 

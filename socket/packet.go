@@ -104,3 +104,15 @@ func encodePacket(p *parser.Packet) []*engine.Message {
 	}
 	return msgs
 }
+
+// uncompressed reports whether flags ask for no compression.
+func uncompressed(f BroadcastFlags) bool { return f.Compress != nil && !*f.Compress }
+
+// noCompress returns copies of msgs that are sent uncompressed.
+func noCompress(msgs []*engine.Message) []*engine.Message {
+	out := make([]*engine.Message, len(msgs))
+	for i, m := range msgs {
+		out[i] = &engine.Message{Data: m.Data, Binary: m.Binary, NoCompress: true}
+	}
+	return out
+}

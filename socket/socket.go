@@ -224,6 +224,14 @@ func (s *Socket) To(rooms ...string) BroadcastOperator { return s.Broadcast().To
 // in rooms and this socket.
 func (s *Socket) Except(rooms ...string) BroadcastOperator { return s.Broadcast().Except(rooms...) }
 
+// Compress returns an operator that reaches this socket alone, on this
+// node, with the compress flag: s.Compress(false).Emit(...) sends the event
+// uncompressed, as Node's socket.compress(false).emit(...). See
+// BroadcastOperator.Compress.
+func (s *Socket) Compress(compress bool) BroadcastOperator {
+	return newBroadcastOperator(s.nsp).To(s.id).Local().Compress(compress)
+}
+
 // Broadcast returns a broadcast to every socket of the namespace but this one.
 func (s *Socket) Broadcast() BroadcastOperator {
 	return newBroadcastOperator(s.nsp).Except(s.id)

@@ -151,9 +151,10 @@ func (b Broadcast) Volatile() Broadcast {
 	return b
 }
 
-// Compress sets the compress flag.
+// Compress sets the compress flag; false makes the servers send the event
+// uncompressed.
 func (b Broadcast) Compress(compress bool) Broadcast {
-	b.opts.Flags.Compress = compress
+	b.opts.Flags.Compress = &compress
 	return b
 }
 

@@ -68,7 +68,7 @@ func (l *roomList) UnmarshalJSON(data []byte) error {
 // them.
 type wireFlags struct {
 	Volatile bool    `json:"volatile"`
-	Compress bool    `json:"compress"`
+	Compress *bool   `json:"compress"`
 	Local    bool    `json:"local"`
 	Timeout  float64 `json:"timeout"` // milliseconds, for acknowledgements
 }
@@ -103,7 +103,8 @@ func (o *wireOpts) ackTimeout() time.Duration {
 }
 
 // appendOpts writes {"rooms":[...],"except":[...]} and, with flags, the
-// flags: volatile and compress when set, and timeout when positive. Rooms
+// flags: volatile when set, compress when set either way (Node sends
+// false for compress(false)), and timeout when positive. Rooms
 // and except are deduplicated, as Node's sets are.
 func appendOpts(b []byte, opts socket.BroadcastOptions, flags bool, timeout time.Duration) []byte {
 	b = append(b, `{"rooms":`...)
@@ -127,9 +128,9 @@ func appendFlags(b []byte, f socket.BroadcastFlags, timeout time.Duration) []byt
 	if f.Volatile {
 		b = append(b, `"volatile":true`...)
 	}
-	if f.Compress {
+	if f.Compress != nil {
 		sep()
-		b = append(b, `"compress":true`...)
+		b = strconv.AppendBool(append(b, `"compress":`...), *f.Compress)
 	}
 	if timeout > 0 {
 		sep()

@@ -48,8 +48,10 @@ func TestAppendOpts(t *testing.T) {
 		{"no flags", socket.BroadcastOptions{Rooms: []string{"a"}}, false, 0, `{"rooms":["a"],"except":[]}`},
 		{"deduplicated", socket.BroadcastOptions{Rooms: []string{"a", "b", "a"}, Except: []string{"c", "c"}}, false, 0,
 			`{"rooms":["a","b"],"except":["c"]}`},
-		{"every flag", socket.BroadcastOptions{Flags: socket.BroadcastFlags{Volatile: true, Compress: true, Local: true}}, true, 1500 * time.Millisecond,
+		{"every flag", socket.BroadcastOptions{Flags: socket.BroadcastFlags{Volatile: true, Compress: new(true), Local: true}}, true, 1500 * time.Millisecond,
 			`{"rooms":[],"except":[],"flags":{"volatile":true,"compress":true,"timeout":1500}}`},
+		{"compress false", socket.BroadcastOptions{Flags: socket.BroadcastFlags{Compress: new(false)}}, true, 0,
+			`{"rooms":[],"except":[],"flags":{"compress":false}}`},
 		{"timeout alone", socket.BroadcastOptions{}, true, time.Microsecond, `{"rooms":[],"except":[],"flags":{"timeout":1}}`},
 		{"escaped room", socket.BroadcastOptions{Rooms: []string{`a"b`}}, false, 0, `{"rooms":["a\"b"],"except":[]}`},
 	}

@@ -20,6 +20,10 @@
 //
 // EIO3=1 also accepts socket.io-client 2.x (Options.AllowEIO3, Node's
 // allowEIO3).
+//
+// COMPRESSION=1 offers WebSocket permessage-deflate with a threshold of 1024
+// bytes, as the Node peer's perMessageDeflate: {threshold: 1024} (polling
+// answers are compressed from 1024 bytes either way, as in Node).
 package main
 
 import (
@@ -43,6 +47,10 @@ func main() {
 		port = "3000"
 	}
 	opts := &socket.Options{EngineOptions: socket.EngineOptions{CORS: socket.CORS{Origins: []string{"*"}}}}
+	if os.Getenv("COMPRESSION") == "1" {
+		opts.PerMessageDeflate = true
+		opts.PerMessageDeflateThreshold = 1024
+	}
 	if url := os.Getenv("REDIS_URL"); url != "" {
 		ro, err := redis.ParseURL(url)
 		if err != nil {

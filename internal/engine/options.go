@@ -110,6 +110,30 @@ type Options struct {
 	// In the engine: what SendBatched queues waits for the next write.
 	// Default: 25ms.
 	BatchInterval time.Duration
+	// HTTPCompressionThreshold is the size, in bytes, from which a polling
+	// answer is compressed, with gzip or deflate as the request's
+	// Accept-Encoding prefers (gzip on a tie), like Node's httpCompression.
+	// An answer whose messages all say NoCompress, or a request that
+	// accepts neither coding, gets it uncompressed. Negative turns polling
+	// compression off.
+	// Default: 1024.
+	HTTPCompressionThreshold int
+	// PerMessageDeflate offers WebSocket clients the permessage-deflate
+	// extension, like Node's perMessageDeflate (also off by default there).
+	// The server accepts it with server_no_context_takeover and
+	// client_no_context_takeover: every message is compressed on its own,
+	// so a broadcast is compressed once for all its recipients, and a
+	// connection keeps no compression state between messages. A compressed
+	// message from the client is inflated to at most MaxPayload bytes; past
+	// that the connection is closed with status 1009, however well the
+	// message compresses.
+	// Default: false.
+	PerMessageDeflate bool
+	// PerMessageDeflateThreshold is the size, in bytes, of an Engine.IO
+	// packet (type digit included) from which it is compressed on a
+	// connection that negotiated permessage-deflate.
+	// Default: 1024.
+	PerMessageDeflateThreshold int
 	// Logger receives the server's logs: recovered panics, and refused
 	// requests and handler errors at debug level.
 	// Default: none (a logger that discards everything).
@@ -181,6 +205,12 @@ func Defaults(o *Options) Options {
 	}
 	if out.BatchInterval == 0 {
 		out.BatchInterval = DefaultBatchInterval
+	}
+	if out.HTTPCompressionThreshold == 0 {
+		out.HTTPCompressionThreshold = DefaultCompressionThreshold
+	}
+	if out.PerMessageDeflateThreshold <= 0 {
+		out.PerMessageDeflateThreshold = DefaultCompressionThreshold
 	}
 	if out.Logger == nil {
 		out.Logger = slog.New(slog.DiscardHandler)

@@ -15,12 +15,16 @@ func TestOptionsDefaults(t *testing.T) {
 		if o.PingInterval != 25*time.Second || o.PingTimeout != 20*time.Second ||
 			o.UpgradeTimeout != 10*time.Second || o.MaxPayload != 1_000_000 ||
 			o.WriteQueueSize != 1024 || o.BatchInterval != 25*time.Millisecond || o.Logger == nil ||
+			o.HTTPCompressionThreshold != 1024 || o.PerMessageDeflate || o.PerMessageDeflateThreshold != 1024 ||
 			!slices.Equal(o.Transports, []string{"polling", "websocket"}) {
 			t.Fatalf("defaults = %+v", o)
 		}
 	}
 	if o := (&Options{BatchInterval: -1}).withDefaults(); o.BatchInterval != -1 {
 		t.Fatalf("a negative BatchInterval became %v", o.BatchInterval)
+	}
+	if o := (&Options{HTTPCompressionThreshold: -1}).withDefaults(); o.HTTPCompressionThreshold != -1 {
+		t.Fatalf("a negative HTTPCompressionThreshold became %v", o.HTTPCompressionThreshold)
 	}
 }
 

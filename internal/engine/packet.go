@@ -95,18 +95,25 @@ func decodePayload(b []byte) ([]packet, error) {
 // either: it is safe to share between connections, and a broadcast builds one
 // Message and sends it to every recipient. The WebSocket frame of a Message
 // (header and payload) is built once, on first use, and the same bytes are
-// written to every connection.
+// written to every connection; so is its compressed frame, for the
+// connections that negotiated permessage-deflate.
 type Message struct {
 	// Data is the payload: UTF-8 text, or bytes when Binary is set.
 	Data []byte
 	// Binary marks a binary message: a binary WebSocket frame, "b" + base64
 	// on polling.
 	Binary bool
+	// NoCompress sends the message uncompressed whatever the connection
+	// negotiated (Node's compress: false): a plain WebSocket frame, and no
+	// compression of a polling answer that carries only such messages.
+	NoCompress bool
 
-	typ   byte // packet type; 0 means typeMessage
-	raw   bool // frame is a prebuilt WebSocket control frame, not a packet
-	once  sync.Once
-	frame []byte
+	typ    byte // packet type; 0 means typeMessage
+	raw    bool // frame is a prebuilt WebSocket control frame, not a packet
+	once   sync.Once
+	frame  []byte
+	zonce  sync.Once // builds zframe
+	zframe []byte    // the permessage-deflate frame (wsdeflate.go)
 
 	frame3 atomic.Pointer[[]byte] // a binary message's frame for protocol 3, built on first use (protocol3.go)
 }

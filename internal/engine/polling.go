@@ -215,7 +215,9 @@ var pollBodies = sync.Pool{New: func() any { return new([]byte) }}
 // maxPooledBody keeps an occasional huge answer from staying in the pool.
 const maxPooledBody = 64 << 10
 
-// write writes a polling payload: batch, then trailer if not 0.
+// write writes a polling payload: batch, then trailer if not 0;
+// compressed from Options.HTTPCompressionThreshold bytes when the client
+// accepts it.
 func (p *polling) write(w http.ResponseWriter, r *http.Request, batch []*Message, trailer byte) {
 	buf := pollBodies.Get().(*[]byte)
 	defer func() {
@@ -224,17 +226,40 @@ func (p *polling) write(w http.ResponseWriter, r *http.Request, batch []*Message
 		}
 	}()
 	body, binary := p.codec.appendPayload((*buf)[:0], batch, trailer)
+	*buf = body
 	h := w.Header()
 	if binary {
 		h.Set("Content-Type", "application/octet-stream")
 	} else {
 		h.Set("Content-Type", "text/plain; charset=UTF-8")
 	}
+	threshold := p.c.srv.opts.HTTPCompressionThreshold
+	if enc := httpEncoding(r.Header.Get("Accept-Encoding"), len(body), threshold); enc != "" && compressible(batch) {
+		zbuf := pollBodies.Get().(*[]byte)
+		defer func() {
+			if cap(*zbuf) <= maxPooledBody {
+				pollBodies.Put(zbuf)
+			}
+		}()
+		body = compressBody((*zbuf)[:0], body, enc)
+		*zbuf = body
+		h.Set("Content-Encoding", enc)
+	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	setNoCache(h, r)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
-	*buf = body
+}
+
+// compressible reports whether a polling answer carrying batch may be
+// compressed: unless every message says NoCompress, as in Node.
+func compressible(batch []*Message) bool {
+	for _, m := range batch {
+		if !m.NoCompress {
+			return true
+		}
+	}
+	return false
 }
 
 // setNoCache sets the headers Node's polling transport adds to its

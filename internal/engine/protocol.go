@@ -35,6 +35,9 @@ type codec interface {
 	// frame returns the WebSocket frame of m; for most messages the one
 	// frame m builds once and shares between connections.
 	frame(m *Message) []byte
+	// deflates reports whether a WebSocket of this codec may negotiate
+	// permessage-deflate, whose frames are built from protocol 4's.
+	deflates() bool
 	// binaryPosts reports whether a polling POST may carry a binary payload
 	// (Content-Type application/octet-stream).
 	binaryPosts() bool
@@ -83,6 +86,8 @@ func (codec4) decodeBinary(b []byte) (packet, error) {
 }
 
 func (codec4) frame(m *Message) []byte { return m.wsFrame() }
+
+func (codec4) deflates() bool { return true }
 
 func (codec4) binaryPosts() bool { return false }
 

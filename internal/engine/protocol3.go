@@ -71,6 +71,9 @@ func (codec3) decodeBinary(b []byte) (packet, error) {
 // binary message's frame, with its type byte, is built once and shared
 // like the protocol 4 frame; as base64 text (b64=1, rare over WebSocket)
 // it is built for each connection.
+// deflates is false: compressed frames would carry protocol 4's packets.
+func (codec3) deflates() bool { return false }
+
 func (c codec3) frame(m *Message) []byte {
 	if m.raw || !m.Binary {
 		return m.wsFrame()

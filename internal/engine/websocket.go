@@ -37,7 +37,9 @@ type wsConn struct {
 	in       wsInput
 	hdr      [ws.MaxHeaderSize - 2]byte
 	vectored bool      // nc takes net.Buffers in one writev
+	deflate  bool      // permessage-deflate was negotiated (wsdeflate.go)
 	fragOp   ws.OpCode // opcode of a fragmented message being read
+	fragZ    bool      // the fragmented message being read is compressed
 	frag     []byte    // the fragmented message being read
 
 	handing atomic.Bool           // a worker handles what the loop handed it
@@ -78,11 +80,13 @@ func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request, cd c
 	s.goroutines.Go(wc.run)
 }
 
-// acceptWebSocket completes the WebSocket handshake (no extension is
-// negotiated: permessage-deflate is declined). It returns nil if the
-// handshake failed; the client then got gobwas/ws's error answer.
+// acceptWebSocket completes the WebSocket handshake of a transport with
+// codec cd, negotiating permessage-deflate when Options.PerMessageDeflate is
+// set and cd allows it (wsdeflate.go; otherwise it is declined). It returns
+// nil if the handshake failed; the client then got gobwas/ws's error answer.
 func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, cd codec) *wsConn {
-	nc, rw, _, err := s.upgrader.Upgrade(r, w)
+	var deflate bool
+	nc, rw, _, err := s.upgraderFor(&deflate, cd.deflates()).Upgrade(r, w)
 	if err != nil {
 		s.opts.Logger.Debug("engine: websocket handshake failed", "err", err, "remote", r.RemoteAddr)
 		if nc != nil {
@@ -98,7 +102,7 @@ func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, cd code
 		b, _ := rw.Reader.Peek(rw.Reader.Buffered())
 		pre = bytes.Clone(b)
 	}
-	wc := &wsConn{nc: nc, codec: cd}
+	wc := &wsConn{nc: nc, codec: cd, deflate: deflate}
 	wc.in.init(nc, pre)
 	wc.readFn = wc.readPending
 	wc.flushFn = wc.flushLoop
@@ -285,7 +289,7 @@ func readErrorEnd(err error) wsEnd {
 	switch {
 	case errors.Is(err, errWSTooLarge):
 		code = ws.StatusMessageTooBig
-	case errors.Is(err, errWSInvalidUTF8):
+	case errors.Is(err, errWSInvalidUTF8), errors.Is(err, errInflate):
 		code = ws.StatusInvalidFramePayloadData
 	case errors.As(err, new(ws.ProtocolError)),
 		errors.Is(err, ws.ErrHeaderLengthMSB), errors.Is(err, ws.ErrHeaderLengthUnexpected):
@@ -410,8 +414,8 @@ func (w *wsConn) batchFlushLocked() {
 
 // flushBatch writes what waited for the batch interval, unless a flusher
 // took it meanwhile. It runs on the batch queue's goroutine, so it writes
-// only what the socket buffer takes at once and leaves the rest to a
-// flusher.
+// only what the socket buffer takes at once and leaves the rest (or, with
+// permessage-deflate, everything) to a flusher.
 func (w *wsConn) flushBatch() {
 	c := w.c
 	c.mu.Lock()
@@ -421,7 +425,10 @@ func (w *wsConn) flushBatch() {
 		return
 	}
 	w.flushing = true
-	if w.in.raw == nil { // no descriptor to try a write that does not block
+	// Without a descriptor, no write can be tried without blocking; with
+	// permessage-deflate, the write may have a broadcast to compress
+	// first, which must not hold up the batch queue.
+	if w.in.raw == nil || w.deflate {
 		c.mu.Unlock()
 		c.srv.workers.Run(w.flushFn)
 		return
@@ -494,7 +501,7 @@ func (w *wsConn) flushLoop() {
 // was queued meanwhile.
 func (w *wsConn) writeThrough(batch []*Message) {
 	c := w.c
-	frame := w.codec.frame(batch[0])
+	frame := w.frameOf(batch[0])
 	if len(batch) > 1 {
 		frame = w.joinFrames(batch) // the rest of a partial write outlives this call
 	}
@@ -598,7 +605,7 @@ func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
 	defer w.wmu.Unlock()
 	w.extendDeadline(timeout)
 	if len(batch) == 1 {
-		_, err := w.nc.Write(w.codec.frame(batch[0]))
+		_, err := w.nc.Write(w.frameOf(batch[0]))
 		return err
 	}
 	if !w.vectored {
@@ -609,7 +616,7 @@ func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
 	fb := frameBuffersPool.Get().(*frameBuffers)
 	defer frameBuffersPool.Put(fb)
 	for _, m := range batch {
-		fb.all = append(fb.all, w.codec.frame(m))
+		fb.all = append(fb.all, w.frameOf(m))
 	}
 	fb.left = fb.all
 	_, err := fb.left.WriteTo(w.nc)
@@ -622,11 +629,11 @@ func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
 func (w *wsConn) joinFrames(batch []*Message) []byte {
 	n := 0
 	for _, m := range batch {
-		n += len(w.codec.frame(m))
+		n += len(w.frameOf(m))
 	}
 	out := make([]byte, 0, n)
 	for _, m := range batch {
-		out = append(out, w.codec.frame(m)...)
+		out = append(out, w.frameOf(m)...)
 	}
 	return out
 }

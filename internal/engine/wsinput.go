@@ -173,8 +173,8 @@ func wholeMessages(b []byte) bool {
 }
 
 // next returns the next data message or control frame, unmasked.
-// Fragmented messages are reassembled; control frames between fragments are
-// returned as they come.
+// Fragmented messages are reassembled, and inflated if they came
+// compressed; control frames between fragments are returned as they come.
 func (w *wsConn) next() (ws.OpCode, []byte, error) {
 	limit := w.c.srv.opts.MaxPayload
 	for {
@@ -182,11 +182,15 @@ func (w *wsConn) next() (ws.OpCode, []byte, error) {
 		if err != nil {
 			return 0, nil, err
 		}
-		state := ws.StateServerSide
+		state := ws.StateServerSide | ws.StateExtended // checkRsv checks the reserved bits
 		if w.frag != nil {
 			state |= ws.StateFragmented
 		}
 		if err := ws.CheckHeader(h, state); err != nil {
+			return 0, nil, err
+		}
+		compressed, err := w.checkRsv(h)
+		if err != nil {
 			return 0, nil, err
 		}
 		if !h.OpCode.IsControl() && (h.Length > limit || int64(len(w.frag)) > limit-h.Length) {
@@ -203,9 +207,9 @@ func (w *wsConn) next() (ws.OpCode, []byte, error) {
 		case h.OpCode == ws.OpContinuation:
 			w.frag = append(w.frag, p...)
 		case h.Fin:
-			return h.OpCode, p, nil
+			return w.message(h.OpCode, p, compressed)
 		default:
-			w.fragOp, w.frag = h.OpCode, p
+			w.fragOp, w.fragZ, w.frag = h.OpCode, compressed, p
 			if w.frag == nil {
 				w.frag = []byte{}
 			}
@@ -213,7 +217,7 @@ func (w *wsConn) next() (ws.OpCode, []byte, error) {
 		if h.Fin && h.OpCode == ws.OpContinuation {
 			p := w.frag
 			w.frag = nil
-			return w.fragOp, p, nil
+			return w.message(w.fragOp, p, w.fragZ)
 		}
 	}
 }

@@ -60,35 +60,65 @@ func FuzzWebSocketRead(f *testing.F) {
 	f.Add(frame(ws.OpClose, true, "\x03\xe8"), false)
 	f.Add([]byte{0x81, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, true) // a huge length
 	f.Add([]byte{0x81}, false)
+	f.Fuzz(func(t *testing.T, data []byte, buffered bool) {
+		fuzzRead(t, data, buffered, false)
+	})
+}
+
+// FuzzWebSocketReadDeflate is FuzzWebSocketRead on a connection that
+// negotiated permessage-deflate: compressed messages inflate within
+// MaxPayload, whatever their ratio, or end the connection.
+func FuzzWebSocketReadDeflate(f *testing.F) {
+	frame := func(fin, rsv1 bool, op ws.OpCode, p []byte) []byte {
+		var b bytes.Buffer
+		fr := ws.MaskFrame(ws.NewFrame(op, fin, p))
+		fr.Header.Rsv = ws.Rsv(rsv1, false, false)
+		_ = ws.WriteFrame(&b, fr)
+		return b.Bytes()
+	}
+	z := deflateMessage(nil, []byte("4hello hello hello"))
+	bomb := deflateMessage(nil, make([]byte, 1<<16))
+	f.Add(frame(true, true, ws.OpText, z), false)
+	f.Add(frame(true, true, ws.OpBinary, bomb), true)
+	f.Add(append(frame(false, true, ws.OpText, z[:3]), frame(true, false, ws.OpContinuation, z[3:])...), false)
+	f.Add(frame(true, true, ws.OpText, []byte{0xff, 0xff}), false)
+	f.Add(frame(true, true, ws.OpPing, nil), true)
+	f.Fuzz(func(t *testing.T, data []byte, buffered bool) {
+		fuzzRead(t, data, buffered, true)
+	})
+}
+
+// fuzzRead reads data as a server's WebSocket reader does, with or
+// without permessage-deflate, until it ends; no message may pass
+// MaxPayload.
+func fuzzRead(t *testing.T, data []byte, buffered, deflate bool) {
 	const limit = 1 << 12
 	srv := &Server{opts: (&Options{MaxPayload: limit}).withDefaults()}
-	f.Fuzz(func(t *testing.T, data []byte, buffered bool) {
-		server, client := socketPair(t)
-		defer server.Close()
-		var nc net.Conn = server
-		if buffered {
-			nc = pipeConn{server}
+	server, client := socketPair(t)
+	defer server.Close()
+	var nc net.Conn = server
+	if buffered {
+		nc = pipeConn{server}
+	}
+	go func() {
+		_, _ = client.Write(data)
+		client.Close()
+	}()
+	w := &wsConn{nc: nc, deflate: deflate}
+	w.attach(&Conn{srv: srv})
+	w.in.init(nc, nil)
+	for {
+		if err := w.in.wait(); err != nil {
+			return
 		}
-		go func() {
-			_, _ = client.Write(data)
-			client.Close()
-		}()
-		w := &wsConn{nc: nc}
-		w.attach(&Conn{srv: srv})
-		w.in.init(nc, nil)
-		for {
-			if err := w.in.wait(); err != nil {
-				return
-			}
-			_, p, err := w.next()
-			if err != nil {
-				return
-			}
-			if len(p) > limit {
-				t.Fatalf("message of %d bytes passed MaxPayload %d", len(p), limit)
-			}
+		_, p, err := w.next()
+		if err != nil {
+			return
 		}
-	})
+		if len(p) > limit {
+			t.Fatalf("message of %d bytes passed MaxPayload %d", len(p), limit)
+		}
+	}
 }
 
 // FuzzWholeMessages checks wholeMessages against gobwas/ws's header

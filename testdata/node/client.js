@@ -17,6 +17,8 @@
 //       the same events, and its "error" event (a refused CONNECT) as
 //       {"ev":"socket_error","client":"c1","data":...}; emit "timeout" and
 //       "volatile" are refused
+//   "fetch":true on connect: poll with the Fetch transport (Node's fetch,
+//       which asks for and decodes gzip) instead of XHR, which asks for none
 //   "retryRefused":N on either connect: on a connect_error from the server
 //       (socket.active false), set socket.auth.attempt to the attempt number
 //       and call socket.connect() at once, up to N times, as socket.io-client
@@ -37,10 +39,12 @@
 // when it could not be carried out.
 //
 // Reports (besides done/error):
-//   {"ev":"connect","client":"c1","id":"...","transport":"polling"|"websocket","recovered":bool}
+//   {"ev":"connect","client":"c1","id":"...","transport":"polling"|"websocket","recovered":bool,"extensions":{...}}
+//       extensions: on a WebSocket, the extensions ws negotiated and their
+//       parameters, e.g. {"permessage-deflate":{"server_no_context_takeover":true}}
 //   {"ev":"connect_error","client":"c1","message":"...","data":...,"type":...}
 //   {"ev":"disconnect","client":"c1","reason":"...","description":...}
-//   {"ev":"upgrade","client":"c1","transport":"websocket"}
+//   {"ev":"upgrade","client":"c1","transport":"websocket","extensions":{...}}
 //   {"ev":"reconnect_attempt"|"reconnect","client":"c1","attempt":N}
 //   {"ev":"reconnect_error","client":"c1","message":"..."}
 //   {"ev":"reconnect_failed","client":"c1"}
@@ -54,6 +58,7 @@
 "use strict";
 
 const { io } = require("socket.io-client");
+const { Fetch, NodeWebSocket } = require("engine.io-client");
 const readline = require("readline");
 const { toWire, fromWire } = require("./wire");
 
@@ -85,6 +90,17 @@ function describe(d) {
   return o;
 }
 
+// extensionsOf returns the extensions the ws WebSocket under an engine.io
+// transport negotiated, with their parameters (ws keeps them in
+// _extensions), or undefined for polling.
+function extensionsOf(transport) {
+  const exts = transport && transport.ws && transport.ws._extensions;
+  if (!exts || typeof exts !== "object") return undefined;
+  const o = {};
+  for (const name of Object.keys(exts)) o[name] = Object.assign({}, exts[name].params);
+  return o;
+}
+
 function socketOf(client) {
   const s = sockets.get(client);
   if (!s) throw new Error(`unknown client ${JSON.stringify(client)}`);
@@ -105,10 +121,11 @@ function connect(c) {
     socket = m.io.socket(c.nsp, fromWire(c.opts || {}));
   } else {
     if (typeof c.url !== "string") throw new Error("connect: url required");
-    const opts = fromWire(c.opts || {});
+    const opts = Object.assign({ forceNew: true }, fromWire(c.opts || {}));
     if (opts.parser === "msgpack") opts.parser = require("socket.io-msgpack-parser");
+    if (c.fetch) opts.transports = [Fetch, NodeWebSocket];
     const lookup = v2 ? require("socket.io-client-v2") : io;
-    socket = lookup(c.url, Object.assign({ forceNew: true }, opts));
+    socket = lookup(c.url, opts);
   }
   sockets.set(client, socket);
   if (v2) v2Sockets.add(socket);
@@ -118,7 +135,7 @@ function connect(c) {
 
   socket.on("connect", () => {
     const engine = manager.engine;
-    out({ ev: "connect", client, id: socket.id, transport: engine && engine.transport ? engine.transport.name : undefined, recovered: socket.recovered === true });
+    out({ ev: "connect", client, id: socket.id, transport: engine && engine.transport ? engine.transport.name : undefined, recovered: socket.recovered === true, extensions: extensionsOf(engine && engine.transport) });
   });
   socket.on("connect_error", (err) => {
     out({ ev: "connect_error", client, message: err.message, data: toWire(err.data), type: err.type });
@@ -149,7 +166,7 @@ function connect(c) {
   // A Manager makes a new engine for every (re)connection attempt; watch each.
   manager.on("open", () => {
     const engine = manager.engine;
-    if (engine) engine.on("upgrade", (transport) => out({ ev: "upgrade", client, transport: transport.name }));
+    if (engine) engine.on("upgrade", (transport) => out({ ev: "upgrade", client, transport: transport.name, extensions: extensionsOf(transport) }));
   });
   manager.on("reconnect_attempt", (attempt) => out({ ev: "reconnect_attempt", client, attempt }));
   manager.on("reconnect", (attempt) => out({ ev: "reconnect", client, attempt }));

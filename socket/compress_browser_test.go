@@ -1,0 +1,123 @@
+package socket
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/envivo/socketio/internal/nodepeer"
+)
+
+// TestBrowserCompression runs testdata/browser/compress.js: headless
+// Chromium receives a compressed broadcast and an uncompressed one
+// (Compress(false)) and echoes one back, over a WebSocket that negotiated
+// permessage-deflate and over long-polling answered in gzip, which
+// Chromium always accepts.
+//
+// It needs node, chromium (the Debian package; $CHROMIUM to use another),
+// `npm ci` in testdata/browser and testdata/node. Without them it fails
+// under CI=true and is skipped elsewhere.
+func TestBrowserCompression(t *testing.T) {
+	peer := nodepeer.Require(t)
+	script, chromium := requireChromium(t, peer)
+	for _, transport := range []string{WebSocket, Polling} {
+		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
+			runCompressPage(t, peer, script, chromium, transport)
+		})
+	}
+}
+
+// requireChromium returns the browser script and the Chromium executable,
+// or ends the test as nodepeer does when one is missing.
+func requireChromium(t *testing.T, peer *nodepeer.Peer) (script, chromium string) {
+	t.Helper()
+	browserDir := filepath.Join(filepath.Dir(peer.Dir()), "browser")
+	chromium = os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	var missing []string
+	if _, err := os.Stat(chromium); err != nil {
+		missing = append(missing, chromium+" not found: apt-get install chromium (or set CHROMIUM)")
+	}
+	if _, err := os.Stat(filepath.Join(browserDir, "node_modules", "playwright-core", "package.json")); err != nil {
+		missing = append(missing, "playwright-core is not installed: cd testdata/browser && npm ci")
+	}
+	if len(missing) > 0 {
+		msg := "browser test needs: " + strings.Join(missing, "; ")
+		if v := strings.ToLower(os.Getenv("CI")); v == "true" || v == "1" {
+			t.Fatalf("%s (CI=true: required)", msg)
+		}
+		t.Skip("skipping: " + msg)
+	}
+	return filepath.Join(browserDir, "compress.js"), chromium
+}
+
+const compressPage = `<!doctype html><meta charset="utf-8"><title>compress</title>` +
+	`<script src="/client/socket.io.min.js"></script>`
+
+func runCompressPage(t *testing.T, peer *nodepeer.Peer, script, chromium, transport string) {
+	big := strings.Repeat("é, compressible text for the browser ", 200)
+	srv := NewServer(&Options{EngineOptions: EngineOptions{PerMessageDeflate: true}})
+	srv.OnConnection(func(s *Socket) {
+		s.Join("room")
+		s.OnEvent("ready", func(s *Socket, _ Args, _ AckFunc) {
+			_ = srv.To("room").Emit("big", big)
+			_ = srv.To("room").Compress(false).Emit("plain", big)
+		})
+		s.OnEvent("echo", func(s *Socket, args Args, ack AckFunc) { _ = ack(args.Values()...) })
+	})
+	var log pollingLog
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", log.wrap(srv))
+	dist := filepath.Join(peer.Dir(), "node_modules", "socket.io-client", "dist")
+	mux.Handle("/client/", http.StripPrefix("/client/", http.FileServer(http.Dir(dist))))
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(compressPage))
+	})
+	ts := httptest.NewServer(mux)
+	t.Cleanup(func() { shutdown(t, srv); ts.Close() })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", script)
+	cmd.Dir = filepath.Dir(script)
+	cmd.Env = append(os.Environ(), "BASE_URL="+ts.URL, "TRANSPORT="+transport, "CHROMIUM="+chromium)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s (%v):\n%s", script, err, stderr.String())
+	}
+	var res struct{ Transport, Extensions, Big, Plain, Echoed string }
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("%s printed %q: %v", script, out, err)
+	}
+	if res.Transport != transport || res.Big != big || res.Plain != big || res.Echoed != big {
+		t.Fatalf("on %s the page received big=%d plain=%d echoed=%d bytes, want %d each",
+			res.Transport, len(res.Big), len(res.Plain), len(res.Echoed), len(big))
+	}
+	accepts, encoded := log.snapshot()
+	t.Logf("WebSocket extensions %q; polling GETs sent Accept-Encoding %q, got Content-Encoding %q",
+		res.Extensions, accepts, encoded)
+	switch transport {
+	case WebSocket:
+		if !strings.Contains(res.Extensions, "permessage-deflate") ||
+			!strings.Contains(res.Extensions, "server_no_context_takeover") {
+			t.Fatalf("Chromium negotiated %q", res.Extensions)
+		}
+	case Polling:
+		if len(encoded) == 0 || encoded[0] != "gzip" {
+			t.Fatal("no polling answer came in gzip")
+		}
+	}
+}
