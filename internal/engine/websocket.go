@@ -471,10 +471,16 @@ func (w *wsConn) flushLoop() {
 		if c.state == stateClosed || len(c.queue) == 0 {
 			closing := c.state == stateClosing && !w.closeSent
 			w.closeSent = w.closeSent || closing
-			c.mu.Unlock()
-			if closing {
-				_ = w.writeClose(nil, c.srv.opts.PingTimeout)
+			if !closing {
+				// In the same critical section as the empty queue: a
+				// sender that queues after it starts a flusher of its own,
+				// one that queued before was taken.
+				w.flushing = false
+				c.mu.Unlock()
+				return
 			}
+			c.mu.Unlock()
+			_ = w.writeClose(nil, c.srv.opts.PingTimeout)
 			c.mu.Lock()
 			w.flushing = false
 			c.mu.Unlock()

@@ -866,3 +866,22 @@ func TestWebSocketSendBatched(t *testing.T) {
 	}
 	c.expectText("4q")
 }
+
+// TestSendAfterFlushNotStranded sends one message at a time, each once the
+// client has the one before, so that a send often comes while the
+// flusher that wrote the previous one is about to stop. A flusher used to
+// find the queue empty, let go of the session's lock, and only then say it
+// had stopped: a message queued in between waited for a flusher that
+// never came (on the portable path every send goes through a flusher).
+func TestSendAfterFlushNotStranded(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, &Options{PingInterval: time.Hour})
+	c, h := ts.openWS(t)
+	for i := range 2000 {
+		want := strconv.Itoa(i)
+		if err := h.c.Send(NewTextMessage([]byte(want))); err != nil {
+			t.Fatal(err)
+		}
+		c.expectText("4" + want)
+	}
+}
