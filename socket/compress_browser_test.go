@@ -21,9 +21,9 @@ import (
 // permessage-deflate and over long-polling answered in gzip, which
 // Chromium always accepts.
 //
-// It needs node, chromium (the Debian package; $CHROMIUM to use another),
-// `npm ci` in testdata/browser and testdata/node. Without them it fails
-// under CI=true and is skipped elsewhere.
+// It needs node and chromium (the Debian package; $CHROMIUM to use
+// another); the npm packages are installed by the test. Without them it
+// fails under CI=true and is skipped elsewhere.
 func TestBrowserCompression(t *testing.T) {
 	peer := nodepeer.Require(t)
 	script, chromium := requireChromium(t, peer)
@@ -39,26 +39,8 @@ func TestBrowserCompression(t *testing.T) {
 // or ends the test as nodepeer does when one is missing.
 func requireChromium(t *testing.T, peer *nodepeer.Peer) (script, chromium string) {
 	t.Helper()
-	browserDir := filepath.Join(filepath.Dir(peer.Dir()), "browser")
-	chromium = os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	var missing []string
-	if _, err := os.Stat(chromium); err != nil {
-		missing = append(missing, chromium+" not found: apt-get install chromium (or set CHROMIUM)")
-	}
-	if _, err := os.Stat(filepath.Join(browserDir, "node_modules", "playwright-core", "package.json")); err != nil {
-		missing = append(missing, "playwright-core is not installed: cd testdata/browser && npm ci")
-	}
-	if len(missing) > 0 {
-		msg := "browser test needs: " + strings.Join(missing, "; ")
-		if v := strings.ToLower(os.Getenv("CI")); v == "true" || v == "1" {
-			t.Fatalf("%s (CI=true: required)", msg)
-		}
-		t.Skip("skipping: " + msg)
-	}
-	return filepath.Join(browserDir, "compress.js"), chromium
+	b := peer.Browser(t)
+	return filepath.Join(b.Dir, "compress.js"), b.Chromium
 }
 
 const compressPage = `<!doctype html><meta charset="utf-8"><title>compress</title>` +

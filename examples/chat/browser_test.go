@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -27,8 +25,8 @@ import (
 // saved in testdata/artifacts/.
 //
 // It needs node, chromium (the Debian package; $CHROMIUM to use another)
-// and `npm ci` in testdata/browser and testdata/node. Without them it
-// fails under CI=true and is skipped elsewhere.
+// and the npm packages of testdata/browser and testdata/node, which it
+// installs. Without them it fails under CI=true and is skipped elsewhere.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
 	env := requireBrowser(t)
@@ -48,54 +46,23 @@ type browserEnv struct {
 
 func requireBrowser(t *testing.T) browserEnv {
 	t.Helper()
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	peer := nodepeer.Require(t) // node, and socket.io-client for the page
+	b := peer.Browser(t)
 	env := browserEnv{
-		script:    filepath.Join(root, "testdata", "browser", "chat.js"),
-		artifacts: filepath.Join(root, "testdata", "artifacts"),
-		chromium:  os.Getenv("CHROMIUM"),
+		script:    filepath.Join(b.Dir, "chat.js"),
+		artifacts: filepath.Join(filepath.Dir(b.Dir), "artifacts"),
+		chromium:  b.Chromium,
 	}
-	if env.chromium == "" {
-		env.chromium = "/usr/bin/chromium"
-	}
-	var missing []string
+	var err error
 	if env.node, err = exec.LookPath("node"); err != nil {
-		missing = append(missing, "node (Node.js 20 or newer) is not in PATH")
-	}
-	if _, err := os.Stat(env.chromium); err != nil {
-		missing = append(missing, env.chromium+" not found: apt-get install chromium (or set CHROMIUM)")
-	}
-	for _, dir := range []string{"browser", "node"} { // playwright-core; socket.io-client for the page
-		if err := nodepeer.Install(filepath.Join(root, "testdata", dir)); err != nil {
-			missing = append(missing, err.Error())
-		}
+		t.Fatal(err) // Require found it
 	}
 	// The page must load socket.io-client from this machine: tests run
 	// offline.
 	if env.client, err = webclient.Locate(""); err != nil {
-		missing = append(missing, err.Error())
-	}
-	if len(missing) > 0 {
-		skipnote.Skip(t, "browser test needs: "+strings.Join(missing, "; "))
+		skipnote.Skip(t, "browser test needs: "+err.Error())
 	}
 	return env
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for ; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		if filepath.Dir(dir) == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-	}
 }
 
 func runScenario(t *testing.T, env browserEnv, transport string) {
