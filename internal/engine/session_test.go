@@ -245,7 +245,7 @@ func newBenchConns(s *Server, n int) []*Conn {
 func newBenchConn(s *Server, nc net.Conn) *Conn {
 	c := &Conn{srv: s, id: newSID(), handler: nopHandler{}}
 	c.heartbeat = newTimerEntry(c)
-	w := &wsConn{nc: nc, vectored: true}
+	w := &wsConn{nc: nc, codec: codec4{}, vectored: true}
 	w.flushFn = w.flushLoop
 	w.attach(c)
 	c.tr = w
@@ -267,24 +267,16 @@ func waitFlushed(conns []*Conn) {
 	}
 }
 
-func BenchmarkBroadcastFrame(b *testing.B) {
-	for _, yield := range []bool{true, false} {
-		name := "yield"
-		if !yield {
-			name = "noyield"
-		}
-		b.Run(name, func(b *testing.B) {
-			defer func(old bool) { flushYield = old }(flushYield)
-			flushYield = yield
-			benchmarkBroadcast(b, 1)
-		})
-	}
-}
+func BenchmarkBroadcastFrame(b *testing.B) { benchmarkBroadcastYield(b, 1) }
 
 // BenchmarkBroadcastFrameBatch sends 10 messages to each of 1000
 // connections, as a busy room does: frames queued together are written
 // together.
-func BenchmarkBroadcastFrameBatch(b *testing.B) {
+func BenchmarkBroadcastFrameBatch(b *testing.B) { benchmarkBroadcastYield(b, 10) }
+
+// benchmarkBroadcastYield runs benchmarkBroadcast with and without the
+// flusher's yield (flushYield).
+func benchmarkBroadcastYield(b *testing.B, perConn int) {
 	for _, yield := range []bool{true, false} {
 		name := "yield"
 		if !yield {
@@ -293,7 +285,7 @@ func BenchmarkBroadcastFrameBatch(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			defer func(old bool) { flushYield = old }(flushYield)
 			flushYield = yield
-			benchmarkBroadcast(b, 10)
+			benchmarkBroadcast(b, perConn)
 		})
 	}
 }
