@@ -18,7 +18,7 @@ type expirable interface {
 	Context() context.Context // done when the socket disconnects or is refused
 	Connected() bool
 	Emit(event string, args ...any) error
-	Disconnect(close bool)
+	Disconnect()
 }
 
 var _ expirable = (*socket.Socket)(nil)
@@ -85,6 +85,6 @@ func (w *expiryWatch) fire() {
 		"code":    string(CodeExpiredToken),
 		"message": w.opts.Messages[CodeExpiredToken],
 	})
-	w.s.Disconnect(false)
+	w.s.Disconnect()
 	w.opts.Logger.Debug("auth: credentials expired; socket disconnected", "id", w.s.ID())
 }

@@ -26,7 +26,7 @@ func (f *fakeSocket) Context() context.Context { return f.ctx }
 func (f *fakeSocket) Connected() bool          { return f.connected.Load() }
 
 // Disconnect and Emit act only on a connected socket, as the real ones do.
-func (f *fakeSocket) Disconnect(bool) {
+func (f *fakeSocket) Disconnect() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.connected.Load() {

@@ -271,7 +271,7 @@ func TestInteropExpiry(t *testing.T) {
 	srv.Use(Middleware(HS256(secret), &Options{DisconnectOnExpiry: true}))
 	reasons := make(chan string, 4)
 	srv.OnConnection(func(s *socket.Socket) {
-		s.OnDisconnect(func(s *socket.Socket, reason string) { reasons <- UserID(s) + ": " + reason })
+		s.OnDisconnect(func(s *socket.Socket, reason socket.DisconnectReason) { reasons <- UserID(s) + ": " + string(reason) })
 	})
 	url := sockettest.Serve(t, srv, srv)
 	d := peer.Client(t)

@@ -107,9 +107,16 @@ func (r *RemoteSocket) Leave(ctx context.Context, rooms ...string) error {
 	return newBroadcastOperator(r.nsp).In(r.ID).SocketsLeave(ctx, rooms...)
 }
 
-// Disconnect disconnects the socket; see Socket.Disconnect.
-func (r *RemoteSocket) Disconnect(ctx context.Context, close bool) error {
-	return newBroadcastOperator(r.nsp).In(r.ID).DisconnectSockets(ctx, close)
+// Disconnect disconnects the socket from its namespace; see
+// Socket.Disconnect.
+func (r *RemoteSocket) Disconnect(ctx context.Context) error {
+	return newBroadcastOperator(r.nsp).In(r.ID).DisconnectSockets(ctx)
+}
+
+// CloseConnection closes the socket's whole connection; see
+// Socket.CloseConnection.
+func (r *RemoteSocket) CloseConnection(ctx context.Context) error {
+	return newBroadcastOperator(r.nsp).In(r.ID).CloseConnections(ctx)
 }
 
 // Bind attaches a snapshot decoded by a cluster adapter to nsp, so that

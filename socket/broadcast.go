@@ -60,7 +60,15 @@ func (b BroadcastOperator) Compress(compress bool) BroadcastOperator {
 }
 
 // Emit sends an event to every selected socket. The event is encoded once
-// for all of them. It does not wait for the network.
+// for all of them. A []byte anywhere in args travels as binary; a
+// json.RawMessage travels verbatim, as JSON.
+//
+// Emit does not wait for the network, and takes no context because it never
+// blocks: with a cluster adapter, the broadcast is queued for the other
+// nodes (adapter/redis drops it with ErrQueueFull when its bounded queue is
+// full, while Redis hangs) and delivered to this node's sockets at once.
+// Its error says the event could not be encoded or queued, never that a
+// client received it; use EmitWithAck for that.
 func (b BroadcastOperator) Emit(event string, args ...any) error {
 	return b.eachNamespace(func(nsp *Namespace, a Adapter) error {
 		p, err := NewPacket(nsp.name, event, args...)
@@ -121,9 +129,20 @@ func (b BroadcastOperator) SocketsLeave(ctx context.Context, rooms ...string) er
 	})
 }
 
-// DisconnectSockets disconnects every selected socket; with close, their
-// whole connections close (see Socket.Disconnect).
-func (b BroadcastOperator) DisconnectSockets(ctx context.Context, close bool) error {
+// DisconnectSockets disconnects every selected socket from its namespace,
+// on every node (see Socket.Disconnect): Node's disconnectSockets().
+func (b BroadcastOperator) DisconnectSockets(ctx context.Context) error {
+	return b.disconnect(ctx, false)
+}
+
+// CloseConnections closes the whole connection of every selected socket,
+// on every node (see Socket.CloseConnection): Node's
+// disconnectSockets(true).
+func (b BroadcastOperator) CloseConnections(ctx context.Context) error {
+	return b.disconnect(ctx, true)
+}
+
+func (b BroadcastOperator) disconnect(ctx context.Context, close bool) error {
 	return b.eachNamespace(func(_ *Namespace, a Adapter) error {
 		return a.DisconnectSockets(ctx, b.opts, close)
 	})

@@ -61,7 +61,7 @@ func (c *client) HandleMessage(data []byte, binary bool) {
 	}
 	if err != nil {
 		c.server.logger.Debug("socket: closing connection on bad packet", "sid", c.conn.ID(), "err", err)
-		c.close("parse error")
+		c.close(ReasonParseError)
 	}
 }
 
@@ -72,7 +72,7 @@ func (c *client) HandleClose(reason string) {
 	c.stopConnectTimerLocked()
 	c.mu.Unlock()
 	for _, s := range c.socketList() {
-		s.close(reason)
+		s.close(DisconnectReason(reason))
 	}
 	c.server.logger.Debug("socket: connection closed", "sid", c.conn.ID(), "reason", reason)
 }
@@ -96,7 +96,7 @@ func (c *client) route(p *parser.Packet) error {
 	case parser.Ack, parser.BinaryAck:
 		return s.onAck(p)
 	case parser.Disconnect:
-		s.close("client namespace disconnect")
+		s.close(ReasonClientNamespaceDisconnect)
 		return nil
 	default: // CONNECT_ERROR is for clients only
 		return errUnexpected
@@ -200,7 +200,7 @@ func (c *client) connectTimeout() {
 	}
 	c.mu.Unlock()
 	if !joined {
-		c.close("forced close")
+		c.close(ReasonForcedClose)
 	}
 }
 
@@ -225,9 +225,9 @@ func (c *client) remove(s *Socket) {
 // disconnectAll disconnects every socket, then closes the connection.
 func (c *client) disconnectAll() {
 	for _, s := range c.socketList() {
-		s.Disconnect(false)
+		s.Disconnect()
 	}
-	c.conn.Close("forced server close")
+	c.conn.Close(string(ReasonForcedServerClose))
 }
 
 // socketList returns the client's sockets, connecting or connected.
@@ -239,6 +239,6 @@ func (c *client) socketList() []*Socket {
 
 // close closes the connection for reason; its sockets close with the same
 // reason.
-func (c *client) close(reason string) {
-	c.conn.Close(reason)
+func (c *client) close(reason DisconnectReason) {
+	c.conn.Close(string(reason))
 }

@@ -247,7 +247,7 @@ func TestInteropDynamicChildLifecycle(t *testing.T) {
 	joined := make(chan *Namespace, 4)
 	left := make(chan struct{}, 4)
 	parent.OnConnection(func(s *Socket) {
-		s.OnDisconnect(func(*Socket, string) { left <- struct{}{} })
+		s.OnDisconnect(func(*Socket, DisconnectReason) { left <- struct{}{} })
 		joined <- s.Namespace()
 	})
 	url := serve(t, srv)
@@ -352,7 +352,7 @@ func TestDynamicConcurrentAdmissions(t *testing.T) {
 		mu.Lock()
 		seen[s.Namespace()] = true
 		mu.Unlock()
-		s.OnDisconnect(func(*Socket, string) { disconnects.Add(1) })
+		s.OnDisconnect(func(*Socket, DisconnectReason) { disconnects.Add(1) })
 		if int(arrived.Load()) <= clients {
 			firstRound.Done()
 		}

@@ -83,18 +83,23 @@ func On[In any](s *Socket, event string, h func(s *Socket, in In) error) {
 
 // OnAck registers a typed handler for an event the client emits with an
 // acknowledgement: the first argument is decoded into an In, and h's result
-// is the acknowledgement's one argument. When the argument does not decode
-// or h returns an error, the error goes to Options.OnError and the client is
-// answered {"error": err.Error()}, so return errors whose text is fit for
-// clients. ctx is the socket's context, cancelled on disconnect.
+// is the acknowledgement's one argument. When h returns an error, it goes
+// to Options.OnError and the client is answered {"error": err.Error()}, so
+// return errors whose text is fit for clients. When the argument does not
+// decode, the decoding error (which names Go types) goes to OnError and the
+// client is answered {"error": "invalid arguments for <event>"}. ctx is the
+// socket's context, cancelled on disconnect.
 func OnAck[In, Out any](s *Socket, event string, h func(ctx context.Context, s *Socket, in In) (Out, error)) {
 	s.OnEvent(event, func(s *Socket, args Args, ack AckFunc) {
 		var in In
-		err := args.Decode(0, &in)
-		var out Out
-		if err == nil {
-			out, err = h(s.Context(), s, in)
+		if err := args.Decode(0, &in); err != nil {
+			s.reportError(event, err)
+			if ack != nil {
+				_ = ack(ackError{Error: "invalid arguments for " + event})
+			}
+			return
 		}
+		out, err := h(s.Context(), s, in)
 		if err != nil {
 			s.reportError(event, err)
 			if ack != nil {

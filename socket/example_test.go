@@ -46,7 +46,7 @@ func Example() {
 		socket.OnAck(s, "echo", func(ctx context.Context, s *socket.Socket, in string) (string, error) {
 			return in, nil
 		})
-		s.OnDisconnect(func(s *socket.Socket, reason string) { log.Println(s.ID(), reason) })
+		s.OnDisconnect(func(s *socket.Socket, reason socket.DisconnectReason) { log.Println(s.ID(), reason) })
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)

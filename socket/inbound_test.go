@@ -195,7 +195,7 @@ func TestInboundAttackAtLineRate(t *testing.T) {
 	var seq sequence
 	disconnected := make(chan string, 1)
 	srv.OnConnection(func(s *Socket) {
-		s.OnDisconnect(func(_ *Socket, reason string) { disconnected <- reason })
+		s.OnDisconnect(func(_ *Socket, reason DisconnectReason) { disconnected <- string(reason) })
 		s.OnEvent("n", func(s *Socket, args Args, _ AckFunc) {
 			if slow.Load() {
 				time.Sleep(20 * time.Millisecond)
@@ -303,7 +303,7 @@ func blockingServer(t *testing.T, opts *Options) (url string, sockets chan *Sock
 	srv := NewServer(opts)
 	sockets, reasons, release = make(chan *Socket, 1), make(chan string, 1), make(chan struct{})
 	srv.OnConnection(func(s *Socket) {
-		s.OnDisconnect(func(_ *Socket, reason string) { reasons <- reason })
+		s.OnDisconnect(func(_ *Socket, reason DisconnectReason) { reasons <- string(reason) })
 		s.OnEvent("n", func(s *Socket, _ Args, _ AckFunc) {
 			select {
 			case <-release:
@@ -418,7 +418,7 @@ func TestInboundBlockedHandlerEnds(t *testing.T) {
 		// be packets for a namespace the client is not in (which close
 		// the connection, as with Node).
 		wait(t, running)
-		s.Disconnect(false)
+		s.Disconnect()
 		if err := f.wait(); err != nil {
 			t.Fatalf("flood: %v", err)
 		}
@@ -435,7 +435,7 @@ func TestInboundBlockedHandlerEnds(t *testing.T) {
 		reasons := make(chan string, 1)
 		sockets := make(chan *Socket, 1)
 		srv.OnConnection(func(s *Socket) {
-			s.OnDisconnect(func(_ *Socket, reason string) { reasons <- reason })
+			s.OnDisconnect(func(_ *Socket, reason DisconnectReason) { reasons <- string(reason) })
 			s.OnEvent("n", func(s *Socket, _ Args, _ AckFunc) { <-s.Context().Done() })
 			sockets <- s
 		})

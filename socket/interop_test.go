@@ -265,6 +265,15 @@ func TestInteropTypedEvents(t *testing.T) {
 	if err := wait(t, errs); err == nil {
 		t.Error("a payload of the wrong type reached the handler")
 	}
+	// Arguments that do not decode: the client gets a stable message, not
+	// encoding/json's (which names Go types); OnError gets the detail.
+	d.EmitWithAck("c", "bad", "add", 0, "not a list")
+	if got := d.Wait(match{"ev": "ack", "ref": "bad"}, waitFor).Args(); fmt.Sprint(got) != "[map[error:invalid arguments for add]]" {
+		t.Errorf("reply to undecodable arguments = %v", got)
+	}
+	if err := wait(t, errs); !strings.Contains(err.Error(), "json") {
+		t.Errorf("OnError got %v, want the decoding error", err)
+	}
 }
 
 func TestInteropRoomsAndBroadcasts(t *testing.T) {
@@ -334,7 +343,7 @@ func TestInteropRoomsAndBroadcasts(t *testing.T) {
 	if len(ids) != 3 {
 		t.Errorf("FetchSockets = %v", ids)
 	}
-	if err := srv.In("user:bob").DisconnectSockets(ctx, false); err != nil {
+	if err := srv.In("user:bob").DisconnectSockets(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if r := d.Wait(match{"ev": "disconnect", "client": "bob"}, waitFor).String("reason"); r != "io server disconnect" {
@@ -386,8 +395,8 @@ func TestInteropDisconnectReasons(t *testing.T) {
 	roomsWhileLeaving := make(chan []string, 4)
 	srv.OnConnection(func(s *Socket) {
 		s.Join("lobby")
-		s.OnDisconnecting(func(s *Socket, reason string) { roomsWhileLeaving <- s.Rooms() })
-		s.OnDisconnect(func(s *Socket, reason string) { reasons <- reason })
+		s.OnDisconnecting(func(s *Socket, reason DisconnectReason) { roomsWhileLeaving <- s.Rooms() })
+		s.OnDisconnect(func(s *Socket, reason DisconnectReason) { reasons <- string(reason) })
 	})
 	url := serve(t, srv)
 	d := peer.Client(t)

@@ -146,7 +146,7 @@ func TestLegacyInteropNamespaces(t *testing.T) {
 	})
 	reasons := make(chan string, 4)
 	admin.OnConnection(func(s *Socket) {
-		s.OnDisconnect(func(_ *Socket, reason string) { reasons <- reason })
+		s.OnDisconnect(func(_ *Socket, reason DisconnectReason) { reasons <- string(reason) })
 		_ = s.Emit("hello", s.ID(), string(s.Handshake().Auth))
 	})
 	url := serve(t, srv)

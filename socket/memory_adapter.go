@@ -242,7 +242,11 @@ func (a *MemoryAdapter) DelSockets(_ context.Context, opts BroadcastOptions, roo
 // DisconnectSockets implements Adapter.
 func (a *MemoryAdapter) DisconnectSockets(_ context.Context, opts BroadcastOptions, close bool) error {
 	for _, s := range a.selected(opts) {
-		s.Disconnect(close)
+		if close {
+			s.CloseConnection()
+		} else {
+			s.Disconnect()
+		}
 	}
 	return nil
 }

@@ -62,8 +62,8 @@ func TestMemoryAdapterOwnRoom(t *testing.T) {
 	check("To(a) after a leaves it", targets(nsp.To(a.ID())), []string{b.ID()})
 	check("a.Rooms after leaving its own", sorted(a.Rooms()), []string{"bench"})
 	check("AllRooms with a's room held by b", allRooms(), []string{a.ID(), b.ID(), c.ID(), "bench"})
-	if a.In(a.ID()) || !b.In(a.ID()) {
-		t.Errorf("In: a in its room %v, b in a's room %v", a.In(a.ID()), b.In(a.ID()))
+	if a.InRoom(a.ID()) || !b.InRoom(a.ID()) {
+		t.Errorf("InRoom: a in its room %v, b in a's room %v", a.InRoom(a.ID()), b.InRoom(a.ID()))
 	}
 
 	b.Leave(a.ID())

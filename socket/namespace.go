@@ -149,9 +149,16 @@ func (n *Namespace) SocketsLeave(ctx context.Context, rooms ...string) error {
 	return newBroadcastOperator(n).SocketsLeave(ctx, rooms...)
 }
 
-// DisconnectSockets disconnects every socket of the namespace.
-func (n *Namespace) DisconnectSockets(ctx context.Context, close bool) error {
-	return newBroadcastOperator(n).DisconnectSockets(ctx, close)
+// DisconnectSockets disconnects every socket of the namespace; see
+// BroadcastOperator.DisconnectSockets.
+func (n *Namespace) DisconnectSockets(ctx context.Context) error {
+	return newBroadcastOperator(n).DisconnectSockets(ctx)
+}
+
+// CloseConnections closes the connection of every socket of the
+// namespace; see BroadcastOperator.CloseConnections.
+func (n *Namespace) CloseConnections(ctx context.Context) error {
+	return newBroadcastOperator(n).CloseConnections(ctx)
 }
 
 // children returns the live child namespaces of a parent.

@@ -97,8 +97,8 @@ func TestInteropSocketsLeaveAndRegexpNamespace(t *testing.T) {
 	if err := srv.Of("/org-1").In("staff").SocketsLeave(ctx, "staff"); err != nil {
 		t.Fatal(err)
 	}
-	if s1.In("staff") == s2.In("staff") {
-		t.Errorf("SocketsLeave on one child: in staff %v and %v", s1.In("staff"), s2.In("staff"))
+	if s1.InRoom("staff") == s2.InRoom("staff") {
+		t.Errorf("SocketsLeave on one child: in staff %v and %v", s1.InRoom("staff"), s2.InRoom("staff"))
 	}
 	_ = orgs.To("staff").Emit("memo")
 	// x, on /org-1, left staff; y, on /org-2, is still in it.

@@ -182,7 +182,7 @@ func TestProtocolPanicCostsOneSocket(t *testing.T) {
 	srv.OnConnection(func(s *Socket) {
 		s.OnEvent("boom", func(*Socket, Args, AckFunc) { panic("handler bug") })
 		s.OnEvent("ping", func(s *Socket, _ Args, _ AckFunc) { _ = s.Emit("pong") })
-		s.OnDisconnect(func(s *Socket, reason string) { reasons <- reason })
+		s.OnDisconnect(func(s *Socket, reason DisconnectReason) { reasons <- string(reason) })
 	})
 	url := serve(t, srv)
 	victim, bystander := dialRaw(t, url), dialRaw(t, url)
@@ -208,7 +208,7 @@ func TestProtocolShutdown(t *testing.T) {
 	srv := NewServer(nil)
 	reasons := make(chan string, 1)
 	srv.OnConnection(func(s *Socket) {
-		s.OnDisconnect(func(s *Socket, reason string) { reasons <- reason })
+		s.OnDisconnect(func(s *Socket, reason DisconnectReason) { reasons <- string(reason) })
 	})
 	url := serve(t, srv)
 	c := dialRaw(t, url)
@@ -291,14 +291,14 @@ func TestProtocolSocketContext(t *testing.T) {
 		t.Fatalf("context of a connected socket: err %v, same %v", ctx.Err(), s.Context() == ctx)
 	}
 	gone := make(chan string, 1)
-	s.OnDisconnect(func(_ *Socket, reason string) { gone <- reason })
-	s.Disconnect(false)
+	s.OnDisconnect(func(_ *Socket, reason DisconnectReason) { gone <- string(reason) })
+	s.Disconnect()
 	wait(t, ctx.Done())
 	wait(t, gone)
 
 	c.post(`40`)
 	late := wait(t, connected)
-	late.Disconnect(false)
+	late.Disconnect()
 	if err := late.Context().Err(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("context first asked for after disconnect: %v", err)
 	}

@@ -120,17 +120,6 @@ type SessionStore interface {
 	RestoreSession(ctx context.Context, pid, offset string, resume func(s *Session, missed []*Packet)) (bool, error)
 }
 
-// recoverable reports whether a socket that disconnected for reason keeps
-// a session: Node's list.
-func recoverable(reason string) bool {
-	switch reason {
-	case "transport error", "transport close", "forced close", "ping timeout",
-		"server shutting down", "forced server close":
-		return true
-	}
-	return false
-}
-
 // recoveryAuth returns the pid and offset of a CONNECT's auth when both
 // are strings, as Node requires.
 func recoveryAuth(auth json.RawMessage) (pid, offset string, ok bool) {
@@ -179,8 +168,8 @@ func (n *Namespace) sessionStore() SessionStore {
 
 // sessionRooms returns the rooms of s, which disconnects for reason, if it
 // is to leave a session behind; nil otherwise.
-func (s *Socket) sessionRooms(a Adapter, reason string) []string {
-	if s.pid == "" || !recoverable(reason) || s.nsp.sessionStore() == nil {
+func (s *Socket) sessionRooms(a Adapter, reason DisconnectReason) []string {
+	if s.pid == "" || !reason.Recoverable() || s.nsp.sessionStore() == nil {
 		return nil
 	}
 	return a.SocketRooms(s.id)

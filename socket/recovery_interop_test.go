@@ -56,7 +56,7 @@ func recoveryServer(t *testing.T, cfg *ConnectionStateRecovery, mw Middleware) (
 		}
 		user, _ := s.Get("user")
 		cur.Store(s)
-		arrivals <- arrival{id: s.ID(), recovered: s.Recovered(), inRoom: s.In("room"), user: user}
+		arrivals <- arrival{id: s.ID(), recovered: s.Recovered(), inRoom: s.InRoom("room"), user: user}
 	})
 	return srv, serve(t, srv), arrivals, &cur
 }
@@ -79,7 +79,7 @@ func TestInteropRecoveryStream(t *testing.T) {
 			const n = 400
 			var emitted atomic.Int64 // ticks emitted so far
 			var atDisconnect atomic.Int64
-			cur.Load().OnDisconnect(func(*Socket, string) { atDisconnect.Store(emitted.Load()) })
+			cur.Load().OnDisconnect(func(*Socket, DisconnectReason) { atDisconnect.Store(emitted.Load()) })
 			stop := make(chan struct{})
 			done := make(chan struct{})
 			go func() {
@@ -332,7 +332,7 @@ func TestProtocolRecovery(t *testing.T) {
 		{"transport close", func(c *rawClient, _ *Socket) { c.post(`1`) }, "transport close", true},
 		{"ping timeout", func(*rawClient, *Socket) {}, "ping timeout", true},
 		{"client namespace disconnect", func(c *rawClient, _ *Socket) { c.post(`41`) }, "client namespace disconnect", false},
-		{"server namespace disconnect", func(_ *rawClient, s *Socket) { s.Disconnect(false) }, "server namespace disconnect", false},
+		{"server namespace disconnect", func(_ *rawClient, s *Socket) { s.Disconnect() }, "server namespace disconnect", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -349,7 +349,7 @@ func testProtocolRecovery(t *testing.T, leave func(*rawClient, *Socket), reason 
 	sockets := make(chan *Socket, 4)
 	gone := make(chan string, 4)
 	srv.OnConnection(func(s *Socket) {
-		s.OnDisconnect(func(_ *Socket, reason string) { gone <- reason }) // runs once the session is kept
+		s.OnDisconnect(func(_ *Socket, reason DisconnectReason) { gone <- string(reason) }) // runs once the session is kept
 		sockets <- s
 	})
 	url := serve(t, srv)

@@ -30,9 +30,9 @@ func TestInteropRetryAfterRefusal(t *testing.T) {
 			closed := make(chan string, 1)
 			srv.OnConnection(func(s *Socket) {
 				connections.Add(1)
-				s.OnDisconnect(func(_ *Socket, reason string) {
+				s.OnDisconnect(func(_ *Socket, reason DisconnectReason) {
 					select {
-					case closed <- reason:
+					case closed <- string(reason):
 					default:
 					}
 				})
@@ -86,8 +86,8 @@ func TestProtocolConnectAfterDisconnect(t *testing.T) {
 	var connections, disconnects atomic.Int32
 	srv.OnConnection(func(s *Socket) {
 		connections.Add(1)
-		s.OnEvent("kick", func(s *Socket, _ Args, _ AckFunc) { s.Disconnect(false) })
-		s.OnDisconnect(func(*Socket, string) { disconnects.Add(1) })
+		s.OnEvent("kick", func(s *Socket, _ Args, _ AckFunc) { s.Disconnect() })
+		s.OnDisconnect(func(*Socket, DisconnectReason) { disconnects.Add(1) })
 	})
 	url := serve(t, srv)
 	c := dialWS(t, url, 0)

@@ -154,7 +154,9 @@ func (srv *Server) ServerSideEmitWithAck(ctx context.Context, event string, args
 
 // OnServerEvent registers h for events other nodes emit on the main
 // namespace; see Namespace.OnServerEvent.
-func (srv *Server) OnServerEvent(event string, h Handler) { srv.main.OnServerEvent(event, h) }
+func (srv *Server) OnServerEvent(event string, h ServerEventHandler) {
+	srv.main.OnServerEvent(event, h)
+}
 
 // Shutdown disconnects every client with reason "server shutting down",
 // refuses new ones, and waits until the handlers that were running have

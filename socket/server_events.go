@@ -5,20 +5,24 @@ import (
 	"sync"
 )
 
+// ServerEventHandler handles an event that another node of the cluster
+// emitted with ServerSideEmit: args are its arguments, and reply answers
+// the emitting node (nil when it asked for no answer; at most once).
+type ServerEventHandler func(args Args, reply AckFunc)
+
 // serverEvents holds a namespace's handlers for events from other nodes.
 type serverEvents struct {
 	mu       sync.RWMutex
-	handlers map[string]Handler
+	handlers map[string]ServerEventHandler
 }
 
 // OnServerEvent registers h for event when another node of the cluster
-// emits it with ServerSideEmit. h gets a nil *Socket; its AckFunc answers
-// the emitting node (nil when it asked for no answer). It runs on the
-// adapter's goroutine: hand long work to a goroutine of your own.
-func (n *Namespace) OnServerEvent(event string, h Handler) {
+// emits it with ServerSideEmit. h runs on the adapter's goroutine: hand
+// long work to a goroutine of your own.
+func (n *Namespace) OnServerEvent(event string, h ServerEventHandler) {
 	n.serverEvents.mu.Lock()
 	if n.serverEvents.handlers == nil {
-		n.serverEvents.handlers = make(map[string]Handler)
+		n.serverEvents.handlers = make(map[string]ServerEventHandler)
 	}
 	n.serverEvents.handlers[event] = h
 	n.serverEvents.mu.Unlock()
@@ -54,7 +58,7 @@ func (n *Namespace) DispatchServerEvent(p *Packet, reply func(Args)) error {
 			return err
 		}
 	}
-	h(nil, args, ack)
+	h(args, ack)
 	return nil
 }
 

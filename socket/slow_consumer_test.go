@@ -115,7 +115,7 @@ func TestSlowConsumer(t *testing.T) {
 	members.Add(readers + 1)
 	srv.OnConnection(func(s *Socket) {
 		s.Join("room")
-		s.OnDisconnect(func(s *Socket, reason string) { reasons <- reason })
+		s.OnDisconnect(func(s *Socket, reason DisconnectReason) { reasons <- string(reason) })
 		members.Done()
 	})
 	url := serve(t, srv)

@@ -33,8 +33,8 @@ type Socket struct {
 	cancel          context.CancelFunc
 	handlers        eventHandlers
 	anyHandlers     []AnyHandler
-	onDisconnecting []func(s *Socket, reason string)
-	onDisconnect    []func(s *Socket, reason string)
+	onDisconnecting []func(s *Socket, reason DisconnectReason)
+	onDisconnect    []func(s *Socket, reason DisconnectReason)
 	data            map[string]any
 	acks            map[int64]func(Args)
 	nextAckID       int64
@@ -164,8 +164,8 @@ func (s *Socket) Rooms() []string {
 	return nil
 }
 
-// In reports whether the socket is in room.
-func (s *Socket) In(room string) bool {
+// InRoom reports whether the socket is in room.
+func (s *Socket) InRoom(room string) bool {
 	for _, r := range s.Rooms() {
 		if r == room {
 			return true
@@ -175,7 +175,8 @@ func (s *Socket) In(room string) bool {
 }
 
 // Emit sends an event to this socket's client. A []byte anywhere in args
-// travels as binary. It does not wait for the network; it fails with
+// travels as binary; a json.RawMessage travels verbatim, as JSON. It does
+// not wait for the network; it fails with
 // ErrClosed once the socket has disconnected. With connection state
 // recovery on, the event goes through the adapter, as a broadcast to the
 // socket's own room, so that it can be replayed (see
@@ -217,8 +218,12 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	}
 }
 
-// To returns a broadcast to the sockets in rooms, this socket excluded.
+// To returns a broadcast to the sockets in rooms, this socket excluded:
+// Node's socket.to(room).emit(...).
 func (s *Socket) To(rooms ...string) BroadcastOperator { return s.Broadcast().To(rooms...) }
+
+// In is To: Node's socket.in(room).emit(...). Use InRoom for membership.
+func (s *Socket) In(rooms ...string) BroadcastOperator { return s.To(rooms...) }
 
 // Except returns a broadcast to every socket of the namespace except those
 // in rooms and this socket.
@@ -238,28 +243,25 @@ func (s *Socket) Broadcast() BroadcastOperator {
 }
 
 // Disconnect removes the socket from its namespace: the client sees reason
-// "io server disconnect" and does not reconnect by itself. With close, the
-// whole underlying connection is closed, disconnecting the client from every
-// namespace.
-func (s *Socket) Disconnect(close bool) {
-	if close {
-		s.client.disconnectAll()
-		return
-	}
+// "io server disconnect" and does not reconnect by itself. The client's
+// other namespaces stay connected (see CloseConnection).
+func (s *Socket) Disconnect() {
 	if !s.state.CompareAndSwap(int32(connected), int32(disconnecting)) {
 		return
 	}
 	_ = s.sendPacket(parser.Disconnect, parser.NoID, nil, nil)
 	s.endContext()
-	s.queue.push(func() { s.finishClose("server namespace disconnect") })
+	s.queue.push(func() { s.finishClose(ReasonServerNamespaceDisconnect) })
 }
 
+// CloseConnection disconnects the client from every namespace and closes
+// its connection: Node's socket.disconnect(true).
+func (s *Socket) CloseConnection() { s.client.disconnectAll() }
+
 // OnDisconnecting registers h to run when the socket starts to disconnect,
-// while Rooms still reports its rooms. reason is one of Node's:
-// "client namespace disconnect", "server namespace disconnect",
-// "transport close", "transport error", "ping timeout", "parse error",
-// "forced close", "forced server close", "server shutting down".
-func (s *Socket) OnDisconnecting(h func(s *Socket, reason string)) {
+// while Rooms still reports its rooms. reason is one of the Reason
+// constants (see DisconnectReason).
+func (s *Socket) OnDisconnecting(h func(s *Socket, reason DisconnectReason)) {
 	s.mu.Lock()
 	s.onDisconnecting = append(s.onDisconnecting, h)
 	s.mu.Unlock()
@@ -267,7 +269,7 @@ func (s *Socket) OnDisconnecting(h func(s *Socket, reason string)) {
 
 // OnDisconnect registers h to run once the socket has disconnected and left
 // its rooms. See OnDisconnecting for the reasons.
-func (s *Socket) OnDisconnect(h func(s *Socket, reason string)) {
+func (s *Socket) OnDisconnect(h func(s *Socket, reason DisconnectReason)) {
 	s.mu.Lock()
 	s.onDisconnect = append(s.onDisconnect, h)
 	s.mu.Unlock()
@@ -310,7 +312,7 @@ func (s *Socket) sendVia(send func(...*engine.Message) error, msgs []*engine.Mes
 // The context ends at once, so that a middleware or handler waiting on it
 // stops; the hooks and the cleanup run on the socket's queue, after the
 // events received before.
-func (s *Socket) close(reason string) {
+func (s *Socket) close(reason DisconnectReason) {
 	for {
 		st := socketState(s.state.Load())
 		if st == disconnecting || st == disconnected {
@@ -326,7 +328,7 @@ func (s *Socket) close(reason string) {
 
 // finishClose runs on the socket's queue: the disconnecting hooks, leaving
 // every room, then the disconnect hooks.
-func (s *Socket) finishClose(reason string) {
+func (s *Socket) finishClose(reason DisconnectReason) {
 	s.mu.Lock()
 	disconnectingHooks, disconnectHooks := s.onDisconnecting, s.onDisconnect
 	s.mu.Unlock()
@@ -363,7 +365,7 @@ func (s *Socket) safely(what string, f func()) (ok bool) {
 		if r := recover(); r != nil {
 			s.logger().Error("socket: handler panicked", "nsp", s.nsp.name, "id", s.id,
 				"handler", what, "panic", r)
-			s.Disconnect(false)
+			s.Disconnect()
 			ok = false
 		}
 	}()

@@ -168,7 +168,7 @@ func TestGoCluster(t *testing.T) {
 			checkServerSideEmit(t, c)
 
 			// Disconnect a remote socket.
-			if err := n0.In(c.ids[1]).DisconnectSockets(ctxT(t, waitFor), false); err != nil {
+			if err := n0.In(c.ids[1]).DisconnectSockets(ctxT(t, waitFor)); err != nil {
 				t.Fatal(err)
 			}
 			c.d.Wait(match{"ev": "disconnect", "client": "c1", "reason": "io server disconnect"}, waitFor)
@@ -336,7 +336,7 @@ func checkServerSideEmit(t *testing.T, c *goCluster) {
 	t.Helper()
 	got := make(chan string, 10)
 	for i, node := range c.nodes {
-		node.srv.OnServerEvent("note", func(_ *socket.Socket, args socket.Args, ack socket.AckFunc) {
+		node.srv.OnServerEvent("note", func(args socket.Args, ack socket.AckFunc) {
 			got <- fmt.Sprintf("%d:%s", i, args.String(0))
 			if ack != nil {
 				_ = ack(fmt.Sprintf("ack-%d", i))

@@ -107,10 +107,16 @@ func (e *Emitter) SocketsLeave(ctx context.Context, rooms ...string) error {
 	return e.all().SocketsLeave(ctx, rooms...)
 }
 
-// DisconnectSockets disconnects every socket of the namespace; with close,
-// their whole connections close.
-func (e *Emitter) DisconnectSockets(ctx context.Context, close bool) error {
-	return e.all().DisconnectSockets(ctx, close)
+// DisconnectSockets disconnects every socket of the namespace; see
+// Broadcast.DisconnectSockets.
+func (e *Emitter) DisconnectSockets(ctx context.Context) error {
+	return e.all().DisconnectSockets(ctx)
+}
+
+// CloseConnections closes the connection of every socket of the
+// namespace; see Broadcast.CloseConnections.
+func (e *Emitter) CloseConnections(ctx context.Context) error {
+	return e.all().CloseConnections(ctx)
 }
 
 // ServerSideEmit sends an event to the servers' handlers for events of
@@ -208,9 +214,15 @@ func (b Broadcast) roomsRequest(ctx context.Context, classicType, clusterType in
 	return e.client.Publish(ctx, e.requestChannel(), msg).Err()
 }
 
-// DisconnectSockets disconnects the selected sockets, on every server;
-// with close, their whole connections close.
-func (b Broadcast) DisconnectSockets(ctx context.Context, close bool) error {
+// DisconnectSockets disconnects the selected sockets from their
+// namespace, on every server (socket.BroadcastOperator.DisconnectSockets).
+func (b Broadcast) DisconnectSockets(ctx context.Context) error { return b.disconnect(ctx, false) }
+
+// CloseConnections closes the whole connection of the selected sockets,
+// on every server (socket.BroadcastOperator.CloseConnections).
+func (b Broadcast) CloseConnections(ctx context.Context) error { return b.disconnect(ctx, true) }
+
+func (b Broadcast) disconnect(ctx context.Context, close bool) error {
 	e := b.e
 	if e.opts.Sharded {
 		data := newObject(64).raw("opts", appendOpts(nil, b.opts, true, 0)).bool("close", close).bytes()

@@ -73,7 +73,7 @@ func fuzzAdapters(t testing.TB) (*classic, *sharded) {
 		}
 	})
 	for _, s := range srvs {
-		s.OnServerEvent("sse", func(_ *socket.Socket, _ socket.Args, ack socket.AckFunc) {
+		s.OnServerEvent("sse", func(_ socket.Args, ack socket.AckFunc) {
 			if ack != nil {
 				_ = ack("answer")
 			}

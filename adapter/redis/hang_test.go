@@ -165,7 +165,7 @@ func checkDeadlines(t *testing.T, a *testNode) {
 		"ServerSideEmitWithAck": func(ctx context.Context) error { _, err := a.srv.ServerSideEmitWithAck(ctx, "x"); return err },
 		"ServerSideEmit":        func(ctx context.Context) error { return a.srv.ServerSideEmit(ctx, "x") },
 		"SocketsJoin":           func(ctx context.Context) error { return a.srv.In("nobody").SocketsJoin(ctx, "x") },
-		"DisconnectSockets":     func(ctx context.Context) error { return a.srv.In("nobody").DisconnectSockets(ctx, true) },
+		"DisconnectSockets":     func(ctx context.Context) error { return a.srv.In("nobody").CloseConnections(ctx) },
 		"AllRooms":              func(ctx context.Context) error { _, err := a.adapter().AllRooms(ctx); return err },
 		"ServerCount":           func(ctx context.Context) error { _, err := a.adapter().ServerCount(ctx); return err },
 	}

@@ -119,7 +119,7 @@ func TestSilentConnection(t *testing.T) {
 	healthInterval = saved
 	waitServerCount(t, 2, a, b)
 	got := make(chan string, 100)
-	a.srv.OnServerEvent("note", func(_ *socket.Socket, args socket.Args, _ socket.AckFunc) { got <- args.String(0) })
+	a.srv.OnServerEvent("note", func(args socket.Args, _ socket.AckFunc) { got <- args.String(0) })
 
 	proxy.freeze()
 	deadline := time.Now().Add(waitFor)

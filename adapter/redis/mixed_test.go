@@ -282,7 +282,7 @@ func mixedBroadcastWithAck(t *testing.T, c *mixedCluster) {
 func mixedServerSideEmit(t *testing.T, c *mixedCluster) {
 	srv := c.goNode.srv
 	notes := make(chan string, 4)
-	srv.OnServerEvent("go-note", func(_ *socket.Socket, args socket.Args, ack socket.AckFunc) {
+	srv.OnServerEvent("go-note", func(args socket.Args, ack socket.AckFunc) {
 		notes <- args.String(0)
 		if ack != nil {
 			_ = ack(map[string]any{"from": "go", "got": args.String(0)})
@@ -411,7 +411,7 @@ func mixedEmitters(t *testing.T, c *mixedCluster) {
 	c.do(t, map[string]any{"op": "emitter", "what": "join", "rooms": []string{c.gID}, "target": []string{"node-emitted"}})
 	c.waitRoom(t, "node-emitted", c.gID)
 	got := make(chan string, 1)
-	c.goNode.srv.OnServerEvent("node-emitter-note", func(_ *socket.Socket, args socket.Args, _ socket.AckFunc) {
+	c.goNode.srv.OnServerEvent("node-emitter-note", func(args socket.Args, _ socket.AckFunc) {
 		got <- args.String(0)
 	})
 	c.do(t, map[string]any{"op": "emitter", "what": "sse", "event": "node-emitter-note", "args": []any{"hey"}})
@@ -432,7 +432,7 @@ func mixedEmitters(t *testing.T, c *mixedCluster) {
 func mixedDisconnect(t *testing.T, c *mixedCluster) {
 	c.do(t, map[string]any{"op": "disconnect", "rooms": []string{c.gID}})
 	c.d.Wait(match{"ev": "disconnect", "client": "g", "reason": "io server disconnect"}, waitFor)
-	if err := c.goNode.srv.In(c.nID).DisconnectSockets(ctxT(t, waitFor), true); err != nil {
+	if err := c.goNode.srv.In(c.nID).CloseConnections(ctxT(t, waitFor)); err != nil {
 		t.Fatal(err)
 	}
 	c.d.Wait(match{"ev": "disconnect", "client": "n"}, waitFor)

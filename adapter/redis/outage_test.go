@@ -57,7 +57,7 @@ func TestOutage(t *testing.T) {
 			if err := b.Of("/").SocketsJoin(ctxT(t, waitFor), "local-still-works"); err == nil {
 				t.Error("SocketsJoin during the outage: no error")
 			}
-			if !c.nodes[1].srv.Of("/").Socket(c.ids[1]).In("local-still-works") {
+			if !c.nodes[1].srv.Of("/").Socket(c.ids[1]).InRoom("local-still-works") {
 				t.Error("SocketsJoin during the outage did not apply locally")
 			}
 			eventually(t, waitFor, "log lines about the outage", func() bool {
@@ -245,7 +245,7 @@ func TestStartWithoutRedis(t *testing.T) {
 			}
 			r.Start()
 			waitServerCount(t, 2, nodes...)
-			nodes[1].srv.OnServerEvent("hello", func(_ *socket.Socket, args socket.Args, ack socket.AckFunc) {
+			nodes[1].srv.OnServerEvent("hello", func(args socket.Args, ack socket.AckFunc) {
 				_ = ack("hi " + args.String(0))
 			})
 			replies, err := nodes[0].srv.ServerSideEmitWithAck(ctxT(t, waitFor), "hello", "there")

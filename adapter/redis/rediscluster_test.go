@@ -144,7 +144,7 @@ func checkClusterNamespaces(t *testing.T, addrs []string, nodes []*testNode, m m
 	const n = 100
 	for i, node := range nodes {
 		for j := range n {
-			node.srv.Of(fmt.Sprintf("/n%d", j)).OnServerEvent("who", func(_ *socket.Socket, _ socket.Args, ack socket.AckFunc) {
+			node.srv.Of(fmt.Sprintf("/n%d", j)).OnServerEvent("who", func(_ socket.Args, ack socket.AckFunc) {
 				_ = ack(fmt.Sprint(i))
 			})
 		}

@@ -114,7 +114,7 @@ func TestManyNamespacesOneConnection(t *testing.T) {
 
 			for i := range total {
 				nsp := a.srv.Of(fmt.Sprintf("/n%d", i))
-				nsp.OnServerEvent("who", func(_ *socket.Socket, _ socket.Args, ack socket.AckFunc) {
+				nsp.OnServerEvent("who", func(_ socket.Args, ack socket.AckFunc) {
 					_ = ack(nsp.Name())
 				})
 			}
@@ -255,7 +255,7 @@ func TestFactorySharedByServers(t *testing.T) {
 			var nodes []*testNode
 			for i := range 2 {
 				srv := socket.NewServer(&socket.Options{Adapter: factory})
-				srv.OnServerEvent("who", func(_ *socket.Socket, _ socket.Args, ack socket.AckFunc) { _ = ack(fmt.Sprint(i)) })
+				srv.OnServerEvent("who", func(_ socket.Args, ack socket.AckFunc) { _ = ack(fmt.Sprint(i)) })
 				nodes = append(nodes, &testNode{srv: srv, url: serveOnly(t, srv)})
 			}
 			waitServerCount(t, 2, nodes...)
@@ -275,7 +275,7 @@ func TestFactorySharedByServers(t *testing.T) {
 
 			third := startNode(t, factory, nil)
 			other := startNode(t, m.adapter(newClient(t, r), nil), nil)
-			other.srv.OnServerEvent("who", func(_ *socket.Socket, _ socket.Args, ack socket.AckFunc) { _ = ack("other") })
+			other.srv.OnServerEvent("who", func(_ socket.Args, ack socket.AckFunc) { _ = ack("other") })
 			waitServerCount(t, 2, third, other)
 			replies, err = third.srv.ServerSideEmitWithAck(ctxT(t, waitFor), "who")
 			if err != nil || len(replies) != 1 || replies[0].String(0) != "other" {

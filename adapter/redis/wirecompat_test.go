@@ -184,7 +184,7 @@ func TestWireMatchesNode(t *testing.T) {
 					func() error { return srv.In("r1").SocketsLeave(context.Background(), "b", "c") }},
 				{"disconnect",
 					map[string]any{"op": "disconnect", "rooms": []string{"nobody"}, "close": true},
-					func() error { return srv.In("nobody").DisconnectSockets(context.Background(), true) }},
+					func() error { return srv.In("nobody").CloseConnections(context.Background()) }},
 				{"server-side emit",
 					map[string]any{"op": "sse", "event": "sse", "args": []any{1, 2}},
 					func() error { return srv.ServerSideEmit(context.Background(), "sse", 1, 2) }},
@@ -195,7 +195,7 @@ func TestWireMatchesNode(t *testing.T) {
 					map[string]any{"op": "sseAck", "event": "ping", "args": []any{"a"}},
 					func() error { _, err := srv.ServerSideEmitWithAck(ctxT(t, waitFor), "ping", "a"); return err }},
 			}
-			srv.OnServerEvent("ping", func(_ *socket.Socket, _ socket.Args, ack socket.AckFunc) { _ = ack("pong") })
+			srv.OnServerEvent("ping", func(_ socket.Args, ack socket.AckFunc) { _ = ack("pong") })
 			nodeUID := ""
 			for _, op := range ops {
 				c.do(t, op.node)
@@ -243,7 +243,7 @@ func emitterMatchesNode(t *testing.T, c *mixedCluster, capt *capture) {
 		{"leave", map[string]any{"op": "emitter", "what": "leave", "rooms": []string{"x"}, "target": []string{"z"}},
 			func() error { return e.In("x").SocketsLeave(ctx, "z") }},
 		{"disconnect", map[string]any{"op": "emitter", "what": "disconnect", "rooms": []string{"nobody"}, "except": []string{"y"}, "close": true},
-			func() error { return e.In("nobody").Except("y").DisconnectSockets(ctx, true) }},
+			func() error { return e.In("nobody").Except("y").CloseConnections(ctx) }},
 		{"server-side emit", map[string]any{"op": "emitter", "what": "sse", "event": "essee", "args": []any{1}},
 			func() error { return e.ServerSideEmit(ctx, "essee", 1) }},
 	}

@@ -42,14 +42,14 @@ func (a *App) onConnection(s *socket.Socket) {
 	ChatTyping.On(s, a.typing)
 
 	// Leaving: the others in each of its chat rooms are told.
-	s.OnDisconnecting(func(s *socket.Socket, reason string) {
+	s.OnDisconnecting(func(s *socket.Socket, reason socket.DisconnectReason) {
 		for _, room := range s.Rooms() {
 			if strings.HasPrefix(room, roomPrefix) {
 				_ = ChatUserLeft.Emit(s.To(room), UserLeft{UserID: user.ID})
 			}
 		}
 	})
-	s.OnDisconnect(func(s *socket.Socket, reason string) {
+	s.OnDisconnect(func(s *socket.Socket, reason socket.DisconnectReason) {
 		a.log.Info("disconnected", "nsp", "/", "socket", s.ID(), "user", user.ID, "reason", reason)
 	})
 }
@@ -66,7 +66,7 @@ func (a *App) join(s *socket.Socket, in RoomRef) error {
 		return err
 	}
 	room := chatRoom(in.RoomID)
-	again := s.In(room)
+	again := s.InRoom(room)
 	s.Join(room)
 	if err := ChatJoined.Emit(s, in); err != nil {
 		return err
@@ -130,7 +130,7 @@ func (a *App) message(s *socket.Socket, in SendMessage) error {
 	if n := utf8.RuneCountInString(content); n > MaxContent {
 		return refuse("content is too long: %d characters, at most %d", n, MaxContent)
 	}
-	if !s.In(chatRoom(in.RoomID)) {
+	if !s.InRoom(chatRoom(in.RoomID)) {
 		return a.roomError(s, in.RoomID, "join the room before sending messages to it")
 	}
 	user, _ := identity.FromSocket(s)
@@ -147,7 +147,7 @@ func (a *App) typing(s *socket.Socket, in RoomRef) error {
 		return err
 	}
 	room := chatRoom(in.RoomID)
-	if !s.In(room) {
+	if !s.InRoom(room) {
 		return a.roomError(s, in.RoomID, "join the room before typing in it")
 	}
 	user, _ := identity.FromSocket(s)
@@ -161,7 +161,7 @@ func (a *App) leave(s *socket.Socket, in RoomRef) error {
 		return err
 	}
 	room := chatRoom(in.RoomID)
-	if !s.In(room) {
+	if !s.InRoom(room) {
 		return a.roomError(s, in.RoomID, "you are not in this room")
 	}
 	s.Leave(room)

@@ -135,7 +135,7 @@ func (nt *Notifier) onConnection(s *socket.Socket) {
 	user := auth.UserID(s)
 	s.Join(Room(user))
 	nt.log.Info("connected", "nsp", Namespace, "socket", s.ID(), "user", user, "transport", s.Transport())
-	s.OnDisconnect(func(s *socket.Socket, reason string) {
+	s.OnDisconnect(func(s *socket.Socket, reason socket.DisconnectReason) {
 		nt.log.Info("disconnected", "nsp", Namespace, "socket", s.ID(), "user", user, "reason", reason)
 	})
 	if nt.store == nil {
