@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -47,10 +48,10 @@ type Identity struct {
 	Claims any `json:"claims,omitempty"`
 }
 
-// IdentityKey is the key under which Middleware stores the *Identity with
-// socket.Socket.Set. It is exported for code that reads socket data
-// decoded from JSON, such as socket.RemoteSocket.Data.
-const IdentityKey = "auth.identity"
+// IdentityKey is the typed slot in which Middleware stores the *Identity.
+// IdentityKey.Remote reads it from a socket that FetchSockets returned, on
+// any node (see RemoteIdentity).
+var IdentityKey = socket.Key[*Identity]{Name: "auth.identity"}
 
 // Code is the machine-readable reason of a refusal, sent to the client as
 // err.data.code of its connect_error. The values follow the error codes of
@@ -76,12 +77,36 @@ var (
 // IdentityOf returns the identity that Middleware stored on s, if any.
 // It is safe for concurrent use.
 func IdentityOf(s *socket.Socket) (*Identity, bool) {
-	v, ok := s.Get(IdentityKey)
-	if !ok {
-		return nil, false
-	}
-	id, ok := v.(*Identity)
+	id, ok := IdentityKey.Get(s)
 	return id, ok && id != nil
+}
+
+// RemoteIdentity returns the identity of a socket that FetchSockets
+// returned, which may live on another node. Its Claims are then the JSON
+// form of the claims (a map); read them in their own type with
+// RemoteClaims.
+func RemoteIdentity(r *socket.RemoteSocket) (*Identity, bool) {
+	id, ok := IdentityKey.Remote(r)
+	return id, ok && id != nil
+}
+
+// RemoteClaims is Claims for a socket that FetchSockets returned: the
+// verified claims decoded into C, whichever node the socket is on.
+func RemoteClaims[C any](r *socket.RemoteSocket) (C, bool) {
+	var c C
+	id, ok := RemoteIdentity(r)
+	if !ok {
+		return c, false
+	}
+	if v, ok := id.Claims.(C); ok {
+		return v, true
+	}
+	b, err := json.Marshal(id.Claims)
+	if err != nil || json.Unmarshal(b, &c) != nil {
+		var zero C
+		return zero, false
+	}
+	return c, true
 }
 
 // Claims returns the claims that the authenticator verified for s, in their

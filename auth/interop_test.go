@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -413,4 +414,44 @@ func TestInteropRefusalsLoggedNotTold(t *testing.T) {
 	}
 	d.Connect("nil", url+"/nil", noRetry("x"))
 	expectRefusal(t, d, "nil", "invalid token", "invalid_token")
+}
+
+// TestInteropRemoteIdentity: the identity of a socket reaches FetchSockets
+// typed, and, in the JSON form another node's answer arrives in,
+// RemoteClaims decodes the claims back into their own type.
+func TestInteropRemoteIdentity(t *testing.T) {
+	t.Parallel()
+	peer := nodepeer.Require(t)
+	secret := keys().secret
+	srv := socket.NewServer(nil)
+	srv.Use(Middleware(HS256(secret), nil))
+	url := sockettest.Serve(t, srv, srv)
+	d := peer.Client(t)
+	claims := liveUser("ada", time.Hour)
+	claims.Email, claims.Role = "ada@example.com", "admin"
+	d.Connect("ada", url, map[string]any{"auth": map[string]any{"token": sign(t, Signer{Algorithm: "HS256", Key: secret}, claims)}})
+	d.Wait(match{"ev": "connect", "client": "ada"}, waitFor)
+
+	snaps, err := srv.FetchSockets(context.Background())
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("FetchSockets = %d, %v", len(snaps), err)
+	}
+	b, err := json.Marshal(snaps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var remote socket.RemoteSocket // as a cluster adapter decodes it
+	if err := json.Unmarshal(b, &remote); err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range map[string]*socket.RemoteSocket{"local": snaps[0], "decoded": &remote} {
+		id, ok := RemoteIdentity(r)
+		if !ok || id.Subject != "ada" {
+			t.Errorf("%s: RemoteIdentity = %+v, %v", name, id, ok)
+		}
+		c, ok := RemoteClaims[UserClaims](r)
+		if !ok || c.Subject != "ada" || c.Email != "ada@example.com" || c.Role != "admin" {
+			t.Errorf("%s: RemoteClaims = %+v, %v", name, c, ok)
+		}
+	}
 }

@@ -98,7 +98,7 @@ func Middleware(a Authenticator, opts *Options) socket.Middleware {
 		if err != nil {
 			return o.refuse(s, err)
 		}
-		s.Set(IdentityKey, id)
+		IdentityKey.Set(s, id)
 		if o.DisconnectOnExpiry && !id.ExpiresAt.IsZero() {
 			watchExpiry(s, id.ExpiresAt, &o)
 		}

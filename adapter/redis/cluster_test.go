@@ -46,11 +46,21 @@ func (m mode) adapter(c redis.UniversalClient, log *slog.Logger) func(*socket.Na
 	return New(c, &Options{PublishOnSpecificResponseChannel: m.specific, RequestTimeout: 3 * time.Second, Logger: log})
 }
 
-// goHandlers sets up the sockets of Go node i: data "server", a "join"
-// event, and a "whoami" ack.
+// origin is typed socket data that FetchSockets must bring back typed from
+// any node.
+type origin struct {
+	Node  int       `json:"node"`
+	Since time.Time `json:"since"`
+}
+
+var originKey = socket.Key[origin]{Name: "origin"}
+
+// goHandlers sets up the sockets of Go node i: data "server" and
+// originKey, a "join" event, and a "whoami" ack.
 func goHandlers(i int) func(s *socket.Socket) {
 	return func(s *socket.Socket) {
 		s.Set("server", fmt.Sprint(i))
+		originKey.Set(s, origin{Node: i, Since: time.Date(2026, 12, 3, 0, 0, i, 0, time.UTC)})
 		s.OnEvent("join", func(s *socket.Socket, args socket.Args, ack socket.AckFunc) {
 			s.Join(args.String(0))
 			if ack != nil {
@@ -200,6 +210,12 @@ func checkFetch(t *testing.T, c *goCluster) {
 		}
 		if rs.Data["server"] != fmt.Sprint(i) {
 			t.Errorf("socket of c%d: data %v", i, rs.Data)
+		}
+		// Typed data survives the trip through Redis (the sockets of
+		// nodes 0 and 1) as well as the local path (node 2).
+		want := origin{Node: i, Since: time.Date(2026, 12, 3, 0, 0, i, 0, time.UTC)}
+		if o, ok := originKey.Remote(rs); !ok || !o.Since.Equal(want.Since) || o.Node != want.Node {
+			t.Errorf("socket of c%d: originKey.Remote = %+v, %v; want %+v", i, o, ok, want)
 		}
 		var auth struct{ Token string }
 		if err := rs.Handshake.DecodeAuth(&auth); err != nil || auth.Token != fmt.Sprintf("c%d", i) {
