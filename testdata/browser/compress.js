@@ -1,6 +1,6 @@
-// compress.js: headless Chromium receives compressed Socket.IO messages,
-// for the Go test socket/compress_browser_test.go, against a server the
-// test started.
+// compress.js: headless Chromium receives Socket.IO messages, for the Go
+// tests of socket/browser_test.go (compression, and the msgpack bundle),
+// against a server the test started.
 //
 // The page at BASE_URL/ loads socket.io-client and connects over TRANSPORT;
 // the server's "ready" handler then broadcasts "big" (compressed) and
