@@ -7,10 +7,11 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/envivo/socketio/internal/engine"
 )
 
 // clientFileNames are the files of socket.io-client's dist directory that
@@ -105,7 +106,7 @@ func (f *clientFile) serve(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "application/javascript; charset=utf-8")
 	}
 	body := f.body
-	if f.gzipped != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	if f.gzipped != nil && engine.AcceptsGzip(r.Header.Get("Accept-Encoding")) {
 		// Another representation, so another strong validator.
 		h.Set("ETag", f.etag[:len(f.etag)-1]+`-gzip"`)
 		h.Set("Content-Encoding", "gzip")
@@ -114,22 +115,4 @@ func (f *clientFile) serve(w http.ResponseWriter, r *http.Request) {
 	// ServeContent answers If-None-Match with 304, HEAD without a body,
 	// and ranges of the bytes it is given.
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
-}
-
-// acceptsGzip reports whether an Accept-Encoding header value admits gzip:
-// it names gzip (or *) without a zero quality.
-func acceptsGzip(header string) bool {
-	for part := range strings.SplitSeq(header, ",") {
-		coding, params, _ := strings.Cut(part, ";")
-		coding = strings.TrimSpace(coding)
-		if !strings.EqualFold(coding, "gzip") && coding != "*" {
-			continue
-		}
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			q, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
-		}
-		return q > 0
-	}
-	return false
 }

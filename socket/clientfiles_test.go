@@ -136,24 +136,3 @@ func TestClientFiles(t *testing.T) {
 		t.Errorf("served a client file without Options.ClientFiles: %s", res.Status)
 	}
 }
-
-func TestAcceptsGzip(t *testing.T) {
-	t.Parallel()
-	for header, want := range map[string]bool{
-		"":                       false,
-		"gzip":                   true,
-		"GZIP":                   true,
-		"deflate, gzip;q=1.0":    true,
-		"br, gzip;q=0":           false,
-		"gzip; q=0.5":            true,
-		"*":                      true,
-		"identity":               false,
-		"x-gzip":                 false,
-		"deflate, br":            false,
-		"gzip;q=0.000, identity": false,
-	} {
-		if got := acceptsGzip(header); got != want {
-			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
-		}
-	}
-}

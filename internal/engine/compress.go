@@ -59,6 +59,29 @@ func httpEncoding(accept string, n, threshold int) string {
 // preferring gzip on a tie, as Node's negotiation does. It returns "" when
 // neither is acceptable.
 func pickEncoding(accept string) string {
+	qGzip, qDeflate := acceptQ(accept)
+	switch {
+	case qGzip <= 0 && qDeflate <= 0:
+		return ""
+	case qGzip >= qDeflate:
+		return "gzip"
+	default:
+		return "deflate"
+	}
+}
+
+// AcceptsGzip reports whether an Accept-Encoding header value admits gzip
+// (named, as x-gzip, or through "*", with a q-value above 0), for answers
+// of the server's other than polling ones, such as the client bundle.
+func AcceptsGzip(accept string) bool {
+	qGzip, _ := acceptQ(accept)
+	return qGzip > 0
+}
+
+// acceptQ returns the q-values an Accept-Encoding header gives gzip and
+// deflate, those of "*" for one it does not name, and -1 for one that
+// nothing names.
+func acceptQ(accept string) (qGzip, qDeflate float64) {
 	qGzip, qDeflate, qAny := -1.0, -1.0, -1.0
 	for part := range strings.SplitSeq(accept, ",") {
 		name, params, _ := strings.Cut(part, ";")
@@ -78,14 +101,7 @@ func pickEncoding(accept string) string {
 	if qDeflate < 0 {
 		qDeflate = qAny
 	}
-	switch {
-	case qGzip <= 0 && qDeflate <= 0:
-		return ""
-	case qGzip >= qDeflate:
-		return "gzip"
-	default:
-		return "deflate"
-	}
+	return qGzip, qDeflate
 }
 
 // qValue returns the q parameter among the parameters of one

@@ -564,3 +564,24 @@ func TestDeflateMessageIsRaw(t *testing.T) {
 		t.Fatalf("inflated %q, %v", got, err)
 	}
 }
+
+func TestAcceptsGzip(t *testing.T) {
+	t.Parallel()
+	for header, want := range map[string]bool{
+		"":                       false,
+		"gzip":                   true,
+		"GZIP":                   true,
+		"deflate, gzip;q=1.0":    true,
+		"br, gzip;q=0":           false,
+		"gzip; q=0.5":            true,
+		"*":                      true,
+		"identity":               false,
+		"x-gzip":                 true, // RFC 9110: the same coding as gzip
+		"deflate, br":            false,
+		"gzip;q=0.000, identity": false,
+	} {
+		if got := AcceptsGzip(header); got != want {
+			t.Errorf("AcceptsGzip(%q) = %v, want %v", header, got, want)
+		}
+	}
+}
