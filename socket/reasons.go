@@ -1,29 +1,32 @@
 package socket
 
+import "github.com/envivo/socketio/internal/engine"
+
 // DisconnectReason says why a socket disconnected: one of Node's reasons,
 // which socket.io-client reports too (as "io server disconnect" for
 // ReasonServerNamespaceDisconnect and ReasonForcedServerClose).
 type DisconnectReason string
 
-// The reasons a socket disconnects for.
+// The reasons a socket disconnects for. Those of the connection are the
+// Engine.IO layer's, so that its close reasons pass through unchanged.
 const (
 	// ReasonTransportClose: the client closed its connection, or it broke.
-	ReasonTransportClose DisconnectReason = "transport close"
+	ReasonTransportClose DisconnectReason = engine.ReasonTransportClose
 	// ReasonTransportError: a network or protocol failure of the
 	// connection, or a client that fell WriteQueueSize messages behind.
-	ReasonTransportError DisconnectReason = "transport error"
+	ReasonTransportError DisconnectReason = engine.ReasonTransportError
 	// ReasonPingTimeout: no pong within PingTimeout of a ping.
-	ReasonPingTimeout DisconnectReason = "ping timeout"
+	ReasonPingTimeout DisconnectReason = engine.ReasonPingTimeout
 	// ReasonParseError: the client sent a packet that breaks the protocol.
-	ReasonParseError DisconnectReason = "parse error"
+	ReasonParseError DisconnectReason = engine.ReasonParseError
 	// ReasonForcedClose: the connection joined no namespace within
 	// ConnectTimeout.
-	ReasonForcedClose DisconnectReason = "forced close"
+	ReasonForcedClose DisconnectReason = engine.ReasonForcedClose
 	// ReasonForcedServerClose: Socket.CloseConnection (Node's
 	// socket.disconnect(true)), or CloseConnections on a broadcast.
 	ReasonForcedServerClose DisconnectReason = "forced server close"
 	// ReasonServerShutdown: Server.Shutdown.
-	ReasonServerShutdown DisconnectReason = "server shutting down"
+	ReasonServerShutdown DisconnectReason = engine.ReasonServerShutdown
 	// ReasonClientNamespaceDisconnect: the client left the namespace
 	// (socket.disconnect() on the client).
 	ReasonClientNamespaceDisconnect DisconnectReason = "client namespace disconnect"
