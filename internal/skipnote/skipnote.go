@@ -32,7 +32,7 @@ var (
 // and skips it otherwise, counting it for Main.
 func Skip(t testing.TB, reason string) {
 	t.Helper()
-	if InCI() {
+	if inCI() {
 		t.Fatalf("%s (CI=true: required)", reason)
 	}
 	mu.Lock()
@@ -41,8 +41,8 @@ func Skip(t testing.TB, reason string) {
 	t.Skip("skipping: " + reason)
 }
 
-// InCI reports whether the environment variable CI says this is a CI run.
-func InCI() bool {
+// inCI reports whether the environment variable CI says this is a CI run.
+func inCI() bool {
 	v := strings.ToLower(os.Getenv("CI"))
 	return v == "true" || v == "1"
 }
