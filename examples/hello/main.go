@@ -3,9 +3,12 @@
 // acknowledgement, while everyone else is told who arrived.
 //
 //	go run ./examples/hello   # then open http://localhost:3000 in two tabs
+//
+// It listens on $PORT when set, as the other examples do.
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log"
@@ -53,7 +56,8 @@ func newServer() (*socket.Server, http.Handler) {
 
 func main() {
 	io, handler := newServer()
-	srv := &http.Server{Addr: ":3000", Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	port := cmp.Or(os.Getenv("PORT"), "3000")
+	srv := &http.Server{Addr: ":" + port, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	go func() {
@@ -63,7 +67,7 @@ func main() {
 		_ = io.Shutdown(ctx) // disconnects the clients: net/http does not close WebSockets
 		_ = srv.Shutdown(ctx)
 	}()
-	log.Println("hello: open http://localhost:3000")
+	log.Println("hello: open http://localhost:" + port)
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
