@@ -107,6 +107,12 @@ func (srv *Server) admit(n *Namespace) *Namespace {
 			return nil
 		}
 		live = n
+		srv.mu.RLock()
+		hooks := srv.onNsp
+		srv.mu.RUnlock()
+		for _, h := range hooks { // before any socket enters the child
+			h(n)
+		}
 	}
 	if live.parent != n.parent {
 		return nil

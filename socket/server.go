@@ -52,6 +52,7 @@ type Server struct {
 	nsps    map[string]*Namespace // static namespaces and live children
 	parents []*Namespace
 	main    *Namespace
+	onNsp   []func(*Namespace) // see OnNamespace
 }
 
 // NewServer returns a server configured by opts, which may be nil for the
@@ -103,13 +104,44 @@ func (srv *Server) Of(name string) *Namespace {
 		name = "/" + name
 	}
 	srv.mu.Lock()
-	defer srv.mu.Unlock()
 	nsp := srv.nsps[name]
-	if nsp == nil {
-		nsp = newNamespace(srv, name)
-		srv.nsps[name] = nsp
+	if nsp != nil {
+		srv.mu.Unlock()
+		return nsp
+	}
+	nsp = newNamespace(srv, name)
+	srv.nsps[name] = nsp
+	hooks := srv.onNsp
+	srv.mu.Unlock()
+	for _, h := range hooks {
+		h(nsp)
 	}
 	return nsp
+}
+
+// Namespaces returns the namespaces that exist now: those Of made and the
+// live children of dynamic namespaces, not their parents.
+func (srv *Server) Namespaces() []*Namespace {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	out := make([]*Namespace, 0, len(srv.nsps))
+	for _, nsp := range srv.nsps {
+		out = append(out, nsp)
+	}
+	return out
+}
+
+// OnNamespace registers h to be called with every namespace made
+// afterwards, as Node's "new_namespace" event: by Of, and each time a
+// child of a dynamic namespace becomes live (see OfFunc), before its first
+// socket is connected, so that what h registers on it (OnConnection,
+// OnRoomEvent) sees every socket. h runs on the goroutine that made the
+// namespace, while no other child is made; it must not block. Pair it
+// with Namespaces to see every namespace.
+func (srv *Server) OnNamespace(h func(nsp *Namespace)) {
+	srv.mu.Lock()
+	srv.onNsp = append(srv.onNsp, h)
+	srv.mu.Unlock()
 }
 
 // Use appends middleware to the main namespace; see Namespace.Use.
