@@ -1,0 +1,198 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/envivo/socketio/internal/nodepeer"
+	"github.com/envivo/socketio/internal/sockettest"
+	"github.com/envivo/socketio/socket"
+)
+
+const waitFor = 10 * time.Second
+
+type match = nodepeer.Match
+
+func hash(t testing.TB, password string) string {
+	t.Helper()
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(h)
+}
+
+// TestInstrumentOptions checks that the authentication must be chosen,
+// once, and that the password must be a bcrypt hash.
+func TestInstrumentOptions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"neither", Options{}, ErrNoAuth.Error()},
+		{"both", Options{NoAuth: true, Auth: &BasicAuth{Username: "a", PasswordHash: hash(t, "b")}}, ErrNoAuth.Error()},
+		{"plain password", Options{Auth: &BasicAuth{Username: "a", PasswordHash: "secret"}}, "not a bcrypt hash"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := Instrument(socket.NewServer(nil), tc.opts)
+			if err == nil {
+				a.Close()
+				t.Fatal("Instrument accepted the options")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+			if tc.want == ErrNoAuth.Error() && !errors.Is(err, ErrNoAuth) {
+				t.Errorf("err = %v, want ErrNoAuth", err)
+			}
+		})
+	}
+}
+
+// instrumented serves a server with the admin namespace, whose "join"
+// event joins the room it names.
+func instrumented(t *testing.T, opts Options) (*socket.Server, *Admin, string) {
+	t.Helper()
+	srv := socket.NewServer(nil)
+	srv.OnConnection(func(s *socket.Socket) {
+		s.OnEvent("join", func(s *socket.Socket, args socket.Args, ack socket.AckFunc) {
+			s.Join(args.String(0))
+			if ack != nil {
+				_ = ack()
+			}
+		})
+	})
+	if opts.StatsInterval == 0 {
+		opts.StatsInterval = 300 * time.Millisecond
+	}
+	a, err := Instrument(srv, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close) // after the server's shutdown
+	return srv, a, sockettest.Serve(t, srv, srv)
+}
+
+// remarshal decodes v, from a client.js report, into out.
+func remarshal(t *testing.T, v any, out any) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+}
+
+// TestAdminProtocol plays the admin UI with the official client: a wrong
+// password is refused; the right one gets a session id, the features, the
+// socket list (without the handshake's auth payload) and the stats; the
+// session id alone lets it in again; a new socket, its join and its
+// events are reported as they happen; the UI's _disconnect disconnects
+// the socket it names, which is reported.
+func TestAdminProtocol(t *testing.T) {
+	peer := nodepeer.Require(t)
+	t.Parallel()
+	_, _, url := instrumented(t, Options{ServerID: "go-1", Auth: &BasicAuth{Username: "admin", PasswordHash: hash(t, "s3cret")}})
+	d := peer.Client(t)
+	ws := map[string]any{"transports": []string{"websocket"}}
+	d.Connect("u", url, map[string]any{"transports": []string{"websocket"}, "auth": map[string]any{"token": "t"}})
+	u := d.Wait(match{"ev": "connect", "client": "u"}, waitFor).String("id")
+	d.EmitWithAck("u", "j", "join", 0, "lobby")
+	d.Wait(match{"ev": "ack", "ref": "j"}, waitFor)
+
+	d.Connect("bad", url+"/admin", map[string]any{"transports": []string{"websocket"}, "auth": map[string]any{"username": "admin", "password": "wrong"}})
+	if msg := d.Wait(match{"ev": "connect_error", "client": "bad"}, waitFor).String("message"); msg != "invalid credentials" {
+		t.Errorf("wrong password: connect_error %q", msg)
+	}
+
+	d.Connect("ui", url+"/admin", map[string]any{"transports": []string{"websocket"}, "auth": map[string]any{"username": "admin", "password": "s3cret"}})
+	d.Wait(match{"ev": "connect", "client": "ui"}, waitFor)
+	session := d.Wait(match{"ev": "event", "client": "ui", "name": "session"}, waitFor).Args()
+	var config struct{ SupportedFeatures []string }
+	remarshal(t, d.Wait(match{"ev": "event", "client": "ui", "name": "config"}, waitFor).Args()[0], &config)
+	if got := strings.Join(config.SupportedFeatures, ","); got != "EMIT,JOIN,LEAVE,DISCONNECT,MJOIN,MLEAVE,MDISCONNECT,AGGREGATED_EVENTS,ALL_EVENTS" {
+		t.Errorf("features = %s", got)
+	}
+	var all []serializedSocket
+	remarshal(t, d.Wait(match{"ev": "event", "client": "ui", "name": "all_sockets"}, waitFor).Args()[0], &all)
+	checkListed(t, all, u)
+
+	var stats serverStats
+	remarshal(t, d.Wait(match{"ev": "event", "client": "ui", "name": "server_stats"}, waitFor).Args()[0], &stats)
+	if stats.ServerID != "go-1" || stats.ClientsCount != 2 || stats.PollingClientsCount != 0 || stats.PID == 0 {
+		t.Errorf("stats = %+v, want go-1 with 2 clients (u and the UI)", stats)
+	}
+
+	// The session id alone lets the UI in again.
+	d.Connect("ui2", url+"/admin", map[string]any{"transports": []string{"websocket"}, "auth": map[string]any{"sessionId": session[0]}})
+	d.Wait(match{"ev": "connect", "client": "ui2"}, waitFor)
+	d.Never(match{"ev": "event", "client": "ui2", "name": "session"}, 200*time.Millisecond)
+
+	d.Connect("v", url, ws)
+	v := d.Wait(match{"ev": "connect", "client": "v"}, waitFor).String("id")
+	var connected serializedSocket
+	remarshal(t, waitEvent(t, d, "socket_connected", func(args []any) bool {
+		m, _ := args[0].(map[string]any)
+		return m["id"] == v
+	})[0], &connected)
+	if connected.NSP != "/" || connected.Transport != "websocket" || len(connected.ClientID) != 12 || len(connected.Rooms) != 1 {
+		t.Errorf("socket_connected %+v", connected)
+	}
+	d.Emit("v", "join", "r1")
+	waitEvent(t, d, "room_joined", func(args []any) bool { return args[0] == "/" && args[1] == "r1" && args[2] == v })
+	d.Emit("v", "hello", 1, "two")
+	got := waitEvent(t, d, "event_received", func(args []any) bool { e, _ := args[2].([]any); return args[1] == v && len(e) > 0 && e[0] == "hello" })
+	if b, _ := json.Marshal(got[:3]); string(b) != `["/","`+v+`",["hello",1,"two"]]` {
+		t.Errorf("event_received %s", b)
+	}
+
+	d.Emit("ui", "_disconnect", "/", false, v)
+	d.Wait(match{"ev": "disconnect", "client": "v", "reason": "io server disconnect"}, waitFor)
+	got = waitEvent(t, d, "socket_disconnected", func(args []any) bool { return args[1] == v })
+	if got[0] != "/" || got[2] != "server namespace disconnect" {
+		t.Errorf("socket_disconnected %v", got)
+	}
+	d.Never(match{"ev": "disconnect", "client": "u"}, 200*time.Millisecond)
+}
+
+// waitEvent waits for the first UI event name whose arguments ok accepts
+// and returns them; other events of that name are dropped.
+func waitEvent(t *testing.T, d *nodepeer.Driver, name string, ok func(args []any) bool) []any {
+	t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for time.Now().Before(deadline) {
+		args := d.Wait(match{"ev": "event", "client": "ui", "name": name}, time.Until(deadline)).Args()
+		if len(args) > 0 && ok(args) {
+			return args
+		}
+	}
+	t.Fatalf("no %s event as expected", name)
+	return nil
+}
+
+// checkListed checks that the socket id is in list, in "/" and its rooms,
+// with Node's handshake but not its auth payload.
+func checkListed(t *testing.T, list []serializedSocket, id string) {
+	t.Helper()
+	for _, s := range list {
+		if s.ID != id {
+			continue
+		}
+		var hs map[string]any
+		_ = json.Unmarshal(s.Handshake, &hs)
+		if s.NSP != "/" || s.Transport != "websocket" || len(s.ClientID) != 12 || len(s.Rooms) != 2 {
+			t.Errorf("listed as %+v", s)
+		}
+		if _, ok := hs["auth"]; ok || hs["address"] == nil || hs["headers"] == nil || hs["query"] == nil {
+			t.Errorf("handshake %v: want Node's form without auth", hs)
+		}
+		return
+	}
+	t.Errorf("%s is not in all_sockets %+v", id, list)
+}
