@@ -12,7 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	redisadapter "github.com/envivo/socketio/adapter/redis"
 	"github.com/envivo/socketio/internal/nodepeer"
+	"github.com/envivo/socketio/internal/redispeer"
 	"github.com/envivo/socketio/internal/sockettest"
 	"github.com/envivo/socketio/socket"
 )
@@ -105,5 +109,46 @@ func TestBrowser(t *testing.T) {
 		"SCREENSHOT": filepath.Join(e.artifact, "admin-one.png"),
 	})
 	d.Wait(match{"ev": "disconnect", "client": "c1", "reason": "io server disconnect"}, waitFor)
+	d.Never(match{"ev": "disconnect"}, 200*time.Millisecond)
+}
+
+// TestBrowserCluster is TestBrowser with two servers sharing a real
+// redis-server through adapter/redis: the UI logs in to the first only,
+// yet the dashboard counts the clients of both (four: one and the UI on
+// the first, two on the second) and both servers, the sockets page lists
+// the sockets of both, and the disconnect button reaches a socket of the
+// second. Screenshots go to testdata/artifacts/admin-cluster-*.png.
+func TestBrowserCluster(t *testing.T) {
+	e := requireUI(t)
+	rs := redispeer.Start(t)
+	t.Parallel()
+	var urls []string
+	for _, id := range []string{"go-a", "go-b"} {
+		client := redis.NewClient(&redis.Options{Addr: rs.Addr()})
+		t.Cleanup(func() { _ = client.Close() }) // after the server's shutdown
+		srv := socket.NewServer(e.serverOptions(redisadapter.New(client, nil)))
+		a, err := Instrument(srv, Options{ServerID: id, Auth: &BasicAuth{Username: "admin", PasswordHash: hash(t, "changeit")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(a.Close)
+		urls = append(urls, sockettest.Serve(t, srv, srv))
+	}
+
+	d := e.peer.Client(t)
+	var ids []string
+	for i, c := range []struct{ url, transport string }{
+		{urls[0], "websocket"}, {urls[1], "polling"}, {urls[1], "websocket"},
+	} {
+		name := "c" + strconv.Itoa(i)
+		d.Connect(name, c.url, map[string]any{"transports": []string{c.transport}})
+		ids = append(ids, d.Wait(match{"ev": "connect", "client": name}, waitFor).String("id"))
+	}
+	e.runUI(t, map[string]string{
+		"SERVER_URL": urls[0], "ALLOWED": urls[1], "USERNAME": "admin", "PASSWORD": "changeit",
+		"CLIENTS": "4", "SERVERS": "2", "SOCKETS": strings.Join(ids, ","), "DISCONNECT": ids[2],
+		"SCREENSHOT": filepath.Join(e.artifact, "admin-cluster.png"),
+	})
+	d.Wait(match{"ev": "disconnect", "client": "c2", "reason": "io server disconnect"}, waitFor)
 	d.Never(match{"ev": "disconnect"}, 200*time.Millisecond)
 }
