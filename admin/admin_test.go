@@ -121,7 +121,7 @@ func TestAdminProtocol(t *testing.T) {
 	}
 	var all []serializedSocket
 	remarshal(t, d.Wait(match{"ev": "event", "client": "ui", "name": "all_sockets"}, waitFor).Args()[0], &all)
-	checkListed(t, all, u)
+	checkListed(t, all, u, 2)
 
 	var stats serverStats
 	remarshal(t, d.Wait(match{"ev": "event", "client": "ui", "name": "server_stats"}, waitFor).Args()[0], &stats)
@@ -176,9 +176,9 @@ func waitEvent(t *testing.T, d *nodepeer.Driver, name string, ok func(args []any
 	return nil
 }
 
-// checkListed checks that the socket id is in list, in "/" and its rooms,
-// with Node's handshake but not its auth payload.
-func checkListed(t *testing.T, list []serializedSocket, id string) {
+// checkListed checks that the socket id is in list, in "/" on WebSocket
+// with rooms rooms, with Node's handshake but not its auth payload.
+func checkListed(t *testing.T, list []serializedSocket, id string, rooms int) {
 	t.Helper()
 	for _, s := range list {
 		if s.ID != id {
@@ -186,7 +186,7 @@ func checkListed(t *testing.T, list []serializedSocket, id string) {
 		}
 		var hs map[string]any
 		_ = json.Unmarshal(s.Handshake, &hs)
-		if s.NSP != "/" || s.Transport != "websocket" || len(s.ClientID) != 12 || len(s.Rooms) != 2 {
+		if s.NSP != "/" || s.Transport != "websocket" || len(s.ClientID) != 12 || len(s.Rooms) != rooms {
 			t.Errorf("listed as %+v", s)
 		}
 		if _, ok := hs["auth"]; ok || hs["address"] == nil || hs["headers"] == nil || hs["query"] == nil {
@@ -195,4 +195,62 @@ func checkListed(t *testing.T, list []serializedSocket, id string) {
 		return
 	}
 	t.Errorf("%s is not in all_sockets %+v", id, list)
+}
+
+// TestAdminReadOnlyProduction checks the read-only production mode
+// without authentication: the UI may connect with empty credentials and
+// gets only the aggregated-events feature and the stats (which count the
+// connections), no socket list nor socket events, and its actions are
+// ignored.
+func TestAdminReadOnlyProduction(t *testing.T) {
+	peer := nodepeer.Require(t)
+	t.Parallel()
+	_, _, url := instrumented(t, Options{NoAuth: true, ReadOnly: true, Production: true})
+	d := peer.Client(t)
+	d.Connect("ui", url+"/admin", map[string]any{"transports": []string{"websocket"}, "auth": map[string]any{"username": "", "password": ""}})
+	d.Wait(match{"ev": "connect", "client": "ui"}, waitFor)
+	d.Wait(match{"ev": "event", "client": "ui", "name": "config", "args": []any{map[string]any{"supportedFeatures": []any{"AGGREGATED_EVENTS"}}}}, waitFor)
+
+	d.Connect("u", url, map[string]any{"transports": []string{"polling"}})
+	u := d.Wait(match{"ev": "connect", "client": "u"}, waitFor).String("id")
+	d.Emit("ui", "_disconnect", "/", true, u)
+	d.Emit("u", "join", "r")
+	var connections int
+	waitEvent(t, d, "server_stats", func(args []any) bool {
+		var st serverStats
+		remarshal(t, args[0], &st)
+		for _, e := range st.AggregatedEvents {
+			if e.Type == "rawConnection" && e.SubType == "" && e.Timestamp%1000 == 0 {
+				connections += e.Count
+			}
+		}
+		return st.ClientsCount == 2 && st.PollingClientsCount == 1 && connections == 2
+	})
+	for _, name := range []string{"all_sockets", "socket_connected", "room_joined", "event_received", "session"} {
+		d.Never(match{"ev": "event", "client": "ui", "name": name}, 0)
+	}
+	d.Never(match{"ev": "disconnect", "client": "u"}, 300*time.Millisecond)
+}
+
+// TestAdminUpgrade checks that a client that upgrades from polling to
+// WebSocket is reported as it happens (socket_updated) and listed with
+// its new transport.
+func TestAdminUpgrade(t *testing.T) {
+	peer := nodepeer.Require(t)
+	t.Parallel()
+	_, _, url := instrumented(t, Options{NoAuth: true})
+	d := peer.Client(t)
+	d.Connect("ui", url+"/admin", map[string]any{"transports": []string{"websocket"}})
+	d.Wait(match{"ev": "connect", "client": "ui"}, waitFor)
+	d.Connect("u", url, map[string]any{"transports": []string{"polling", "websocket"}})
+	u := d.Wait(match{"ev": "connect", "client": "u"}, waitFor).String("id")
+	d.Wait(match{"ev": "upgrade", "client": "u"}, waitFor)
+	waitEvent(t, d, "socket_updated", func(args []any) bool {
+		m, _ := args[0].(map[string]any)
+		return m["id"] == u && m["nsp"] == "/" && m["transport"] == "websocket"
+	})
+	d.Connect("ui2", url+"/admin", map[string]any{"transports": []string{"websocket"}})
+	var all []serializedSocket
+	remarshal(t, d.Wait(match{"ev": "event", "client": "ui2", "name": "all_sockets"}, waitFor).Args()[0], &all)
+	checkListed(t, all, u, 1)
 }
