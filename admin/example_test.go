@@ -29,7 +29,7 @@ func ExampleInstrument() {
 	}
 	defer ui.Close()
 	fmt.Println(ui.Namespace().Name())
-	http.Handle("/socket.io/", io)
+	_ = http.Handler(io) // mount io on your mux at /socket.io/
 	// Output:
 	// admin: set exactly one of Options.Auth and Options.NoAuth
 	// /admin
