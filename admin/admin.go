@@ -134,7 +134,7 @@ func Instrument(srv *socket.Server, opts Options) (*Admin, error) {
 		a.nsp.Use(a.authenticate)
 	}
 	a.nsp.OnConnection(a.onAdminConnection)
-	srv.OnNamespace(a.watch)
+	srv.OnNewNamespace(a.watch)
 	for _, nsp := range srv.Namespaces() {
 		a.watch(nsp)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/envivo/socketio/internal/nodepeer"
 )
 
-// TestOnNamespace checks that OnNamespace reports the namespaces Of makes
+// TestOnNamespace checks that OnNewNamespace reports the namespaces Of makes
 // and the children of a dynamic namespace when they go live, before their
 // first socket connects (so a connection handler registered there sees
 // it), that Namespaces lists them, and that the sockets of one client
@@ -21,7 +21,7 @@ func TestOnNamespace(t *testing.T) {
 	var mu sync.Mutex
 	var made []string
 	conns := make(chan [2]string, 4) // namespace, ConnID
-	srv.OnNamespace(func(nsp *Namespace) {
+	srv.OnNewNamespace(func(nsp *Namespace) {
 		mu.Lock()
 		made = append(made, nsp.Name())
 		mu.Unlock()
@@ -44,7 +44,7 @@ func TestOnNamespace(t *testing.T) {
 
 	mu.Lock()
 	if !slices.Equal(made, []string{"/static", "/dyn"}) {
-		t.Errorf("OnNamespace saw %q, want /static then /dyn", made)
+		t.Errorf("OnNewNamespace saw %q, want /static then /dyn", made)
 	}
 	mu.Unlock()
 	var names []string

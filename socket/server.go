@@ -52,7 +52,7 @@ type Server struct {
 	nsps    map[string]*Namespace // static namespaces and live children
 	parents []*Namespace
 	main    *Namespace
-	onNsp   []func(*Namespace) // see OnNamespace
+	onNsp   []func(*Namespace) // see OnNewNamespace
 }
 
 // NewServer returns a server configured by opts, which may be nil for the
@@ -131,14 +131,14 @@ func (srv *Server) Namespaces() []*Namespace {
 	return out
 }
 
-// OnNamespace registers h to be called with every namespace made
+// OnNewNamespace registers h to be called with every namespace made
 // afterwards, as Node's "new_namespace" event: by Of, and each time a
 // child of a dynamic namespace becomes live (see OfFunc), before its first
 // socket is connected, so that what h registers on it (OnConnection,
 // OnRoomEvent) sees every socket. h runs on the goroutine that made the
 // namespace, while no other child is made; it must not block. Pair it
 // with Namespaces to see every namespace.
-func (srv *Server) OnNamespace(h func(nsp *Namespace)) {
+func (srv *Server) OnNewNamespace(h func(nsp *Namespace)) {
 	srv.mu.Lock()
 	srv.onNsp = append(srv.onNsp, h)
 	srv.mu.Unlock()
