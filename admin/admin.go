@@ -158,8 +158,10 @@ func features(opts Options) []string {
 // Namespace returns the admin namespace.
 func (a *Admin) Namespace() *socket.Namespace { return a.nsp }
 
-// Close stops sending stats and waits for the sender to return. The admin
-// namespace stays, with its sockets. Close may be called more than once.
+// Close stops sending stats and waits for the sender to return; call it
+// when the server shuts down. The admin namespace stays, with its sockets
+// and its handlers: socket events are still reported to the UIs still
+// connected. Close may be called more than once.
 func (a *Admin) Close() {
 	a.stopOnce.Do(func() { close(a.stop) })
 	<-a.done
