@@ -4,7 +4,9 @@
 // Environment: PORT (0 = ephemeral), REDIS_URL (redis://127.0.0.1:6379),
 // MODE ("classic": createAdapter, the default; "sharded": createShardedAdapter),
 // SUBSCRIPTION_MODE (for sharded: "dynamic", "static" or "dynamic-private"),
-// KEY (the key / channel prefix, default "socket.io"), REQUESTS_TIMEOUT (ms).
+// KEY (the key / channel prefix, default "socket.io"), REQUESTS_TIMEOUT (ms),
+// ADMIN_UI ("1": @socket.io/admin-ui's instrument(), without authentication,
+// server id "node").
 // Prints {"ev":"listening","port":N} once it listens on 127.0.0.1.
 //
 // Every socket of "/" gets socket.data = {server: "node", auth: <its auth>} and
@@ -69,6 +71,9 @@ async function main() {
     }));
   }
   const emitter = new Emitter(pub, { key });
+  if (process.env.ADMIN_UI === "1") {
+    require("@socket.io/admin-ui").instrument(io, { auth: false, serverId: "node", mode: "development" });
+  }
 
   async function run(cmd) {
     const args = fromWire(cmd.args || []);
