@@ -92,15 +92,12 @@ func remarshal(t *testing.T, v any, out any) {
 // TestAdminProtocol plays the admin UI with the official client: a wrong
 // password is refused; the right one gets a session id, the features, the
 // socket list (without the handshake's auth payload) and the stats; the
-// session id alone lets it in again; a new socket, its join and its
-// events are reported as they happen; the UI's _disconnect disconnects
-// the socket it names, which is reported.
+// session id alone lets it in again; then checkLive.
 func TestAdminProtocol(t *testing.T) {
 	peer := nodepeer.Require(t)
 	t.Parallel()
 	_, _, url := instrumented(t, Options{ServerID: "go-1", Auth: &BasicAuth{Username: "admin", PasswordHash: hash(t, "s3cret")}})
 	d := peer.Client(t)
-	ws := map[string]any{"transports": []string{"websocket"}}
 	d.Connect("u", url, map[string]any{"transports": []string{"websocket"}, "auth": map[string]any{"token": "t"}})
 	u := d.Wait(match{"ev": "connect", "client": "u"}, waitFor).String("id")
 	d.EmitWithAck("u", "j", "join", 0, "lobby")
@@ -134,7 +131,16 @@ func TestAdminProtocol(t *testing.T) {
 	d.Wait(match{"ev": "connect", "client": "ui2"}, waitFor)
 	d.Never(match{"ev": "event", "client": "ui2", "name": "session"}, 200*time.Millisecond)
 
-	d.Connect("v", url, ws)
+	checkLive(t, d, url)
+	d.Never(match{"ev": "disconnect", "client": "u"}, 200*time.Millisecond)
+}
+
+// checkLive connects a socket v and checks that the UI "ui" is told of it,
+// of its join and of its events, and that the UI's actions reach it:
+// join, leave, emit, and _disconnect, which is reported.
+func checkLive(t *testing.T, d *nodepeer.Driver, url string) {
+	t.Helper()
+	d.Connect("v", url, map[string]any{"transports": []string{"websocket"}})
 	v := d.Wait(match{"ev": "connect", "client": "v"}, waitFor).String("id")
 	var connected serializedSocket
 	remarshal(t, waitEvent(t, d, "socket_connected", func(args []any) bool {
@@ -152,13 +158,19 @@ func TestAdminProtocol(t *testing.T) {
 		t.Errorf("event_received %s", b)
 	}
 
+	d.Emit("ui", "join", "/", "vip", v)
+	waitEvent(t, d, "room_joined", func(args []any) bool { return args[1] == "vip" && args[2] == v })
+	d.Emit("ui", "leave", "/", "vip", "r1") // the sockets of room r1: v
+	waitEvent(t, d, "room_left", func(args []any) bool { return args[1] == "vip" && args[2] == v })
+	d.Emit("ui", "emit", "/", "r1", "news", map[string]any{"n": 1})
+	d.Wait(match{"ev": "event", "client": "v", "name": "news", "args": []any{map[string]any{"n": 1}}}, waitFor)
+
 	d.Emit("ui", "_disconnect", "/", false, v)
 	d.Wait(match{"ev": "disconnect", "client": "v", "reason": "io server disconnect"}, waitFor)
 	got = waitEvent(t, d, "socket_disconnected", func(args []any) bool { return args[1] == v })
 	if got[0] != "/" || got[2] != "server namespace disconnect" {
 		t.Errorf("socket_disconnected %v", got)
 	}
-	d.Never(match{"ev": "disconnect", "client": "u"}, 200*time.Millisecond)
 }
 
 // waitEvent waits for the first UI event name whose arguments ok accepts

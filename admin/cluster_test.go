@@ -73,23 +73,31 @@ func TestMixedCluster(t *testing.T) {
 	d.Emit("ui", "_disconnect", "/", false, n)
 	d.Wait(match{"ev": "disconnect", "client": "n", "reason": "io server disconnect"}, waitFor)
 
+	checkNodeUI(t, d, nodeURL, goURL, found[g])
+	d.Never(match{"ev": "disconnect", "client": "g"}, 0)
+}
+
+// checkNodeUI connects a UI to Node's admin and checks that it lists the
+// Go server's socket g with the client id and transport kept in its data,
+// and is told of a new socket of the Go server.
+func checkNodeUI(t *testing.T, d *nodepeer.Driver, nodeURL, goURL string, g serializedSocket) {
+	t.Helper()
+	ws := map[string]any{"transports": []string{"websocket"}}
 	d.Connect("nui", nodeURL+"/admin", ws)
 	d.Wait(match{"ev": "connect", "client": "nui"}, waitFor)
-	// Node's admin reads the client id and transport from the data of
-	// the Go server's socket.
 	var nodeList []serializedSocket
 	remarshal(t, d.Wait(match{"ev": "event", "client": "nui", "name": "all_sockets"}, waitFor).Args()[0], &nodeList)
-	listedByNode := false
+	listed := false
 	for _, s := range nodeList {
-		if s.ID == g {
-			listedByNode = s.ClientID == found[g].ClientID && s.Transport == "websocket" && len(s.Data) == 0
-			if !listedByNode {
+		if s.ID == g.ID {
+			listed = true
+			if s.ClientID != g.ClientID || s.Transport != "websocket" || len(s.Data) != 0 {
 				t.Errorf("Node's admin lists Go's socket as %+v", s)
 			}
 		}
 	}
-	if !listedByNode {
-		t.Errorf("Node's admin does not list Go's socket %s: %+v", g, nodeList)
+	if !listed {
+		t.Errorf("Node's admin does not list Go's socket %s: %+v", g.ID, nodeList)
 	}
 	d.Connect("g2", goURL, ws)
 	g2 := d.Wait(match{"ev": "connect", "client": "g2"}, waitFor).String("id")
@@ -97,10 +105,9 @@ func TestMixedCluster(t *testing.T) {
 	for {
 		args := d.Wait(match{"ev": "event", "client": "nui", "name": "socket_connected"}, time.Until(deadline)).Args()
 		if m, _ := args[0].(map[string]any); m["id"] == g2 {
-			break
+			return
 		}
 	}
-	d.Never(match{"ev": "disconnect", "client": "g"}, 0)
 }
 
 // waitServers waits until the namespaces' adapters count two servers.
