@@ -1,4 +1,4 @@
-package redisadapter
+package adapter
 
 import (
 	"context"
@@ -9,35 +9,31 @@ import (
 )
 
 // This file holds what a node does with the messages of the others, once
-// a transport has decoded them. Requests run on the subscriber's
-// goroutine, in the order they were published.
+// its transport has decoded them. The backend calls these methods from the
+// goroutine that reads its messages, in the order they were sent; none of
+// them waits for the network.
 
-// drop logs a message from the bus that cannot be used.
-func (c *core) drop(channel string, err error) {
-	c.log.Warn("redisadapter: dropping bad message", "channel", channel, "err", err)
+// OnBroadcast delivers a broadcast of another node to the local sockets.
+func (c *Cluster) OnBroadcast(p *socket.Packet, opts socket.BroadcastOptions) {
+	_ = c.local.Broadcast(c.ctx, p, opts)
 }
 
-// onBroadcast delivers a broadcast of another node to the local sockets.
-func (c *core) onBroadcast(p *socket.Packet, opts socket.BroadcastOptions) {
-	_ = c.MemoryAdapter.Broadcast(c.ctx, p, opts)
-}
-
-// onBroadcastWithAck delivers a broadcast of node from to the local
+// OnBroadcastWithAck delivers a broadcast of node from to the local
 // sockets, answers with their count, then forwards each of their acks,
 // for timeout (the request timeout if 0).
-func (c *core) onBroadcastWithAck(from, id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) {
+func (c *Cluster) OnBroadcastWithAck(from, id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) {
 	if timeout <= 0 {
 		timeout = c.timeout
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, timeout)
 	f := &ackForwarder{c: c, to: from, id: id, cancel: cancel}
-	_ = c.MemoryAdapter.BroadcastWithAck(ctx, p, opts, f)
+	_ = c.local.BroadcastWithAck(ctx, p, opts, f)
 }
 
 // ackForwarder is the AckReceiver of a broadcast that another node asked
 // for: it sends the client count and every ack back to that node.
 type ackForwarder struct {
-	c      *core
+	c      *Cluster
 	to, id string
 	cancel context.CancelFunc
 
@@ -51,7 +47,7 @@ func (f *ackForwarder) Expect(n int) {
 	f.mu.Lock()
 	f.expected += n
 	f.mu.Unlock()
-	m, err := f.c.t.clientCountAnswer(f.to, f.id, n)
+	m, err := f.c.t.EncodeClientCount(f.to, f.id, n)
 	f.c.sendAnswer("answer client count", m, err)
 	f.finish()
 }
@@ -61,7 +57,7 @@ func (f *ackForwarder) Reply(args socket.Args) {
 	f.mu.Lock()
 	f.received++
 	f.mu.Unlock()
-	m, err := f.c.t.ackAnswer(f.to, f.id, firstArg(args))
+	m, err := f.c.t.EncodeAck(f.to, f.id, firstArg(args))
 	f.c.sendAnswer("answer ack", m, err)
 	f.finish()
 }
@@ -80,75 +76,105 @@ func (f *ackForwarder) finish() {
 	}
 }
 
-// onJoin, onLeave and onDisconnect apply another node's request to the
-// local sockets.
-func (c *core) onJoin(opts socket.BroadcastOptions, rooms []string) { c.joinLocal(opts, rooms) }
-
-func (c *core) onLeave(opts socket.BroadcastOptions, rooms []string) { c.leaveLocal(opts, rooms) }
-
-func (c *core) onDisconnect(opts socket.BroadcastOptions, close bool) {
-	_ = c.MemoryAdapter.DisconnectSockets(c.ctx, opts, close)
+// OnAddSockets, OnDelSockets and OnDisconnectSockets apply another node's
+// request to the local sockets.
+func (c *Cluster) OnAddSockets(opts socket.BroadcastOptions, rooms []string) {
+	c.joinLocal(opts, rooms)
 }
 
-// onFetch answers node from with the local sockets opts selects.
-func (c *core) onFetch(from, id string, opts socket.BroadcastOptions) {
-	sockets, _ := c.MemoryAdapter.FetchSockets(c.ctx, opts)
-	m, err := c.t.fetchAnswer(from, id, sockets)
+// OnDelSockets: see OnAddSockets.
+func (c *Cluster) OnDelSockets(opts socket.BroadcastOptions, rooms []string) {
+	c.leaveLocal(opts, rooms)
+}
+
+// OnDisconnectSockets: see OnAddSockets.
+func (c *Cluster) OnDisconnectSockets(opts socket.BroadcastOptions, close bool) {
+	_ = c.local.DisconnectSockets(c.ctx, opts, close)
+}
+
+// OnFetchSockets answers node from with the local sockets opts selects.
+func (c *Cluster) OnFetchSockets(from, id string, opts socket.BroadcastOptions) {
+	sockets, _ := c.local.FetchSockets(c.ctx, opts)
+	m, err := c.t.EncodeFetchSocketsAnswer(from, id, sockets)
 	c.sendAnswer("answer fetch sockets", m, err)
 }
 
-// onAllRooms answers node from with the local rooms.
-func (c *core) onAllRooms(from, id string) {
-	rooms, _ := c.MemoryAdapter.AllRooms(c.ctx)
-	m, err := c.t.allRoomsAnswer(from, id, rooms)
+// OnAllRooms answers node from with the local rooms.
+func (c *Cluster) OnAllRooms(from, id string) {
+	rooms, _ := c.local.AllRooms(c.ctx)
+	m, err := c.t.EncodeAllRoomsAnswer(from, id, rooms)
 	c.sendAnswer("answer all rooms", m, err)
 }
 
-// onServerSideEmit hands another node's server-side emit to the
-// namespace's handler; with an id, the handler's first answer goes back.
-func (c *core) onServerSideEmit(from, id string, p *socket.Packet) {
+// OnServerSideEmit hands another node's server-side emit to the
+// namespace's handler (see DispatchServerEvent); with an id, the handler's
+// first answer goes back to node from.
+func (c *Cluster) OnServerSideEmit(from, id string, p *socket.Packet) {
 	var reply func(socket.Args)
 	if id != "" {
 		var once sync.Once
 		reply = func(args socket.Args) {
 			once.Do(func() {
-				m, err := c.t.serverSideEmitAnswer(from, id, firstArg(args))
+				m, err := c.t.EncodeServerSideEmitAnswer(from, id, firstArg(args))
 				c.sendAnswer("answer server-side emit", m, err)
 			})
 		}
 	}
-	if err := c.nsp.DispatchServerEvent(p, reply); err != nil {
-		c.drop("server-side emit", err)
+	if err := DispatchServerEvent(c.nsp, p, reply); err != nil {
+		c.Drop("server-side emit", err)
 	}
 }
 
-// onFetchAnswer, onRoomsAnswer, onEmitAnswer, onClientCount and onAck take
-// the answers to this node's requests; answers to requests that are not
-// open (late, or another node's) are ignored.
-func (c *core) onFetchAnswer(id string, sockets []*socket.RemoteSocket) {
-	c.reqs.update(id, fetchRequest, true, func(r *request) { r.sockets = append(r.sockets, sockets...) })
+// Pending returns the kind of this node's open request id, and false when
+// no such request is open (an answer to it is late, or meant for another
+// node). A backend whose answers do not say what they answer uses it to
+// decode them.
+func (c *Cluster) Pending(id string) (RequestKind, bool) { return c.reqs.kindOf(id) }
+
+// OnFetchSocketsAnswer, OnAllRoomsAnswer, OnServerSideEmitAnswer,
+// OnClientCount and OnAck take the answers to this node's requests;
+// answers to requests that are not open (late, or another node's) are
+// ignored.
+func (c *Cluster) OnFetchSocketsAnswer(id string, sockets []*socket.RemoteSocket) {
+	c.reqs.update(id, FetchRequest, true, func(r *request) { r.sockets = append(r.sockets, sockets...) })
 }
 
-func (c *core) onRoomsAnswer(id string, rooms []string) {
-	c.reqs.update(id, roomsRequest, true, func(r *request) { r.rooms = append(r.rooms, rooms...) })
+// OnAllRoomsAnswer: see OnFetchSocketsAnswer.
+func (c *Cluster) OnAllRoomsAnswer(id string, rooms []string) {
+	c.reqs.update(id, RoomsRequest, true, func(r *request) { r.rooms = append(r.rooms, rooms...) })
 }
 
-func (c *core) onEmitAnswer(id string, arg value) {
-	if r := c.reqs.update(id, emitRequest, true, nil); r != nil {
-		r.acks.Reply(arg.args())
+// OnServerSideEmitAnswer: see OnFetchSocketsAnswer.
+func (c *Cluster) OnServerSideEmitAnswer(id string, arg socket.Args) {
+	if r := c.reqs.update(id, EmitRequest, true, nil); r != nil {
+		r.acks.Reply(arg)
 	}
 }
 
-func (c *core) onClientCount(id string, n int) {
+// OnClientCount: see OnFetchSocketsAnswer.
+func (c *Cluster) OnClientCount(id string, n int) {
 	// Expect runs before the last count releases BroadcastWithAck.
-	c.reqs.update(id, broadcastRequest, true, func(r *request) {
+	c.reqs.update(id, BroadcastRequest, true, func(r *request) {
 		r.clients += n
 		r.acks.Expect(n)
 	})
 }
 
-func (c *core) onAck(id string, arg value) {
-	if r := c.reqs.update(id, broadcastRequest, false, func(r *request) { r.acked++ }); r != nil {
-		r.acks.Reply(arg.args())
+// OnAck: see OnFetchSocketsAnswer.
+func (c *Cluster) OnAck(id string, arg socket.Args) {
+	if r := c.reqs.update(id, BroadcastRequest, false, func(r *request) { r.acked++ }); r != nil {
+		r.acks.Reply(arg)
 	}
+}
+
+// firstArg returns the first of args alone, or no argument when there is
+// none: Node's adapters forward only the first argument of an answer.
+func firstArg(args socket.Args) socket.Args { return sock.FirstArg(args) }
+
+// PendingRequests returns the number of this node's requests still open:
+// waiting for answers, or for acknowledgements until their window ends.
+func (c *Cluster) PendingRequests() int {
+	c.reqs.mu.Lock()
+	defer c.reqs.mu.Unlock()
+	return len(c.reqs.open)
 }
