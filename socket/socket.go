@@ -237,6 +237,18 @@ func (s *Socket) Compress(compress bool) BroadcastOperator {
 	return newBroadcastOperator(s.nsp).To(s.id).Local().Compress(compress)
 }
 
+// Volatile returns an operator that reaches this socket alone, on this
+// node, whose events are dropped when the client is not ready to receive
+// them at once: s.Volatile().Emit(...) is Node's socket.volatile.emit(...).
+// See BroadcastOperator.Volatile.
+func (s *Socket) Volatile() BroadcastOperator {
+	return newBroadcastOperator(s.nsp).To(s.id).Local().Volatile()
+}
+
+// Local returns a broadcast to every socket of the namespace on this node
+// but this one: Node's socket.local.emit(...).
+func (s *Socket) Local() BroadcastOperator { return s.Broadcast().Local() }
+
 // Broadcast returns a broadcast to every socket of the namespace but this one.
 func (s *Socket) Broadcast() BroadcastOperator {
 	return newBroadcastOperator(s.nsp).Except(s.id)
