@@ -26,18 +26,22 @@ type Socket struct {
 	state     atomic.Int32 // a socketState
 	pid       string       // private session id; "" unless connection state recovery is on
 
-	ended           bool // guarded by mu (here to fill padding): the context is cancelled, or is born cancelled
-	recovered       bool // set before the connection handlers run (here to fill padding)
-	mu              sync.Mutex
-	ctx             context.Context // made by the first call to Context
-	cancel          context.CancelFunc
-	handlers        eventHandlers
-	anyHandlers     []AnyHandler
-	onDisconnecting []func(s *Socket, reason DisconnectReason)
-	onDisconnect    []func(s *Socket, reason DisconnectReason)
-	data            map[string]any
-	acks            map[int64]func(Args)
-	nextAckID       int64
+	ended            bool // guarded by mu (here to fill padding): the context is cancelled, or is born cancelled
+	recovered        bool // set before the connection handlers run (here to fill padding)
+	mu               sync.Mutex
+	ctx              context.Context // made by the first call to Context
+	cancel           context.CancelFunc
+	handlers         eventHandlers
+	anyHandlers      []*anyListener // see listeners.go; replaced, never changed in place
+	outgoing         []*anyListener
+	hasOutgoing      atomic.Bool // len(outgoing) > 0, read without mu by broadcasts
+	packetMiddleware []PacketMiddleware
+	onError          []func(s *Socket, err error)
+	onDisconnecting  []func(s *Socket, reason DisconnectReason)
+	onDisconnect     []func(s *Socket, reason DisconnectReason)
+	data             map[string]any
+	acks             map[int64]func(Args)
+	nextAckID        int64
 }
 
 type socketState int32
@@ -189,6 +193,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	s.notifyOutgoing(data, attachments)
 	return s.sendPacket(parser.Event, parser.NoID, data, attachments)
 }
 
@@ -201,6 +206,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	if err != nil {
 		return Args{}, err
 	}
+	s.notifyOutgoing(data, attachments)
 	reply := make(chan Args, 1)
 	id := s.expectAck(func(a Args) { reply <- a })
 	if err := s.sendPacket(parser.Event, id, data, attachments); err != nil {
