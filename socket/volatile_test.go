@@ -1,6 +1,11 @@
 package socket
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/envivo/socketio/internal/nodepeer"
+)
 
 // TestSocketVolatile: Socket.Volatile drops the event for a client that
 // is not ready (a polling client with no GET pending) and delivers it to
@@ -31,4 +36,25 @@ func TestSocketVolatile(t *testing.T) {
 	if packets := wait(t, got); packets[0] != `42["volatile"]` {
 		t.Fatalf("got %q, want the volatile event", packets)
 	}
+}
+
+// TestSocketLocal: Socket.Local reaches every other socket of the
+// namespace on this node, not the socket itself, as Node's
+// socket.local.emit.
+func TestSocketLocal(t *testing.T) {
+	t.Parallel()
+	peer := nodepeer.Require(t)
+	srv := NewServer(nil)
+	srv.OnConnection(func(s *Socket) {
+		s.OnEvent("shout", func(s *Socket, _ Args, _ AckFunc) { _ = s.Local().Emit("heard", s.ID()) })
+	})
+	url := serve(t, srv)
+	d := peer.Client(t)
+	for _, c := range []string{"a", "b"} {
+		d.Connect(c, url, map[string]any{"transports": []string{"websocket"}})
+		d.Wait(match{"ev": "connect", "client": c}, waitFor)
+	}
+	d.Emit("a", "shout")
+	d.Wait(match{"ev": "event", "client": "b", "name": "heard"}, waitFor)
+	d.Never(match{"ev": "event", "client": "a", "name": "heard"}, 200*time.Millisecond)
 }
