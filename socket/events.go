@@ -175,7 +175,7 @@ func (s *Socket) dispatch(event string, args Args, ack AckFunc) {
 	for _, a := range anyHandlers {
 		s.safely(event, func() { a.h(s, event, args) })
 	}
-	if !s.runPacketMiddleware(middleware, event, args) {
+	if !s.runPacketMiddleware(middleware, event, args, ack) {
 		return
 	}
 	s.mu.Lock()

@@ -4,18 +4,21 @@ import "slices"
 
 // PacketMiddleware runs for every event the client sends on one socket,
 // before the event's handler: Node's socket.use. It sees the event's name
-// and arguments; returning an error drops the event. Apps use it to
-// authorize or validate events in one place.
-type PacketMiddleware func(s *Socket, event string, args Args) error
+// and arguments, and ack, the event's acknowledgement (nil when the client
+// asked for none), with which it may answer the client itself, as a Node
+// middleware may call the callback at the end of the packet; once it has,
+// the handler's ack sends nothing. Returning an error drops the event.
+// Apps use it to authorize or validate events in one place.
+type PacketMiddleware func(s *Socket, event string, args Args, ack AckFunc) error
 
 // Use appends packet middleware, which runs in order, on the socket's
 // handler goroutine, for every event the client sends from now on, after
 // the OnAny handlers, as in Node. The first error stops the chain: the
 // event's handler does not run, its acknowledgement request stays
-// unanswered, and the error goes to the OnError handlers of the socket
-// (Node's "error" event on the server-side socket). The client is told
-// nothing, as with Node; an OnError handler may emit to it or disconnect
-// it. A panic in middleware is recovered and disconnects the socket, as a
+// unanswered unless the middleware answered it, and the error goes to the
+// OnError handlers of the socket (Node's "error" event on the server-side
+// socket). The client is told nothing else, as with Node; an OnError
+// handler may emit to it or disconnect it. A panic in middleware is recovered and disconnects the socket, as a
 // panic in a handler does.
 func (s *Socket) Use(m ...PacketMiddleware) {
 	s.mu.Lock()
@@ -35,10 +38,10 @@ func (s *Socket) OnError(h func(s *Socket, err error)) {
 
 // runPacketMiddleware runs middleware for an event and reports whether
 // they all accepted it.
-func (s *Socket) runPacketMiddleware(middleware []PacketMiddleware, event string, args Args) bool {
+func (s *Socket) runPacketMiddleware(middleware []PacketMiddleware, event string, args Args, ack AckFunc) bool {
 	for _, m := range middleware {
 		var err error
-		if !s.safely("packet middleware", func() { err = m(s, event, args) }) {
+		if !s.safely("packet middleware", func() { err = m(s, event, args, ack) }) {
 			return false
 		}
 		if err != nil {

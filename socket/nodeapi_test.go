@@ -19,9 +19,13 @@ import (
 func nodeAPIServer(t *testing.T) string {
 	srv := NewServer(nil)
 	srv.OnConnection(func(s *Socket) {
-		s.Use(func(s *Socket, event string, _ Args) error {
-			if event == "forbidden" {
+		s.Use(func(s *Socket, event string, _ Args, ack AckFunc) error {
+			switch {
+			case event == "forbidden":
 				return errors.New("unauthorized event")
+			case event == "denied" && ack != nil:
+				_ = ack(map[string]string{"error": "denied"})
+				return errors.New("denied event")
 			}
 			return nil
 		})
@@ -31,6 +35,7 @@ func nodeAPIServer(t *testing.T) string {
 		}
 		s.OnEvent("allowed", reply("ok"))
 		s.OnEvent("forbidden", reply("ran"))
+		s.OnEvent("denied", reply("ran"))
 		s.OnEvent("off", func(s *Socket, _ Args, ack AckFunc) {
 			s.Off("allowed")
 			_ = ack("done")
@@ -82,8 +87,9 @@ func bothServers(t *testing.T, f func(t *testing.T, d *nodepeer.Driver, url stri
 }
 
 // TestNodeAPIPacketMiddleware: an event that Socket.Use refuses is not
-// handled nor acknowledged; the error reaches the server-side socket's
-// error handler, not the client, and the connection stays up, as in Node.
+// handled nor acknowledged (unless the middleware answers the ack itself);
+// the error reaches the server-side socket's error handler, not the
+// client, and the connection stays up, as in Node.
 func TestNodeAPIPacketMiddleware(t *testing.T) {
 	bothServers(t, func(t *testing.T, d *nodepeer.Driver, url string) {
 		d.Connect("c", url, map[string]any{"transports": []string{"websocket"}})
@@ -94,6 +100,14 @@ func TestNodeAPIPacketMiddleware(t *testing.T) {
 		if args := ev.Args(); len(args) != 1 || args[0] != "unauthorized event" {
 			t.Errorf("rejected %v, want the middleware's error", args)
 		}
+		// A middleware that answers the ack itself: the client gets its
+		// answer, not the handler's.
+		d.EmitWithAck("c", "d", "denied", 0)
+		if args := d.Wait(match{"ev": "ack", "ref": "d"}, waitFor).Args(); len(args) != 1 ||
+			fmt.Sprint(args[0]) != "map[error:denied]" {
+			t.Errorf("denied acked %v, want the middleware's answer", args)
+		}
+		d.Wait(match{"ev": "event", "name": "rejected", "args": []any{"denied event"}}, waitFor)
 		d.EmitWithAck("c", "a", "allowed", 0)
 		if args := d.Wait(match{"ev": "ack", "ref": "a"}, waitFor).Args(); len(args) != 1 || args[0] != "ok" {
 			t.Errorf("allowed acked %v", args)

@@ -5,9 +5,11 @@
 //
 // On "/":
 //   socket.use rejects the event "forbidden" with Error("unauthorized event");
+//   it answers the ack of "denied" with {error: "denied"} and rejects it
+//   with Error("denied event");
 //   the socket's "error" handler emits rejected(err.message)
 //   allowed(ack)           -> ack("ok")
-//   forbidden(ack)         -> ack("ran") (never reached)
+//   forbidden(ack), denied(ack) -> ack("ran") (never reached)
 //   off(ack)               -> removes the listeners of "allowed", ack("done")
 //   join-all(room, ack)    -> io.socketsJoin(room), ack()
 //   emit-room(room)        -> io.to(room).emit("in-room", room)
@@ -23,13 +25,20 @@ const httpServer = http.createServer();
 const io = new Server(httpServer);
 
 io.on("connection", (socket) => {
-  socket.use(([event], next) => {
+  socket.use((packet, next) => {
+    const [event] = packet;
+    const ack = packet[packet.length - 1];
     if (event === "forbidden") return next(new Error("unauthorized event"));
+    if (event === "denied" && typeof ack === "function") {
+      ack({ error: "denied" });
+      return next(new Error("denied event"));
+    }
     next();
   });
   socket.on("error", (err) => socket.emit("rejected", err.message));
   socket.on("allowed", (ack) => ack("ok"));
   socket.on("forbidden", (ack) => ack("ran"));
+  socket.on("denied", (ack) => ack("ran"));
   socket.on("off", (ack) => {
     socket.removeAllListeners("allowed");
     ack("done");
