@@ -247,6 +247,7 @@ func (p *polling) write(w http.ResponseWriter, r *http.Request, batch []*Message
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	setNoCache(h, r)
+	p.c.srv.hookHeaders(h, r)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }
@@ -323,6 +324,7 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/html") // Node: text/plain makes some browsers download
 	h.Set("Content-Length", "2")
 	setNoCache(h, r)
+	c.srv.hookHeaders(h, r)
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, "ok")
 }

@@ -85,7 +85,9 @@ func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request, cd c
 // nil if the handshake failed; the client then got gobwas/ws's error answer.
 func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, cd codec) *wsConn {
 	var deflate bool
-	nc, rw, _, err := s.upgraderFor(&deflate, cd.deflates()).Upgrade(r, w)
+	u := s.upgraderFor(&deflate, cd.deflates())
+	u.Header = s.upgradeHeaders(r)
+	nc, rw, _, err := u.Upgrade(r, w)
 	if err != nil {
 		s.opts.Logger.Debug("engine: websocket handshake failed", "err", err, "remote", r.RemoteAddr)
 		if nc != nil {
