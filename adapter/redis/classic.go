@@ -1,6 +1,7 @@
 package redisadapter
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -68,6 +69,9 @@ type classic struct {
 func newClassic(hs *hubs, o Options, nsp *socket.Namespace) *classic {
 	a := &classic{client: hs.client, specific: o.PublishOnSpecificResponseChannel}
 	a.init(nsp, randid.New(classicIDLen), o.Logger, o.RequestTimeout, hs)
+	if !o.KeepRedisLogger {
+		installRedisLogger(cmp.Or(o.Logger, nsp.Server().Logger()))
+	}
 	a.t = a
 	a.newID = func() string { return randid.New(classicIDLen) }
 	a.channel = o.Key + "#" + nsp.Name() + "#"

@@ -71,6 +71,7 @@ type core struct {
 	hub     *hub
 	health  *health       // the hub's
 	reg     *registration // this adapter's subscriptions
+	stats   counters      // read by AdapterStats
 
 	// roomsByFetch makes AllRooms fetch every socket, for transports with
 	// no all-rooms request (the sharded adapter, as Node's).
@@ -102,7 +103,7 @@ func (c *core) init(nsp *socket.Namespace, uid string, log *slog.Logger, timeout
 func (c *core) send(ctx context.Context, op string, encode func() (message, error)) error {
 	m, err := encode()
 	if err == nil {
-		err = c.hub.pub.send(ctx, m)
+		err = c.hub.pub.send(ctx, m, &c.stats)
 	}
 	if err != nil {
 		return fmt.Errorf("redisadapter: %s: %w", op, err)
@@ -117,7 +118,7 @@ func (c *core) send(ctx context.Context, op string, encode func() (message, erro
 func (c *core) post(ctx context.Context, op string, encode func() (message, error)) error {
 	m, err := encode()
 	if err == nil {
-		err = c.hub.pub.post(ctx, m)
+		err = c.hub.pub.post(ctx, m, &c.stats)
 	}
 	if err != nil {
 		return fmt.Errorf("redisadapter: %s: %w", op, err)
@@ -131,7 +132,7 @@ func (c *core) post(ctx context.Context, op string, encode func() (message, erro
 // is not sent.
 func (c *core) sendAnswer(op string, m message, err error) {
 	if err == nil {
-		err = c.hub.pub.post(c.ctx, m)
+		err = c.hub.pub.post(c.ctx, m, &c.stats)
 	}
 	if err != nil {
 		c.log.Debug("redisadapter: answer not sent", "op", op, "err", err)
@@ -167,6 +168,7 @@ func (c *core) BroadcastWithAck(ctx context.Context, p *socket.Packet, opts sock
 		_ = c.MemoryAdapter.BroadcastWithAck(ctx, p, opts, acks)
 		return err
 	}
+	start := time.Now()
 	id := c.newID()
 	r := newRequest(broadcastRequest, others)
 	r.acks = acks
@@ -176,10 +178,13 @@ func (c *core) BroadcastWithAck(ctx context.Context, p *socket.Packet, opts sock
 	if err != nil {
 		c.reqs.remove(id)
 		_ = c.MemoryAdapter.BroadcastWithAck(ctx, p, opts, acks)
+		c.stats.requested(start, err)
 		return err
 	}
 	_ = c.MemoryAdapter.BroadcastWithAck(ctx, p, opts, acks)
-	return c.await(ctx, r, broadcastRequest)
+	err = c.await(ctx, r, broadcastRequest)
+	c.stats.requested(start, err)
+	return err
 }
 
 // window returns how long acknowledgements are awaited: until ctx's
@@ -276,14 +281,17 @@ func (c *core) ask(ctx context.Context, kind requestKind, encode func(id string)
 	if err != nil || others == 0 {
 		return newRequest(kind, 0), err
 	}
+	start := time.Now()
 	id := c.newID()
 	r := newRequest(kind, others)
 	c.reqs.add(id, r)
 	defer c.reqs.remove(id)
-	if err := c.send(ctx, kind.String(), func() (message, error) { return encode(id) }); err != nil {
-		return nil, err
+	err = c.send(ctx, kind.String(), func() (message, error) { return encode(id) })
+	if err == nil {
+		err = c.await(ctx, r, kind)
 	}
-	if err := c.await(ctx, r, kind); err != nil {
+	c.stats.requested(start, err)
+	if err != nil {
 		return nil, err
 	}
 	return r, nil // read by the caller once the deferred remove stopped the answers

@@ -1,6 +1,7 @@
 package redisadapter
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -72,6 +73,9 @@ type sharded struct {
 func newSharded(hs *hubs, o ShardedOptions, nsp *socket.Namespace) *sharded {
 	a := &sharded{client: hs.client, mode: o.SubscriptionMode}
 	a.init(nsp, randid.New(shardedIDLen), o.Logger, o.RequestTimeout, hs)
+	if !o.KeepRedisLogger {
+		installRedisLogger(cmp.Or(o.Logger, nsp.Server().Logger()))
+	}
 	a.t = a
 	a.newID = func() string { return randid.New(shardedIDLen) }
 	a.roomsByFetch = true
