@@ -191,7 +191,7 @@ func (s *Socket) reportError(event string, err error) {
 		s.safely("OnError", func() { f(s, event, err) })
 		return
 	}
-	s.logger().Debug("socket: handler error", "nsp", s.nsp.name, "id", s.id, "event", event, "err", err)
+	s.logger().Warn("socket: handler error", "nsp", s.nsp.name, "id", s.id, "event", event, "err", err)
 }
 
 // eventName reads the event name from the first element of an EVENT
@@ -237,10 +237,13 @@ func (s *Socket) onEvent(p *parser.Packet) error {
 // closes: the event would not be handled then anyway.
 func (s *Socket) queueEvent(run func()) {
 	limit := s.nsp.server.opts.MaxPendingEvents
-	for {
+	for paused := false; ; paused = true {
 		room := s.queue.pushEvent(run, limit)
 		if room == nil {
 			return
+		}
+		if !paused {
+			s.nsp.server.observeInboundFull(s)
 		}
 		select {
 		case <-room:

@@ -45,6 +45,7 @@ type Server struct {
 	client  *clientFiles   // nil without Options.ClientFiles
 	running sync.WaitGroup // sockets' queue drains
 	workers *workers.Pool  // run the sockets' queues
+	stats   serverStats    // counters read by Stats; see stats.go
 
 	kidsMu sync.Mutex // admissions to and removals of dynamic children; see dynamic.go
 
@@ -70,6 +71,7 @@ func NewServer(opts *Options) *Server {
 	srv.engine = engine.NewServer(&srv.opts.EngineOptions, func(c *engine.Conn) engine.Handler {
 		return newClient(srv, c)
 	})
+	srv.engine.SetObserver(srv.engineObserver())
 	srv.main = srv.Of("/")
 	return srv
 }

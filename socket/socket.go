@@ -40,7 +40,7 @@ type Socket struct {
 	onDisconnecting  []func(s *Socket, reason DisconnectReason)
 	onDisconnect     []func(s *Socket, reason DisconnectReason)
 	data             map[string]any
-	acks             map[int64]func(Args)
+	acks             map[int64]pendingAck
 	nextAckID        int64
 }
 
@@ -371,6 +371,7 @@ func (s *Socket) finishClose(reason DisconnectReason) {
 		for _, h := range disconnectHooks {
 			s.safely("disconnect", func() { h(s, reason) })
 		}
+		s.nsp.server.observeDisconnect(s, reason)
 		s.nsp.server.logger.Debug("socket disconnected", "nsp", s.nsp.name, "id", s.id, "reason", reason)
 		s.nsp.server.release(s.nsp)
 	}

@@ -149,8 +149,8 @@ type Options struct {
 	// connection that negotiated permessage-deflate.
 	// Default: 1024.
 	PerMessageDeflateThreshold int
-	// Logger receives the server's logs: recovered panics, and refused
-	// requests and handler errors at debug level.
+	// Logger receives the server's logs: recovered panics and handler
+	// errors (warnings), refused requests and closed connections (debug).
 	// Default: none (a logger that discards everything).
 	Logger *slog.Logger
 }

@@ -311,12 +311,12 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 			c.fail(ReasonTransportClose, failOpts{noop: true})
 			break
 		}
-		c.onPacket(pkt)
+		c.onPacket(pkt, false)
 	}
 	p.endPost()
 	if err != nil {
 		c.fail(ReasonParseError, failOpts{})
-		c.srv.refuse(w, r, codeBadRequest, "")
+		c.srv.answerError(w, r, codeBadRequest, "") // a broken session, not a refused request
 		return
 	}
 	_ = rc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))
