@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -35,6 +36,11 @@ const (
 
 // maxNodeIDLen bounds RouterOptions.NodeID.
 const maxNodeIDLen = 16
+
+// forwardWriteTimeout bounds the answer to a forwarded polling request,
+// from the time it is forwarded: longer than a long-poll with the default
+// PingInterval and PingTimeout (45 s).
+const forwardWriteTimeout = 2 * time.Minute
 
 // RouterOptions configure a Router. The zero value is not valid: Address
 // is required.
@@ -109,6 +115,9 @@ type Router struct {
 	transport http.RoundTripper
 	ownsTr    bool // transport is ours: Close closes its idle connections
 	logger    *slog.Logger
+	forwarded atomic.Int64
+	upgrades  atomic.Int64
+	failures  atomic.Int64
 
 	mu      sync.Mutex
 	nodes   map[string]*routeEntry // what was read from the directory
@@ -198,8 +207,8 @@ func (rt *Router) NewID() string { return rt.nodeID + "-" + randid.New(randid.Le
 // or nil when sid names no other node of the directory, names this one, or
 // r was forwarded already. It implements socket.SessionRouter.
 func (rt *Router) Route(r *http.Request, sid string) http.Handler {
-	node, _, ok := strings.Cut(sid, "-")
-	if !ok || node == rt.nodeID || !validNodeID(node) || r.Header.Get(ForwardedHeader) != "" {
+	node, ok := nodeOf(sid)
+	if !ok || node == rt.nodeID || r.Header.Get(ForwardedHeader) != "" {
 		return nil
 	}
 	e := rt.lookup(r.Context(), node)
@@ -223,13 +232,44 @@ func (rt *Router) forward(w http.ResponseWriter, r *http.Request, e *routeEntry)
 	rt.active.Add(1)
 	rt.cancels[&cancel] = struct{}{}
 	rt.mu.Unlock()
+	rt.forwarded.Add(1)
+	if r.Header.Get("Upgrade") != "" {
+		rt.upgrades.Add(1)
+	}
 	defer func() {
 		rt.mu.Lock()
 		delete(rt.cancels, &cancel)
 		rt.mu.Unlock()
 		rt.active.Done()
 	}()
+	// The answer comes when the owner has it, as a long-poll's does, not
+	// within the http.Server's WriteTimeout; an upgrade clears this.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(forwardWriteTimeout))
 	e.proxy.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// nodeOf returns the node id that starts sid, as NewID made it.
+func nodeOf(sid string) (string, bool) {
+	node, _, ok := strings.Cut(sid, "-")
+	return node, ok && validNodeID(node)
+}
+
+// RouterStats counts what a Router forwarded since it was made.
+type RouterStats struct {
+	// Forwarded counts the requests forwarded to another node: polling
+	// GETs and POSTs, and WebSocket upgrades.
+	Forwarded int64
+	// Upgrades counts the WebSocket upgrades among them: the WebSockets
+	// this node carried, or carries, for another.
+	Upgrades int64
+	// Failures counts the forwarded requests that got no answer from
+	// their node (HTTP 502), cancelled ones included.
+	Failures int64
+}
+
+// Stats returns the Router's counts.
+func (rt *Router) Stats() RouterStats {
+	return RouterStats{Forwarded: rt.forwarded.Load(), Upgrades: rt.upgrades.Load(), Failures: rt.failures.Load()}
 }
 
 // Close removes this node from the directory, stops refreshing its entry,

@@ -102,6 +102,7 @@ func (rt *Router) newProxy(target *url.URL) *httputil.ReverseProxy {
 		},
 		Transport: rt.transport,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			rt.failures.Add(1)
 			rt.logger.Debug("redisadapter: router: forwarding failed", "target", target.Host, "err", err)
 			w.WriteHeader(http.StatusBadGateway)
 		},
