@@ -3,6 +3,7 @@ package redisadapter
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/envivo/socketio/internal/randid"
 	"github.com/envivo/socketio/socket"
 )
 
@@ -201,7 +201,11 @@ func (rt *Router) NodeID() string { return rt.nodeID }
 // NewID returns a new session id: the node id, "-", and 20 random
 // characters (120 bits) of URL-safe base64. It implements
 // socket.SessionRouter.
-func (rt *Router) NewID() string { return rt.nodeID + "-" + randid.New(randid.Len) }
+func (rt *Router) NewID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return rt.nodeID + "-" + base64.RawURLEncoding.EncodeToString(b[:])
+}
 
 // Route returns a handler that forwards r to the node whose id starts sid,
 // or nil when sid names no other node of the directory, names this one, or
