@@ -233,10 +233,11 @@ func (s *Server) register(c *Conn) bool {
 		return false
 	}
 	for attempt := 0; ; attempt++ {
-		c.id = newSID()
-		if attempt < 3 { // a Router that keeps repeating an id falls back to random ones
-			c.id = s.newID()
+		id := s.newID
+		if attempt >= 3 { // a Router that keeps repeating an id falls back to random ones
+			id = newSID
 		}
+		c.id = id()
 		if s.sessions.add(c) {
 			return true
 		}
