@@ -104,6 +104,8 @@ type RouterOptions struct {
 // HTTP 400 "Session ID unknown" wherever their requests land: the client
 // reconnects. A forwarded request that cannot reach its node gets HTTP 502.
 //
+// A forwarded request's answer may take up to 2 minutes, whatever the
+// http.Server's WriteTimeout (a long-poll waits for its owner's answer).
 // A Router's methods are safe for concurrent use. Close it after the
 // Server's Shutdown and the http.Server's.
 type Router struct {

@@ -44,6 +44,18 @@ func (rt *Router) heartbeat() {
 				"node", rt.nodeID, "err", err)
 		}
 		failing = err != nil
+		rt.prune()
+	}
+}
+
+// prune drops the cached nodes not read for TTL, such as those that left.
+func (rt *Router) prune() {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for node, e := range rt.nodes {
+		if time.Since(e.fetched) > rt.ttl {
+			delete(rt.nodes, node)
+		}
 	}
 }
 

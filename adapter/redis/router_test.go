@@ -143,11 +143,15 @@ func TestRouterRoutesOnlyToTheDirectory(t *testing.T) {
 	if status, body := poll(t, b.url, "GET", ghost, ""); status != 400 || body != unknownSID {
 		t.Fatalf("GET through ghost: %d %q", status, body)
 	}
+	if !b.router.cached("ghost") {
+		t.Fatal("B did not cache the ghost's entry")
+	}
 	// The live nodes keep their entries past TTL; the ghost's expired.
 	time.Sleep(2 * ttl)
 	if n, _ := rdb.Exists(ctx, DefaultRouterKey+"ghost").Result(); n != 0 {
 		t.Fatal("an entry nobody refreshes did not expire")
 	}
+	eventually(t, 5*time.Second, "B's cache drops the ghost", func() bool { return !b.router.cached("ghost") })
 	if status, body := poll(t, b.url, "POST", sidOnA, "40"); status != 200 || body != "ok" {
 		t.Fatalf("POST through B after %v: %d %q (A's entry expired?)", 2*ttl, status, body)
 	}
@@ -176,4 +180,12 @@ func TestNewRouterOptions(t *testing.T) {
 	if _, err := NewRouter(ctx, down, &RouterOptions{Address: "http://10.0.0.5:3000"}); err == nil {
 		t.Error("NewRouter without Redis succeeded")
 	}
+}
+
+// cached reports whether rt holds node's entry in its cache.
+func (rt *Router) cached(node string) bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	_, ok := rt.nodes[node]
+	return ok
 }
