@@ -21,6 +21,12 @@
 // EIO3=1 also accepts socket.io-client 2.x (Options.AllowEIO3, Node's
 // allowEIO3).
 //
+// STICKY_FREE=1 (with REDIS_URL) adds a redisadapter.Router, so that a
+// round-robin load balancer needs no sticky sessions: a polling request
+// for a session of another instance is forwarded there. The other
+// instances reach this one at ROUTER_ADDRESS (default
+// http://127.0.0.1:$PORT). sticky-free.sh measures it behind nginx.
+//
 // COMPRESSION=1 offers WebSocket permessage-deflate with a threshold of 1024
 // bytes, as the Node peer's perMessageDeflate: {threshold: 1024} (polling
 // answers are compressed from 1024 bytes either way, as in Node).
@@ -31,6 +37,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"net/http"
@@ -63,7 +70,13 @@ func main() {
 		if err != nil {
 			log.Fatalf("REDIS_URL: %v", err)
 		}
-		opts.Adapter = redisadapter.New(redis.NewClient(ro), nil)
+		rdb := redis.NewClient(ro)
+		opts.Adapter = redisadapter.New(rdb, nil)
+		if os.Getenv("STICKY_FREE") == "1" {
+			opts.Router = newRouter(rdb, port)
+		}
+	} else if os.Getenv("STICKY_FREE") == "1" {
+		log.Fatal("STICKY_FREE=1 needs REDIS_URL")
 	}
 	if env := os.Getenv("RECOVERY"); env != "" {
 		d, err := nodeDuration(env)
@@ -115,6 +128,22 @@ func handler(io *socket.Server, withMetrics bool) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", io)
 	return mux
+}
+
+// newRouter enters this instance in the directory of rdb, at
+// $ROUTER_ADDRESS or http://127.0.0.1:port.
+func newRouter(rdb redis.UniversalClient, port string) *redisadapter.Router {
+	addr := os.Getenv("ROUTER_ADDRESS")
+	if addr == "" {
+		addr = "http://127.0.0.1:" + port
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rt, err := redisadapter.NewRouter(ctx, rdb, &redisadapter.RouterOptions{Address: addr})
+	if err != nil {
+		log.Fatalf("STICKY_FREE: %v", err)
+	}
+	return rt
 }
 
 var durationRE = regexp.MustCompile(`^(\d+)(ms|s|m)?$`)
