@@ -62,8 +62,8 @@ type RoomEventHandler func(nsp *Namespace, ev RoomEvent)
 // Socket.Join, a disconnection, an adapter call), after the adapter's lock
 // is released, in the order of the changes of that call; changes made at
 // the same time by other goroutines may interleave. h must not block: it
-// delays the caller. Only the MemoryAdapter and adapters built on it (such
-// as adapter/redis) report room events.
+// delays the caller. Only the default in-memory adapter and the adapters
+// built on it (adapter.NewLocal, as adapter/redis is) report room events.
 func (n *Namespace) OnRoomEvent(h RoomEventHandler) {
 	n.mu.Lock()
 	defer n.mu.Unlock()

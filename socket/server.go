@@ -45,6 +45,7 @@ type Server struct {
 	client  *clientFiles   // nil without Options.ClientFiles
 	running sync.WaitGroup // sockets' queue drains
 	workers *workers.Pool  // run the sockets' queues
+	stats   serverStats    // counters read by Stats; see stats.go
 
 	kidsMu sync.Mutex // admissions to and removals of dynamic children; see dynamic.go
 
@@ -52,7 +53,8 @@ type Server struct {
 	nsps    map[string]*Namespace // static namespaces and live children
 	parents []*Namespace
 	main    *Namespace
-	onNsp   []func(*Namespace) // see OnNewNamespace
+
+	newNamespaceHooks []func(*Namespace) // see OnNewNamespace; guarded by mu
 }
 
 // NewServer returns a server configured by opts, which may be nil for the
@@ -69,6 +71,7 @@ func NewServer(opts *Options) *Server {
 	srv.engine = engine.NewServer(&srv.opts.EngineOptions, func(c *engine.Conn) engine.Handler {
 		return newClient(srv, c)
 	})
+	srv.engine.SetObserver(srv.engineObserver())
 	srv.main = srv.Of("/")
 	return srv
 }
@@ -94,7 +97,8 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	srv.engine.ServeHTTP(w, r)
 }
 
-// Of returns the namespace called name, creating it on first use. A name
+// Of returns the namespace called name, creating it on first use (and
+// running the OnNewNamespace hooks). A name
 // without a leading slash gets one. For the name of a live child of a
 // dynamic namespace it returns that child, which is removed when its last
 // socket leaves (see OfFunc). Clients cannot join a namespace whose name is
@@ -105,16 +109,14 @@ func (srv *Server) Of(name string) *Namespace {
 	}
 	srv.mu.Lock()
 	nsp := srv.nsps[name]
-	if nsp != nil {
-		srv.mu.Unlock()
-		return nsp
+	made := nsp == nil
+	if made {
+		nsp = newNamespace(srv, name)
+		srv.nsps[name] = nsp
 	}
-	nsp = newNamespace(srv, name)
-	srv.nsps[name] = nsp
-	hooks := srv.onNsp
 	srv.mu.Unlock()
-	for _, h := range hooks {
-		h(nsp)
+	if made {
+		srv.announce(nsp)
 	}
 	return nsp
 }
@@ -129,19 +131,6 @@ func (srv *Server) Namespaces() []*Namespace {
 		out = append(out, nsp)
 	}
 	return out
-}
-
-// OnNewNamespace registers h to be called with every namespace made
-// afterwards, as Node's "new_namespace" event: by Of, and each time a
-// child of a dynamic namespace becomes live (see OfFunc), before its first
-// socket is connected, so that what h registers on it (OnConnection,
-// OnRoomEvent) sees every socket. h runs on the goroutine that made the
-// namespace, while no other child is made; it must not block. Pair it
-// with Namespaces to see every namespace.
-func (srv *Server) OnNewNamespace(h func(nsp *Namespace)) {
-	srv.mu.Lock()
-	srv.onNsp = append(srv.onNsp, h)
-	srv.mu.Unlock()
 }
 
 // Use appends middleware to the main namespace; see Namespace.Use.

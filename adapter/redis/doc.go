@@ -17,6 +17,11 @@
 // use the same one, with the same key prefix. An Emitter publishes events
 // and commands from a process with no Socket.IO server.
 //
+// Both adapters are adapter.Cluster over a Transport of this package: the
+// requests, answers, timeouts and local delivery are the cluster core's;
+// this package encodes the messages in Node's formats and carries them
+// through Redis.
+//
 // # Behaviour
 //
 // Every operation of socket.Adapter reaches every node: broadcasts (with
@@ -61,4 +66,12 @@
 // connections and returns once every goroutine has: at once normally,
 // and while Redis hangs once go-redis gives up on the commands in flight.
 // The adapters are safe for concurrent use.
+//
+// # Long-polling without sticky sessions
+//
+// A Router, set as EngineOptions.Router on every server, keeps a directory
+// of the servers in Redis and forwards each polling request (and WebSocket
+// upgrade) that reaches the wrong server to the one that holds its
+// session, so that the load balancer in front needs no sticky sessions.
+// See Router for how, and for what it costs.
 package redisadapter
