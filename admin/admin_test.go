@@ -120,11 +120,12 @@ func TestAdminProtocol(t *testing.T) {
 	remarshal(t, d.Wait(match{"ev": "event", "client": "ui", "name": "all_sockets"}, waitFor).Args()[0], &all)
 	checkListed(t, all, u, 2)
 
-	var stats serverStats
-	remarshal(t, d.Wait(match{"ev": "event", "client": "ui", "name": "server_stats"}, waitFor).Args()[0], &stats)
-	if stats.ServerID != "go-1" || stats.ClientsCount != 2 || stats.PollingClientsCount != 0 || stats.PID == 0 {
-		t.Errorf("stats = %+v, want go-1 with 2 clients (u and the UI)", stats)
-	}
+	// u and the UI (the refused client's connection may take a moment to go).
+	waitEvent(t, d, "server_stats", func(args []any) bool {
+		var st serverStats
+		remarshal(t, args[0], &st)
+		return st.ServerID == "go-1" && st.ClientsCount == 2 && st.PollingClientsCount == 0 && st.PID > 0 && st.Uptime > 0
+	})
 
 	// The session id alone lets the UI in again.
 	d.Connect("ui2", url+"/admin", map[string]any{"transports": []string{"websocket"}, "auth": map[string]any{"sessionId": session[0]}})
@@ -137,7 +138,8 @@ func TestAdminProtocol(t *testing.T) {
 
 // checkLive connects a socket v and checks that the UI "ui" is told of it,
 // of its join and of its events, and that the UI's actions reach it:
-// join, leave, emit, and _disconnect, which is reported.
+// join, leave, emit (reported as event_sent), and _disconnect, which is
+// reported.
 func checkLive(t *testing.T, d *nodepeer.Driver, url string) {
 	t.Helper()
 	d.Connect("v", url, map[string]any{"transports": []string{"websocket"}})
@@ -164,6 +166,10 @@ func checkLive(t *testing.T, d *nodepeer.Driver, url string) {
 	waitEvent(t, d, "room_left", func(args []any) bool { return args[1] == "vip" && args[2] == v })
 	d.Emit("ui", "emit", "/", "r1", "news", map[string]any{"n": 1})
 	d.Wait(match{"ev": "event", "client": "v", "name": "news", "args": []any{map[string]any{"n": 1}}}, waitFor)
+	got = waitEvent(t, d, "event_sent", func(args []any) bool { return args[1] == v })
+	if b, _ := json.Marshal(got[:3]); string(b) != `["/","`+v+`",["news",{"n":1}]]` {
+		t.Errorf("event_sent %s", b)
+	}
 
 	d.Emit("ui", "_disconnect", "/", false, v)
 	d.Wait(match{"ev": "disconnect", "client": "v", "reason": "io server disconnect"}, waitFor)
@@ -212,7 +218,7 @@ func checkListed(t *testing.T, list []serializedSocket, id string, rooms int) {
 // TestAdminReadOnlyProduction checks the read-only production mode
 // without authentication: the UI may connect with empty credentials and
 // gets only the aggregated-events feature and the stats (which count the
-// connections), no socket list nor socket events, and its actions are
+// connections, packets and bytes), no socket list nor socket events, and its actions are
 // ignored.
 func TestAdminReadOnlyProduction(t *testing.T) {
 	peer := nodepeer.Require(t)
@@ -227,16 +233,19 @@ func TestAdminReadOnlyProduction(t *testing.T) {
 	u := d.Wait(match{"ev": "connect", "client": "u"}, waitFor).String("id")
 	d.Emit("ui", "_disconnect", "/", true, u)
 	d.Emit("u", "join", "r")
-	var connections int
+	counts := map[string]int{}
 	waitEvent(t, d, "server_stats", func(args []any) bool {
 		var st serverStats
 		remarshal(t, args[0], &st)
 		for _, e := range st.AggregatedEvents {
-			if e.Type == "rawConnection" && e.SubType == "" && e.Timestamp%1000 == 0 {
-				connections += e.Count
+			if e.SubType == "" && e.Timestamp%1000 == 0 {
+				counts[e.Type] += e.Count
 			}
 		}
-		return st.ClientsCount == 2 && st.PollingClientsCount == 1 && connections == 2
+		// Two connections, and traffic both ways: at least u's CONNECT
+		// and join, the CONNECT replies and the stats themselves.
+		return st.ClientsCount == 2 && st.PollingClientsCount == 1 && counts["rawConnection"] == 2 &&
+			counts["packetsIn"] >= 4 && counts["packetsOut"] >= 3 && counts["bytesIn"] > counts["packetsIn"] && counts["bytesOut"] > 100
 	})
 	for _, name := range []string{"all_sockets", "socket_connected", "room_joined", "event_received", "session"} {
 		d.Never(match{"ev": "event", "client": "ui", "name": name}, 0)

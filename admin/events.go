@@ -54,7 +54,7 @@ func (a *Admin) watch(nsp *socket.Namespace) {
 }
 
 // onSocket counts a new socket and follows it to its disconnection; in
-// development mode it also reports it, and the events it sends.
+// development mode it also reports it, and the events it sends and gets.
 func (a *Admin) onSocket(s *socket.Socket) {
 	s.Set(dataKey, connInfo{ClientID: clientID(s), Transport: s.Transport()})
 	a.stats.connected(s)
@@ -66,6 +66,9 @@ func (a *Admin) onSocket(s *socket.Socket) {
 	if dev && s.Namespace() != a.nsp {
 		s.OnAny(func(s *socket.Socket, event string, args socket.Args) {
 			a.broadcast("event_received", nsp, s.ID(), append([]any{event}, args.Values()...), jsTime(time.Now()))
+		})
+		s.OnAnyOutgoing(func(s *socket.Socket, event string, args socket.Args) {
+			a.broadcast("event_sent", nsp, s.ID(), append([]any{event}, args.Values()...), jsTime(time.Now()))
 		})
 	}
 	s.OnDisconnect(func(s *socket.Socket, reason socket.DisconnectReason) {

@@ -17,6 +17,7 @@ type stats struct {
 	mu      sync.Mutex
 	conns   map[string]*conn // the connections with a socket, by Engine.IO id
 	pending []aggregatedEvent
+	traffic socket.TransportStats // the totals last reported; used by send only
 }
 
 // conn is one client connection seen through its sockets.
@@ -82,8 +83,9 @@ func (st *stats) send() {
 		AggregatedEvents: []aggregatedEvent{},
 		Namespaces:       []namespaceStats{},
 	}
+	msg.ClientsCount = st.a.srv.ClientsCount()
 	st.mu.Lock()
-	msg.ClientsCount = len(st.conns)
+	st.countTrafficLocked()
 	for _, c := range st.conns {
 		if c.transport == socket.Polling {
 			msg.PollingClientsCount++
@@ -98,7 +100,35 @@ func (st *stats) send() {
 	st.a.broadcast("server_stats", msg)
 }
 
-// count adds n to the events of kind typ (and subType) in this second.
+// countTrafficLocked adds the packets and bytes each way since the last
+// call, from the server's counters (Server.Stats), as events of this
+// second.
+func (st *stats) countTrafficLocked() {
+	all := st.a.srv.Stats()
+	now := socket.TransportStats{
+		PacketsIn:  all.Polling.PacketsIn + all.WebSocket.PacketsIn,
+		PacketsOut: all.Polling.PacketsOut + all.WebSocket.PacketsOut,
+		BytesIn:    all.Polling.BytesIn + all.WebSocket.BytesIn,
+		BytesOut:   all.Polling.BytesOut + all.WebSocket.BytesOut,
+	}
+	last := st.traffic
+	st.traffic = now
+	for _, c := range []struct {
+		typ       string
+		now, last uint64
+	}{
+		{"packetsIn", now.PacketsIn, last.PacketsIn},
+		{"packetsOut", now.PacketsOut, last.PacketsOut},
+		{"bytesIn", now.BytesIn, last.BytesIn},
+		{"bytesOut", now.BytesOut, last.BytesOut},
+	} {
+		if c.now > c.last {
+			st.countLocked(c.typ, "", int(c.now-c.last))
+		}
+	}
+}
+
+// countLocked adds n to the events of kind typ (and subType) in this second.
 func (st *stats) countLocked(typ, subType string, n int) {
 	ts := time.Now().Truncate(time.Second).UnixMilli()
 	for i := range st.pending {
