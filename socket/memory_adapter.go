@@ -147,6 +147,13 @@ func (a *MemoryAdapter) Broadcast(_ context.Context, p *Packet, opts BroadcastOp
 	return a.deliver(p, opts)
 }
 
+// Deliver queues p for every local socket opts selects, as Broadcast does,
+// but never numbers nor keeps it for connection state recovery: it is for
+// cluster adapters that keep packets themselves (adapter/redis's Streams
+// adapter numbers them with stream offsets) and append the offset to
+// p.Data first. It is safe for concurrent use.
+func (a *MemoryAdapter) Deliver(p *Packet, opts BroadcastOptions) error { return a.deliver(p, opts) }
+
 // deliver queues p for every local socket opts selects.
 func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
 	msgs, err := p.messages(a.nsp.server.opts.Parser)

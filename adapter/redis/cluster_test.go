@@ -29,6 +29,7 @@ type mode struct {
 	sharded  bool
 	sub      SubscriptionMode
 	specific bool // classic: PublishOnSpecificResponseChannel
+	streams  bool // NewStreams
 }
 
 var modes = []mode{
@@ -37,9 +38,13 @@ var modes = []mode{
 	{name: "sharded-dynamic", sharded: true, sub: Dynamic},
 	{name: "sharded-static", sharded: true, sub: Static},
 	{name: "sharded-dynamic-private", sharded: true, sub: DynamicPrivate},
+	{name: "streams", streams: true},
 }
 
 func (m mode) adapter(c redis.UniversalClient, log *slog.Logger) func(*socket.Namespace) socket.Adapter {
+	if m.streams {
+		return NewStreams(c, &StreamsOptions{RequestTimeout: 3 * time.Second, Logger: log})
+	}
 	if m.sharded {
 		return NewSharded(c, &ShardedOptions{SubscriptionMode: m.sub, RequestTimeout: 3 * time.Second, Logger: log})
 	}

@@ -27,8 +27,10 @@ const maxBatch = 256
 type outgoing struct {
 	ctx    context.Context // not sent if it ended first
 	msg    message
-	probe  bool       // admitted while Redis was failing, to find out whether it is back
-	result chan error // buffered; nil when nobody waits
+	probe  bool            // admitted while Redis was failing, to find out whether it is back
+	result chan error      // buffered; nil when nobody waits
+	xadd   *redis.XAddArgs // a stream entry to add instead of msg (the Streams adapter)
+	id     string          // the stream entry's id, once its XADD succeeded
 }
 
 func (o *outgoing) finish(err error) {
@@ -80,15 +82,31 @@ func (p *publisher) post(ctx context.Context, m message) error {
 // post's errors, Redis's, or ctx's. A message not sent yet when ctx ends
 // is not sent.
 func (p *publisher) send(ctx context.Context, m message) error {
-	o := &outgoing{ctx: ctx, msg: m, result: make(chan error, 1)}
+	_, err := p.wait(ctx, &outgoing{ctx: ctx, msg: m, result: make(chan error, 1)})
+	return err
+}
+
+// postEntry is post for a stream entry (XADD), in the queue's order with
+// every other message.
+func (p *publisher) postEntry(ctx context.Context, e *redis.XAddArgs) error {
+	return p.enqueue(&outgoing{ctx: ctx, xadd: e})
+}
+
+// sendEntry is send for a stream entry (XADD): it returns the entry's id.
+func (p *publisher) sendEntry(ctx context.Context, e *redis.XAddArgs) (string, error) {
+	return p.wait(ctx, &outgoing{ctx: ctx, xadd: e, result: make(chan error, 1)})
+}
+
+// wait queues o and waits until it has been sent or ctx ends.
+func (p *publisher) wait(ctx context.Context, o *outgoing) (string, error) {
 	if err := p.enqueue(o); err != nil {
-		return err
+		return "", err
 	}
 	select {
 	case err := <-o.result:
-		return err
+		return o.id, err // o.id is written before the result is sent
 	case <-ctx.Done():
-		return ctx.Err()
+		return "", ctx.Err()
 	}
 }
 
@@ -193,6 +211,10 @@ func (p *publisher) sendBatch(batch []*outgoing) {
 	}
 	cmds, _ := p.client.Pipelined(context.Background(), func(pipe redis.Pipeliner) error {
 		for _, o := range live {
+			if o.xadd != nil {
+				pipe.XAdd(o.ctx, o.xadd)
+				continue
+			}
 			if p.sharded {
 				pipe.SPublish(o.ctx, o.msg.channel, o.msg.payload)
 			} else {
@@ -206,6 +228,9 @@ func (p *publisher) sendBatch(batch []*outgoing) {
 		err := errors.New("redis: pipeline returned no result")
 		if i < len(cmds) {
 			err = cmds[i].Err()
+			if sc, ok := cmds[i].(*redis.StringCmd); ok && err == nil {
+				o.id = sc.Val()
+			}
 		}
 		if err != nil {
 			first = cmp.Or(first, err)
