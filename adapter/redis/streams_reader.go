@@ -104,11 +104,23 @@ func dedicated(client redis.UniversalClient) (redis.UniversalClient, func() erro
 	case *redis.Client:
 		o := *c.Options()
 		o.PoolSize, o.MinIdleConns = 1, 0
+		// A client's own, as go-redis's clone makes them: c's processor
+		// already has its handlers, and the reader needs none.
+		o.PushNotificationProcessor = nil
+		if m := o.MaintNotificationsConfig; m != nil {
+			mc := *m
+			o.MaintNotificationsConfig = &mc
+		}
 		d := redis.NewClient(&o)
 		return d, d.Close
 	case *redis.ClusterClient:
 		o := *c.Options()
 		o.PoolSize, o.MinIdleConns = 1, 0
+		o.PushNotificationProcessor = nil
+		if m := o.MaintNotificationsConfig; m != nil {
+			mc := *m
+			o.MaintNotificationsConfig = &mc
+		}
 		d := redis.NewClusterClient(&o)
 		return d, d.Close
 	}
