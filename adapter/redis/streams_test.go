@@ -2,12 +2,15 @@ package redisadapter
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"regexp"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/envivo/socketio/internal/nodepeer"
 	"github.com/envivo/socketio/internal/sockettest"
@@ -170,4 +173,90 @@ func TestStreamsRecoveryMixed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStreamsRedisRestart restarts Redis (with its append-only file, on the
+// same port) while node A broadcasts a numbered tick every few
+// milliseconds to a client of node B: B's reader resumes from the last
+// entry it read, so every tick the stream holds afterwards reaches the
+// client, those added just before Redis went down included.
+func TestStreamsRedisRestart(t *testing.T) {
+	t.Parallel()
+	peer := nodepeer.Require(t)
+	r := startRedis(t, "--appendonly", "yes", "--appendfsync", "always")
+	log := slog.New(&logRecorder{})
+	opts := &StreamsOptions{RequestTimeout: 3 * time.Second, Logger: log}
+	a := startNode(t, NewStreams(newClient(t, r), opts), nil)
+	b := startNode(t, NewStreams(newClient(t, r), opts), nil)
+	waitServerCount(t, 2, a, b)
+	d := peer.Client(t)
+	d.Connect("c", b.url+"/", map[string]any{"transports": []string{"websocket"}})
+	d.Wait(match{"ev": "connect", "client": "c"}, waitFor)
+
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			_ = a.srv.Emit("tick", i) // fails while Redis is down: not in the stream
+		}
+	}()
+	defer func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		<-stopped
+	}()
+	d.Wait(match{"ev": "event", "client": "c", "name": "tick", "args": []any{20}}, waitFor)
+	r.Stop()
+	time.Sleep(300 * time.Millisecond)
+	r.Start()
+	rc := newClient(t, r)
+	held := func() []int { return streamTicks(t, rc) }
+	before := len(held())
+	eventually(t, waitFor, "ticks added after the restart", func() bool { return len(held()) > before+20 })
+	close(stop)
+	<-stopped
+
+	ticks := held()
+	if len(ticks) == 0 || ticks[0] != 0 {
+		t.Fatalf("the stream lost the ticks from before the restart: %v", ticks)
+	}
+	for _, i := range ticks {
+		if i == 20 {
+			continue // taken by the Wait above
+		}
+		d.Wait(match{"ev": "event", "client": "c", "name": "tick", "args": []any{i}}, waitFor)
+	}
+}
+
+// streamTicks returns the numbers of the ticks the stream holds.
+func streamTicks(t *testing.T, rc interface {
+	XRange(ctx context.Context, stream, start, stop string) *redis.XMessageSliceCmd
+}) []int {
+	t.Helper()
+	entries, err := rc.XRange(context.Background(), "socket.io", "-", "+").Result()
+	if err != nil {
+		return nil
+	}
+	var ticks []int
+	for _, m := range entries {
+		e, err := decodeEntry(m.Values)
+		if err != nil || e == nil || e.typ != msgBroadcast {
+			t.Fatalf("entry %v: %v", m.Values, err)
+		}
+		var wp struct{ Data []any }
+		if err := json.Unmarshal(e.data.Packet, &wp); err != nil || len(wp.Data) != 2 {
+			t.Fatalf("entry %v: packet %s", m.Values, e.data.Packet)
+		}
+		n, _ := wp.Data[1].(float64)
+		ticks = append(ticks, int(n))
+	}
+	return ticks
 }
