@@ -8,8 +8,10 @@
 //
 // It listens on 127.0.0.1:$PORT (default 3000) with CORS open to every
 // origin and the defaults everywhere else. With REDIS_URL set (such as
-// redis://127.0.0.1:6379), it shares rooms through the Redis adapter, as the
-// Node peer does, so that a broadcast can cross instances.
+// redis://127.0.0.1:6379), it shares rooms through Redis, as the Node peer
+// does, so that a broadcast can cross instances: with the adapter that
+// REDIS_ADAPTER names, as the Node peer reads it: classic (the default,
+// redisadapter.New), sharded (NewSharded) or streams (NewStreams).
 //
 // RECOVERY turns connection state recovery on with that
 // MaxDisconnectionDuration, written as the Node peer reads it: digits with
@@ -56,7 +58,10 @@ func main() {
 		if err != nil {
 			log.Fatalf("REDIS_URL: %v", err)
 		}
-		opts.Adapter = redisadapter.New(redis.NewClient(ro), nil)
+		opts.Adapter, err = redisAdapter(os.Getenv("REDIS_ADAPTER"), redis.NewClient(ro))
+		if err != nil {
+			log.Fatalf("REDIS_ADAPTER: %v", err)
+		}
 	}
 	if env := os.Getenv("RECOVERY"); env != "" {
 		d, err := nodeDuration(env)
@@ -94,6 +99,20 @@ func main() {
 	})
 	log.Printf("envivo bench listening on 127.0.0.1:%s", port)
 	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, io))
+}
+
+// redisAdapter returns the adapter factory kind names, as the Node bench
+// server reads REDIS_ADAPTER.
+func redisAdapter(kind string, client *redis.Client) (func(*socket.Namespace) socket.Adapter, error) {
+	switch kind {
+	case "", "classic":
+		return redisadapter.New(client, nil), nil
+	case "sharded":
+		return redisadapter.NewSharded(client, nil), nil
+	case "streams":
+		return redisadapter.NewStreams(client, nil), nil
+	}
+	return nil, fmt.Errorf("want classic, sharded or streams, got %q", kind)
 }
 
 var durationRE = regexp.MustCompile(`^(\d+)(ms|s|m)?$`)

@@ -3,6 +3,8 @@ package main
 import (
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func TestNodeDuration(t *testing.T) {
@@ -17,5 +19,18 @@ func TestNodeDuration(t *testing.T) {
 		if _, err := nodeDuration(in); err == nil {
 			t.Errorf("nodeDuration(%q): no error", in)
 		}
+	}
+}
+
+func TestRedisAdapter(t *testing.T) {
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialed: factories connect lazily
+	defer client.Close()
+	for _, kind := range []string{"", "classic", "sharded", "streams"} {
+		if f, err := redisAdapter(kind, client); err != nil || f == nil {
+			t.Errorf("redisAdapter(%q) = %v, %v", kind, f != nil, err)
+		}
+	}
+	if _, err := redisAdapter("pubsub", client); err == nil {
+		t.Error(`redisAdapter("pubsub"): no error`)
 	}
 }
