@@ -114,11 +114,12 @@ type Session struct {
 // safe for concurrent use.
 //
 // MaxDisconnectionDuration, MaxPackets and MaxSessions bound what the store
-// keeps. MemoryAdapter implements it for one process. adapter/redis embeds
-// a MemoryAdapter and so keeps sessions on each node: a client that comes
-// back to the node it left (as the sticky sessions that long-polling needs
-// across nodes ensure) recovers, one that reaches another node does not,
-// and gets a new session.
+// keeps. MemoryAdapter implements it for one process. adapter/redis's New
+// and NewSharded embed a MemoryAdapter and so keep sessions on each node: a
+// client that comes back to the node it left (as the sticky sessions that
+// long-polling needs across nodes ensure) recovers, one that reaches
+// another node does not, and gets a new session. Its NewStreams keeps them
+// in Redis, for every node of the cluster.
 type SessionStore interface {
 	// PersistSession keeps s, which the caller no longer modifies.
 	PersistSession(s *Session)
