@@ -5,9 +5,12 @@ import (
 )
 
 // Adapter keeps the rooms of one namespace and carries broadcasts to its
-// sockets. The default, MemoryAdapter, knows only this process; a cluster
-// adapter (such as adapter/redis) also reaches the sockets of other nodes
-// and implements each method across the cluster. Implementations must be
+// sockets. The default, the in-memory adapter, knows only this process; a
+// cluster adapter (such as adapter/redis) also reaches the sockets of
+// other nodes and implements each method across the cluster.
+// Applications only choose one (Options.Adapter); package adapter holds
+// what their authors need, including the in-memory adapter and the
+// backend-independent part of a cluster adapter. Implementations must be
 // safe for concurrent use. Methods that take a context return its error
 // when it ends first.
 type Adapter interface {
@@ -42,7 +45,7 @@ type Adapter interface {
 	// ServerCount returns the number of nodes, this one included.
 	ServerCount(ctx context.Context) (int, error)
 	// ServerSideEmit sends p to the other nodes, whose namespaces hand it
-	// to Namespace.DispatchServerEvent. With acks non-nil, each node's
+	// to adapter.DispatchServerEvent. With acks non-nil, each node's
 	// handler answers once, and ServerSideEmit calls acks.Expect with the
 	// number of other nodes before it returns.
 	ServerSideEmit(ctx context.Context, p *Packet, acks AckReceiver) error
@@ -81,8 +84,10 @@ type BroadcastFlags struct {
 }
 
 // RemoteSocket is a snapshot of a socket that may live on another node, as
-// FetchSockets returns it. Its JSON form is Node's. Its methods act on the live socket, wherever it
-// is, through the namespace's adapter.
+// FetchSockets returns it. Its JSON form is Node's. Its methods act on the
+// live socket, wherever it is, through the namespace's adapter; on a
+// RemoteSocket that FetchSockets did not return (such as one decoded from
+// JSON), they fail with ErrUnboundRemoteSocket.
 type RemoteSocket struct {
 	ID        string         `json:"id"`
 	Handshake Handshake      `json:"handshake"`
@@ -94,31 +99,42 @@ type RemoteSocket struct {
 
 // Emit emits an event to the socket.
 func (r *RemoteSocket) Emit(event string, args ...any) error {
+	if r.nsp == nil {
+		return ErrUnboundRemoteSocket
+	}
 	return newBroadcastOperator(r.nsp).To(r.ID).Emit(event, args...)
 }
 
 // Join makes the socket join rooms.
 func (r *RemoteSocket) Join(ctx context.Context, rooms ...string) error {
+	if r.nsp == nil {
+		return ErrUnboundRemoteSocket
+	}
 	return newBroadcastOperator(r.nsp).In(r.ID).SocketsJoin(ctx, rooms...)
 }
 
 // Leave makes the socket leave rooms.
 func (r *RemoteSocket) Leave(ctx context.Context, rooms ...string) error {
+	if r.nsp == nil {
+		return ErrUnboundRemoteSocket
+	}
 	return newBroadcastOperator(r.nsp).In(r.ID).SocketsLeave(ctx, rooms...)
 }
 
 // Disconnect disconnects the socket from its namespace; see
 // Socket.Disconnect.
 func (r *RemoteSocket) Disconnect(ctx context.Context) error {
+	if r.nsp == nil {
+		return ErrUnboundRemoteSocket
+	}
 	return newBroadcastOperator(r.nsp).In(r.ID).DisconnectSockets(ctx)
 }
 
 // CloseConnection closes the socket's whole connection; see
 // Socket.CloseConnection.
 func (r *RemoteSocket) CloseConnection(ctx context.Context) error {
+	if r.nsp == nil {
+		return ErrUnboundRemoteSocket
+	}
 	return newBroadcastOperator(r.nsp).In(r.ID).CloseConnections(ctx)
 }
-
-// Bind attaches a snapshot decoded by a cluster adapter to nsp, so that
-// its methods work.
-func (r *RemoteSocket) Bind(nsp *Namespace) { r.nsp = nsp }

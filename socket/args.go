@@ -88,14 +88,13 @@ func newArgs(p *parser.Packet) (Args, error) {
 	return Args{elems: elems, attachments: p.Attachments}, nil
 }
 
-// NewArgs returns the arguments held by data, a JSON array in which the
-// i-th binary attachment stands as {"_placeholder":true,"num":i}. Cluster
-// adapters use it to rebuild arguments that crossed the network.
-func NewArgs(data json.RawMessage, attachments [][]byte) (Args, error) {
+// argsOf returns the arguments held by data, a JSON array in which the
+// i-th binary attachment stands as {"_placeholder":true,"num":i}.
+func argsOf(data json.RawMessage, attachments [][]byte) (Args, error) {
 	return newArgs(&parser.Packet{Data: data, Attachments: attachments})
 }
 
-// Encode returns the arguments as NewArgs takes them: a JSON array with
+// Encode returns the arguments as adapter.NewArgs takes them: a JSON array with
 // placeholders, and the attachments.
 func (a Args) Encode() (json.RawMessage, [][]byte) {
 	data := []byte{'['}

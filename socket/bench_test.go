@@ -129,7 +129,7 @@ func BenchmarkDispatchTyped(b *testing.B) {
 func BenchmarkJoinLeave100k(b *testing.B) {
 	srv := NewServer(nil)
 	nsp := srv.Of("/")
-	a := nsp.Adapter().(*MemoryAdapter)
+	a := nsp.Adapter().(*memoryAdapter)
 	sockets := make([]*Socket, 100_000)
 	for i := range sockets {
 		s := &Socket{id: "s" + strconv.Itoa(i), nsp: nsp}

@@ -71,7 +71,7 @@ func (b BroadcastOperator) Compress(compress bool) BroadcastOperator {
 // client received it; use EmitWithAck for that.
 func (b BroadcastOperator) Emit(event string, args ...any) error {
 	return b.eachNamespace(func(nsp *Namespace, a Adapter) error {
-		p, err := NewPacket(nsp.name, event, args...)
+		p, err := newEventPacket(nsp.name, event, args...)
 		if err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
 	acks := newAckCollector()
 	err := b.eachNamespace(func(nsp *Namespace, a Adapter) error {
-		p, err := NewPacket(nsp.name, event, args...)
+		p, err := newEventPacket(nsp.name, event, args...)
 		if err != nil {
 			return err
 		}

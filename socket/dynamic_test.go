@@ -42,7 +42,7 @@ func (l *adapterLog) adapter(nsp *Namespace) Adapter {
 	if l.open[nsp.Name()] > 1 {
 		l.overlaps++
 	}
-	return &loggedAdapter{NewMemoryAdapter(nsp), l, nsp.Name()}
+	return &loggedAdapter{newMemoryAdapter(nsp), l, nsp.Name()}
 }
 
 // counts returns how many adapters of name were made and closed.
@@ -60,7 +60,7 @@ func (l *adapterLog) names() int {
 }
 
 type loggedAdapter struct {
-	*MemoryAdapter
+	*memoryAdapter
 	log  *adapterLog
 	name string
 }

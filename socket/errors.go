@@ -16,6 +16,9 @@ var (
 	// ErrMissingArgument is reported when a typed handler's event arrives
 	// without the argument the handler decodes.
 	ErrMissingArgument = errors.New("socket: missing argument")
+	// ErrUnboundRemoteSocket is returned by the methods of a RemoteSocket
+	// that FetchSockets did not return, which knows no namespace.
+	ErrUnboundRemoteSocket = errors.New("socket: remote socket not from FetchSockets")
 )
 
 // ConnectError refuses a connection from a middleware. The client receives it

@@ -2,7 +2,6 @@ package socket_test
 
 import (
 	"context"
-	"fmt"
 	"log"
 	"net/http"
 	"time"
@@ -58,17 +57,4 @@ func Example() {
 	_ = io.To("room-1").Emit("news", "hello")
 	_ = io.Shutdown(ctx)
 	_ = srv.Shutdown(ctx)
-}
-
-// Args decode into the types a handler expects; binary data into []byte.
-func ExampleNewArgs() {
-	args, _ := socket.NewArgs([]byte(`["room-1",{"_placeholder":true,"num":0},{"n":3}]`), [][]byte{{1, 2, 3}})
-	var room string
-	var data []byte
-	var opts struct{ N int }
-	_ = args.Decode(0, &room)
-	_ = args.Decode(1, &data)
-	_ = args.Decode(2, &opts)
-	fmt.Println(args.Len(), room, data, opts.N)
-	// Output: 3 room-1 [1 2 3] 3
 }

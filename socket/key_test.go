@@ -3,6 +3,7 @@ package socket
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 )
 
@@ -60,5 +61,17 @@ func TestKey(t *testing.T) {
 	}
 	if !r.remoteOK || r.remote != want {
 		t.Errorf("Remote of a decoded snapshot = %+v, %v", r.remote, r.remoteOK)
+	}
+}
+
+// TestUnboundRemoteSocket: a RemoteSocket made by hand fails rather than
+// panics.
+func TestUnboundRemoteSocket(t *testing.T) {
+	var r RemoteSocket
+	if err := r.Emit("e"); !errors.Is(err, ErrUnboundRemoteSocket) {
+		t.Errorf("Emit = %v", err)
+	}
+	if err := r.Join(context.Background(), "room"); !errors.Is(err, ErrUnboundRemoteSocket) {
+		t.Errorf("Join = %v", err)
 	}
 }

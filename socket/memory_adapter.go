@@ -5,16 +5,16 @@ import (
 	"sync"
 )
 
-// MemoryAdapter is the default Adapter: it keeps the rooms of one namespace
+// memoryAdapter is the default Adapter: it keeps the rooms of one namespace
 // in this process. A room's members are indexed, so a broadcast to a room
 // touches only its members; broadcasts share a read lock and only joins and
-// leaves take the write lock, each briefly. Cluster adapters embed it for
-// the local part of their work.
+// leaves take the write lock, each briefly. Cluster adapters use it for
+// the local part of their work, through adapter.NewLocal.
 //
 // The room named by a socket's own id, which every socket is in, is not
 // stored as a set: the socket's entry stands for it, so that a connection
 // costs no room of its own.
-type MemoryAdapter struct {
+type memoryAdapter struct {
 	nsp   *Namespace
 	store *recoveryStore // nil unless connection state recovery is on
 
@@ -29,12 +29,12 @@ type member struct {
 	rooms  map[string]struct{} // its other rooms; made on the first join
 }
 
-// NewMemoryAdapter returns an empty adapter for nsp. When the server has
+// newMemoryAdapter returns an empty adapter for nsp. When the server has
 // Options.ConnectionStateRecovery set, it is the SessionStore of the
 // namespace: it keeps the sessions of sockets that left and the packets
 // they may miss, within the bounds set there.
-func NewMemoryAdapter(nsp *Namespace) *MemoryAdapter {
-	a := &MemoryAdapter{
+func newMemoryAdapter(nsp *Namespace) *memoryAdapter {
+	a := &memoryAdapter{
 		nsp:     nsp,
 		rooms:   make(map[string]map[*Socket]struct{}),
 		members: make(map[string]*member),
@@ -47,7 +47,7 @@ func NewMemoryAdapter(nsp *Namespace) *MemoryAdapter {
 
 // AddAll implements Adapter. An id that is not a connected socket of the
 // namespace is ignored.
-func (a *MemoryAdapter) AddAll(id string, rooms ...string) {
+func (a *memoryAdapter) AddAll(id string, rooms ...string) {
 	s := a.nsp.Socket(id)
 	if s == nil {
 		return
@@ -78,7 +78,7 @@ func (a *MemoryAdapter) AddAll(id string, rooms ...string) {
 }
 
 // Del implements Adapter.
-func (a *MemoryAdapter) Del(id, room string) {
+func (a *memoryAdapter) Del(id, room string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	m := a.members[id]
@@ -93,7 +93,7 @@ func (a *MemoryAdapter) Del(id, room string) {
 }
 
 // DelAll implements Adapter.
-func (a *MemoryAdapter) DelAll(id string) {
+func (a *memoryAdapter) DelAll(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	m := a.members[id]
@@ -106,7 +106,7 @@ func (a *MemoryAdapter) DelAll(id string) {
 	delete(a.members, id)
 }
 
-func (a *MemoryAdapter) leaveLocked(s *Socket, room string) {
+func (a *memoryAdapter) leaveLocked(s *Socket, room string) {
 	set := a.rooms[room]
 	delete(set, s)
 	if len(set) == 0 {
@@ -115,7 +115,7 @@ func (a *MemoryAdapter) leaveLocked(s *Socket, room string) {
 }
 
 // SocketRooms implements Adapter.
-func (a *MemoryAdapter) SocketRooms(id string) []string {
+func (a *memoryAdapter) SocketRooms(id string) []string {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	m := a.members[id]
@@ -138,7 +138,7 @@ func (a *MemoryAdapter) SocketRooms(id string) []string {
 // connection state recovery on, a packet that is not volatile gets its
 // offset and is kept (see SessionStore); such broadcasts are then
 // delivered one at a time per namespace.
-func (a *MemoryAdapter) Broadcast(_ context.Context, p *Packet, opts BroadcastOptions) error {
+func (a *memoryAdapter) Broadcast(_ context.Context, p *Packet, opts BroadcastOptions) error {
 	if a.store != nil && !opts.Flags.Volatile {
 		var err error
 		a.store.broadcast(p, opts, func(q *Packet) { err = a.deliver(q, opts) })
@@ -147,15 +147,12 @@ func (a *MemoryAdapter) Broadcast(_ context.Context, p *Packet, opts BroadcastOp
 	return a.deliver(p, opts)
 }
 
-// Deliver queues p for every local socket opts selects, as Broadcast does,
-// but never numbers nor keeps it for connection state recovery: it is for
-// cluster adapters that keep packets themselves (adapter/redis's Streams
-// adapter numbers them with stream offsets) and append the offset to
-// p.Data first. It is safe for concurrent use.
-func (a *MemoryAdapter) Deliver(p *Packet, opts BroadcastOptions) error { return a.deliver(p, opts) }
+// Deliver implements adapter.Local: Broadcast without the numbering and
+// keeping of connection state recovery.
+func (a *memoryAdapter) Deliver(p *Packet, opts BroadcastOptions) error { return a.deliver(p, opts) }
 
 // deliver queues p for every local socket opts selects.
-func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
+func (a *memoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
 	msgs, err := p.messages(a.nsp.server.opts.Parser)
 	if err != nil {
 		return err
@@ -175,7 +172,7 @@ func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
 
 // PersistSession implements SessionStore. It does nothing unless
 // connection state recovery is on.
-func (a *MemoryAdapter) PersistSession(s *Session) {
+func (a *memoryAdapter) PersistSession(s *Session) {
 	if a.store != nil {
 		a.store.persist(s)
 	}
@@ -183,7 +180,7 @@ func (a *MemoryAdapter) PersistSession(s *Session) {
 
 // RestoreSession implements SessionStore. It returns false unless
 // connection state recovery is on.
-func (a *MemoryAdapter) RestoreSession(_ context.Context, pid, offset string, resume func(*Session, []*Packet)) (bool, error) {
+func (a *memoryAdapter) RestoreSession(_ context.Context, pid, offset string, resume func(*Session, []*Packet)) (bool, error) {
 	if a.store == nil {
 		return false, nil
 	}
@@ -192,8 +189,8 @@ func (a *MemoryAdapter) RestoreSession(_ context.Context, pid, offset string, re
 
 // BroadcastWithAck implements Adapter. Each recipient gets the packet with
 // an ack id of its own, so the encoding is per recipient.
-func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *Packet, opts BroadcastOptions, acks AckReceiver) error {
-	targets := a.selected(opts)
+func (a *memoryAdapter) BroadcastWithAck(ctx context.Context, p *Packet, opts BroadcastOptions, acks AckReceiver) error {
+	targets := a.Sockets(opts)
 	acks.Expect(len(targets))
 	for _, s := range targets {
 		id := s.expectAckUntil(ctx, acks.Reply)
@@ -213,8 +210,8 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *Packet, opts Br
 }
 
 // FetchSockets implements Adapter.
-func (a *MemoryAdapter) FetchSockets(_ context.Context, opts BroadcastOptions) ([]*RemoteSocket, error) {
-	targets := a.selected(opts)
+func (a *memoryAdapter) FetchSockets(_ context.Context, opts BroadcastOptions) ([]*RemoteSocket, error) {
+	targets := a.Sockets(opts)
 	out := make([]*RemoteSocket, 0, len(targets))
 	for _, s := range targets {
 		out = append(out, &RemoteSocket{
@@ -229,16 +226,16 @@ func (a *MemoryAdapter) FetchSockets(_ context.Context, opts BroadcastOptions) (
 }
 
 // AddSockets implements Adapter.
-func (a *MemoryAdapter) AddSockets(_ context.Context, opts BroadcastOptions, rooms []string) error {
-	for _, s := range a.selected(opts) {
+func (a *memoryAdapter) AddSockets(_ context.Context, opts BroadcastOptions, rooms []string) error {
+	for _, s := range a.Sockets(opts) {
 		a.AddAll(s.id, rooms...)
 	}
 	return nil
 }
 
 // DelSockets implements Adapter.
-func (a *MemoryAdapter) DelSockets(_ context.Context, opts BroadcastOptions, rooms []string) error {
-	for _, s := range a.selected(opts) {
+func (a *memoryAdapter) DelSockets(_ context.Context, opts BroadcastOptions, rooms []string) error {
+	for _, s := range a.Sockets(opts) {
 		for _, room := range rooms {
 			a.Del(s.id, room)
 		}
@@ -247,8 +244,8 @@ func (a *MemoryAdapter) DelSockets(_ context.Context, opts BroadcastOptions, roo
 }
 
 // DisconnectSockets implements Adapter.
-func (a *MemoryAdapter) DisconnectSockets(_ context.Context, opts BroadcastOptions, close bool) error {
-	for _, s := range a.selected(opts) {
+func (a *memoryAdapter) DisconnectSockets(_ context.Context, opts BroadcastOptions, close bool) error {
+	for _, s := range a.Sockets(opts) {
 		if close {
 			s.CloseConnection()
 		} else {
@@ -259,7 +256,7 @@ func (a *MemoryAdapter) DisconnectSockets(_ context.Context, opts BroadcastOptio
 }
 
 // AllRooms implements Adapter: the rooms of this process.
-func (a *MemoryAdapter) AllRooms(context.Context) ([]string, error) {
+func (a *memoryAdapter) AllRooms(context.Context) ([]string, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	rooms := make([]string, 0, len(a.rooms)+len(a.members))
@@ -275,11 +272,11 @@ func (a *MemoryAdapter) AllRooms(context.Context) ([]string, error) {
 }
 
 // ServerCount implements Adapter: one.
-func (a *MemoryAdapter) ServerCount(context.Context) (int, error) { return 1, nil }
+func (a *memoryAdapter) ServerCount(context.Context) (int, error) { return 1, nil }
 
 // ServerSideEmit implements Adapter: there are no other nodes, so nothing
 // is sent and no answer is expected.
-func (a *MemoryAdapter) ServerSideEmit(_ context.Context, _ *Packet, acks AckReceiver) error {
+func (a *memoryAdapter) ServerSideEmit(_ context.Context, _ *Packet, acks AckReceiver) error {
 	if acks != nil {
 		acks.Expect(0)
 	}
@@ -287,10 +284,11 @@ func (a *MemoryAdapter) ServerSideEmit(_ context.Context, _ *Packet, acks AckRec
 }
 
 // Close implements Adapter; it has nothing to release.
-func (a *MemoryAdapter) Close() error { return nil }
+func (a *memoryAdapter) Close() error { return nil }
 
-// selected returns the local sockets opts selects.
-func (a *MemoryAdapter) selected(opts BroadcastOptions) []*Socket {
+// Sockets returns the local sockets opts selects, whatever opts.Flags say
+// (package adapter's Local interface).
+func (a *memoryAdapter) Sockets(opts BroadcastOptions) []*Socket {
 	var out []*Socket
 	a.forEach(opts, func(s *Socket) { out = append(out, s) })
 	return out
@@ -298,7 +296,7 @@ func (a *MemoryAdapter) selected(opts BroadcastOptions) []*Socket {
 
 // forEach calls f for each local socket opts selects, under the read lock:
 // f must not join or leave rooms.
-func (a *MemoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
+func (a *memoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	except := a.exceptLocked(opts.Except)
@@ -335,7 +333,7 @@ type roomMembers struct {
 }
 
 // roomLocked returns the members of room.
-func (a *MemoryAdapter) roomLocked(room string) roomMembers {
+func (a *memoryAdapter) roomLocked(room string) roomMembers {
 	r := roomMembers{set: a.rooms[room]}
 	if m := a.members[room]; m != nil && m.inOwn {
 		r.owner = m.socket
@@ -358,7 +356,7 @@ func (r roomMembers) each(f func(s *Socket)) {
 }
 
 // exceptLocked returns the sockets in any of rooms.
-func (a *MemoryAdapter) exceptLocked(rooms []string) roomMembers {
+func (a *memoryAdapter) exceptLocked(rooms []string) roomMembers {
 	switch len(rooms) {
 	case 0:
 		return roomMembers{}

@@ -354,7 +354,7 @@ func TestMsgpackViolationOverWebSocket(t *testing.T) {
 // codec gets its own form; a packet msgpack cannot carry is an error.
 func TestPacketMessagesPerCodec(t *testing.T) {
 	t.Parallel()
-	p, err := NewPacket("/chat", "news", "hi", []byte{1, 2})
+	p, err := newEventPacket("/chat", "news", "hi", []byte{1, 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,7 +371,7 @@ func TestPacketMessagesPerCodec(t *testing.T) {
 	if err != nil || len(text) != 2 || text[0].Binary || string(text[0].Data) != `51-/chat,["news","hi",{"_placeholder":true,"num":0}]` {
 		t.Fatalf("JSON form: %v (%v)", text, err)
 	}
-	bad := &Packet{Namespace: "/", Data: json.RawMessage(`["x",{"_placeholder":true,"num":3}]`), Attachments: [][]byte{{1}}}
+	bad := &Packet{nsp: "/", data: json.RawMessage(`["x",{"_placeholder":true,"num":3}]`), attachments: [][]byte{{1}}}
 	if _, err := bad.messages(MsgpackParser); err == nil {
 		t.Fatal("a placeholder that names no attachment encoded")
 	}

@@ -94,8 +94,8 @@ type Options struct {
 	// admitted its first socket (Server.OfFunc). The server closes the
 	// adapter when it removes an empty child and on Shutdown. Admissions to
 	// new dynamic children wait for it and for Close: neither should block
-	// for long. Default: NewMemoryAdapter, which keeps rooms in this
-	// process.
+	// for long. Default: the in-memory adapter, which keeps rooms in this
+	// process (adapter.NewLocal makes one).
 	Adapter func(nsp *Namespace) Adapter
 
 	// ConnectionStateRecovery, when set, turns on connection state
@@ -175,7 +175,7 @@ func (o *Options) withDefaults() Options {
 		c.ConnectionStateRecovery = &r
 	}
 	if c.Adapter == nil {
-		c.Adapter = func(nsp *Namespace) Adapter { return NewMemoryAdapter(nsp) }
+		c.Adapter = func(nsp *Namespace) Adapter { return newMemoryAdapter(nsp) }
 	}
 	return c
 }

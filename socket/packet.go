@@ -12,15 +12,12 @@ import (
 // Packet is an event on its way to many sockets: what a broadcast hands to
 // the Adapter. It is immutable once made and safe to share: its wire form is
 // encoded once, on first delivery, and the same bytes go to every recipient.
-// Cluster adapters rebuild a Packet from the fields alone.
+// Cluster adapters read it through its methods and rebuild it on other
+// nodes with adapter.NewPacket.
 type Packet struct {
-	// Namespace is the name of the namespace the event belongs to.
-	Namespace string
-	// Data is the JSON array [event, args...], in which the i-th binary
-	// attachment stands as {"_placeholder":true,"num":i}.
-	Data json.RawMessage
-	// Attachments are the binary arguments, in order.
-	Attachments [][]byte
+	nsp         string
+	data        json.RawMessage
+	attachments [][]byte
 
 	once  sync.Once
 	codec Parser // the parser msgs and err were encoded for
@@ -28,16 +25,28 @@ type Packet struct {
 	err   error
 }
 
-// NewPacket encodes an event for the namespace named nsp. A []byte anywhere
-// in args travels as a binary attachment. It fails on a reserved event name
-// or arguments that encoding/json cannot encode.
-func NewPacket(nsp, event string, args ...any) (*Packet, error) {
+// newEventPacket encodes an event for the namespace named nsp. A []byte
+// anywhere in args travels as a binary attachment. It fails on a reserved
+// event name or arguments that encoding/json cannot encode.
+func newEventPacket(nsp, event string, args ...any) (*Packet, error) {
 	data, attachments, err := encodeEvent(event, args)
 	if err != nil {
 		return nil, err
 	}
-	return &Packet{Namespace: nsp, Data: data, Attachments: attachments}, nil
+	return &Packet{nsp: nsp, data: data, attachments: attachments}, nil
 }
+
+// Namespace returns the name of the namespace the event belongs to.
+func (p *Packet) Namespace() string { return p.nsp }
+
+// Data returns the JSON array [event, args...], in which the i-th binary
+// attachment stands as {"_placeholder":true,"num":i}. The caller must not
+// modify it.
+func (p *Packet) Data() json.RawMessage { return p.data }
+
+// Attachments returns the binary arguments, in order. The caller must not
+// modify them.
+func (p *Packet) Attachments() [][]byte { return p.attachments }
 
 // messages returns the engine messages of p in codec's form, encoding them
 // on first use. A server has one codec, so a packet is encoded once; a
@@ -59,10 +68,10 @@ func (p *Packet) messages(codec Parser) ([]*engine.Message, error) {
 func (p *Packet) withID(codec Parser, id int64) ([]*engine.Message, error) {
 	return codec.encode(&parser.Packet{
 		Type:        parser.Event,
-		Namespace:   p.Namespace,
+		Namespace:   p.nsp,
 		ID:          id,
-		Data:        p.Data,
-		Attachments: p.Attachments,
+		Data:        p.data,
+		Attachments: p.attachments,
 	})
 }
 

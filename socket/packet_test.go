@@ -19,9 +19,9 @@ func TestReservedEventsOneList(t *testing.T) {
 		node...)
 	for _, name := range names {
 		want := slices.Contains(node, name)
-		_, err := NewPacket("/", name, 1)
+		_, err := newEventPacket("/", name, 1)
 		if emitRefused := errors.Is(err, ErrReservedEvent); emitRefused != want {
-			t.Errorf("NewPacket(%q): %v; want refused = %v", name, err, want)
+			t.Errorf("newEventPacket(%q): %v; want refused = %v", name, err, want)
 		}
 		js, _ := json.Marshal(name)
 		var d parser.Decoder

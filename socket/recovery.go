@@ -40,7 +40,7 @@ import (
 // received no event yet has no offset to send, and cannot recover.
 //
 // The adapter keeps the sessions and packets: it must implement
-// SessionStore, as MemoryAdapter does; with an adapter that does not,
+// SessionStore, as the in-memory adapter does; with an adapter that does not,
 // recovery never succeeds (see SessionStore for adapter/redis). A child
 // of a dynamic namespace keeps them while it is live: they go with its
 // adapter when its last socket leaves; and since the child is known only
@@ -114,12 +114,11 @@ type Session struct {
 // safe for concurrent use.
 //
 // MaxDisconnectionDuration, MaxPackets and MaxSessions bound what the store
-// keeps. MemoryAdapter implements it for one process. adapter/redis's New
-// and NewSharded embed a MemoryAdapter and so keep sessions on each node: a
-// client that comes back to the node it left (as the sticky sessions that
-// long-polling needs across nodes ensure) recovers, one that reaches
-// another node does not, and gets a new session. Its NewStreams keeps them
-// in Redis, for every node of the cluster.
+// keeps. The in-memory adapter implements it for one process, and so does
+// adapter.Cluster, on each node: a client that comes back to the node it
+// left recovers, one that reaches another node does not, and gets a new
+// session, unless the cluster adapter stores sessions where every node
+// finds them, as adapter/redis's NewStreams does.
 type SessionStore interface {
 	// PersistSession keeps s, which the caller no longer modifies.
 	PersistSession(s *Session)
@@ -152,17 +151,17 @@ func recoveryAuth(auth json.RawMessage) (pid, offset string, ok bool) {
 // withOffset returns a copy of p whose event gets offset as its last
 // argument. Its messages are not encoded yet.
 func (p *Packet) withOffset(offset uint64) *Packet {
-	data := bytes.TrimRight(p.Data, " \t\r\n")
+	data := bytes.TrimRight(p.data, " \t\r\n")
 	if len(data) == 0 || data[len(data)-1] != ']' {
-		data = p.Data // not an array: leave it, the parser refuses it anyway
-		return &Packet{Namespace: p.Namespace, Data: data, Attachments: p.Attachments}
+		data = p.data // not an array: leave it, the parser refuses it anyway
+		return &Packet{nsp: p.nsp, data: data, attachments: p.attachments}
 	}
 	out := make([]byte, 0, len(data)+24)
 	out = append(out, data[:len(data)-1]...)
 	out = append(out, ',', '"')
 	out = strconv.AppendUint(out, offset, 10)
 	out = append(out, '"', ']')
-	return &Packet{Namespace: p.Namespace, Data: out, Attachments: p.Attachments}
+	return &Packet{nsp: p.nsp, data: out, attachments: p.attachments}
 }
 
 // Recovered reports whether the socket got the id, rooms and data of a
@@ -205,7 +204,7 @@ func (s *Socket) persist(rooms []string) {
 // Node, an event emitted while the socket is away is kept too, and reaches
 // the client if it recovers the session; Emit still reports ErrClosed.
 func (s *Socket) emitStored(a Adapter, event string, args []any) error {
-	p, err := NewPacket(s.nsp.name, event, args...)
+	p, err := newEventPacket(s.nsp.name, event, args...)
 	if err != nil {
 		return err
 	}

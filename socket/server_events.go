@@ -28,11 +28,12 @@ func (n *Namespace) OnServerEvent(event string, h ServerEventHandler) {
 	n.serverEvents.mu.Unlock()
 }
 
-// DispatchServerEvent hands an event that another node emitted with
-// ServerSideEmit to the handler registered with OnServerEvent; reply, if not
-// nil, carries the handler's answer back. Cluster adapters call it.
-func (n *Namespace) DispatchServerEvent(p *Packet, reply func(Args)) error {
-	args, err := NewArgs(p.Data, p.Attachments)
+// dispatchServerEvent hands an event that another node emitted with
+// ServerSideEmit to the handler registered with OnServerEvent; reply, if
+// not nil, carries the handler's answer back. Cluster adapters call it
+// through adapter.DispatchServerEvent.
+func (n *Namespace) dispatchServerEvent(p *Packet, reply func(Args)) error {
+	args, err := argsOf(p.data, p.attachments)
 	if err != nil || args.Len() == 0 {
 		return err
 	}
@@ -51,7 +52,7 @@ func (n *Namespace) DispatchServerEvent(p *Packet, reply func(Args)) error {
 			if err != nil {
 				return err
 			}
-			a, err := NewArgs(data, attachments)
+			a, err := argsOf(data, attachments)
 			if err == nil {
 				reply(a)
 			}
@@ -66,7 +67,7 @@ func (n *Namespace) DispatchServerEvent(p *Packet, reply func(Args)) error {
 // handlers they registered with OnServerEvent on this namespace. With the
 // in-memory adapter there are no other nodes and it does nothing.
 func (n *Namespace) ServerSideEmit(ctx context.Context, event string, args ...any) error {
-	p, err := NewPacket(n.name, event, args...)
+	p, err := newEventPacket(n.name, event, args...)
 	if err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func (n *Namespace) ServerSideEmit(ctx context.Context, event string, args ...an
 // each other node, until ctx ends; see BroadcastOperator.EmitWithAck for the
 // result.
 func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
-	p, err := NewPacket(n.name, event, args...)
+	p, err := newEventPacket(n.name, event, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// recoveryStore is MemoryAdapter's SessionStore: the packets broadcast
+// recoveryStore is memoryAdapter's SessionStore: the packets broadcast
 // while recovery is on, numbered by consecutive offsets, and the sessions
 // of sockets that left. Both are bounded by age and by count; expired
 // entries are dropped on the next broadcast, persist or restore, so an
@@ -16,7 +16,7 @@ import (
 // mu is held while a kept packet is delivered, and while a restored socket
 // joins its rooms: a socket sees kept packets in offset order, and a
 // recovering one gets each packet once (see SessionStore). Lock order:
-// recoveryStore.mu, then MemoryAdapter.mu, then the connections' locks.
+// recoveryStore.mu, then memoryAdapter.mu, then the connections' locks.
 type recoveryStore struct {
 	cfg ConnectionStateRecovery
 	now func() time.Time
@@ -54,7 +54,7 @@ func (r *recoveryStore) broadcast(p *Packet, opts BroadcastOptions, deliver func
 	r.packets = append(r.packets, storedPacket{
 		at:     now,
 		opts:   BroadcastOptions{Rooms: slices.Clone(opts.Rooms), Except: slices.Clone(opts.Except)},
-		packet: &Packet{Namespace: q.Namespace, Data: q.Data, Attachments: q.Attachments},
+		packet: &Packet{nsp: q.nsp, data: q.data, attachments: q.attachments},
 	})
 	deliver(q)
 }

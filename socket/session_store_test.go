@@ -18,12 +18,12 @@ func TestWithOffset(t *testing.T) {
 		{`["a",1,{"b":[2]}]`, `["a",1,{"b":[2]},"7"]`},
 		{`["a",{"_placeholder":true,"num":0}] ` + "\n", `["a",{"_placeholder":true,"num":0},"7"]`},
 	} {
-		p := &Packet{Namespace: "/", Data: json.RawMessage(tc.in)}
-		if got := string(p.withOffset(7).Data); got != tc.want {
+		p := &Packet{nsp: "/", data: json.RawMessage(tc.in)}
+		if got := string(p.withOffset(7).data); got != tc.want {
 			t.Errorf("withOffset(%s) = %s, want %s", tc.in, got, tc.want)
 		}
-		if string(p.Data) != tc.in {
-			t.Errorf("withOffset modified its packet: %s", p.Data)
+		if string(p.data) != tc.in {
+			t.Errorf("withOffset modified its packet: %s", p.data)
 		}
 	}
 }
@@ -87,10 +87,10 @@ func testStore(maxPackets, maxSessions int) (*recoveryStore, *time.Time) {
 func storeEvents(r *recoveryStore, n int, opts BroadcastOptions) []string {
 	var offsets []string
 	for i := range n {
-		p, _ := NewPacket("/", "e", i)
+		p, _ := newEventPacket("/", "e", i)
 		r.broadcast(p, opts, func(q *Packet) {
 			var args []any
-			_ = json.Unmarshal(q.Data, &args)
+			_ = json.Unmarshal(q.data, &args)
 			offsets = append(offsets, args[len(args)-1].(string))
 		})
 	}
@@ -105,7 +105,7 @@ func restored(r *recoveryStore, pid, offset string) ([]int, bool) {
 		got = []int{}
 		for _, p := range missed {
 			var args []any
-			_ = json.Unmarshal(p.Data, &args)
+			_ = json.Unmarshal(p.data, &args)
 			got = append(got, int(args[1].(float64)))
 		}
 	})

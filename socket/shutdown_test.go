@@ -27,7 +27,7 @@ func (a closeCounter) Close() error {
 func TestShutdownClosesAdaptersOnDeadline(t *testing.T) {
 	var closed atomic.Int32
 	srv := NewServer(&Options{Adapter: func(nsp *Namespace) Adapter {
-		return closeCounter{NewMemoryAdapter(nsp), &closed}
+		return closeCounter{newMemoryAdapter(nsp), &closed}
 	}})
 	release := make(chan struct{})
 	defer close(release)

@@ -3,6 +3,7 @@ package redisadapter
 import (
 	"testing"
 
+	"github.com/envivo/socketio/adapter"
 	"github.com/envivo/socketio/socket"
 )
 
@@ -15,7 +16,7 @@ type benchMsg struct {
 // BenchmarkEncodeBroadcast measures the MessagePack message of a classic
 // broadcast to a room, as published for every Emit.
 func BenchmarkEncodeBroadcast(b *testing.B) {
-	p, err := socket.NewPacket("/", "chat:message", benchMsg{"alice", "hello, world", 1700000000000})
+	p, err := adapter.NewEventPacket("/", "chat:message", benchMsg{"alice", "hello, world", 1700000000000})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -24,7 +25,7 @@ func BenchmarkEncodeBroadcast(b *testing.B) {
 	for b.Loop() {
 		msg := append([]byte(`["abcdef",`), appendPacket(nil, p, "/")...)
 		msg = append(appendOpts(append(msg, ','), opts, true, 0), ']')
-		if _, err := encodePayload(msg, p.Attachments); err != nil {
+		if _, err := encodePayload(msg, p.Attachments()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -34,7 +35,7 @@ func BenchmarkEncodeBroadcast(b *testing.B) {
 // broadcast, up to the local delivery (to no socket).
 func BenchmarkHandleBroadcast(b *testing.B) {
 	a, _ := fuzzAdapters(b)
-	p, _ := socket.NewPacket("/", "chat:message", benchMsg{"alice", "hello, world", 1700000000000})
+	p, _ := adapter.NewEventPacket("/", "chat:message", benchMsg{"alice", "hello, world", 1700000000000})
 	msg := append([]byte(`["other1",`), appendPacket(nil, p, "/")...)
 	msg = append(appendOpts(append(msg, ','), socket.BroadcastOptions{Rooms: []string{"room-1"}}, true, 0), ']')
 	payload, err := encodePayload(msg, nil)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/envivo/socketio/adapter"
 	"github.com/envivo/socketio/internal/randid"
 	"github.com/envivo/socketio/socket"
 )
@@ -57,7 +58,7 @@ func New(client redis.UniversalClient, opts *Options) func(nsp *socket.Namespace
 
 // classic is the adapter of New.
 type classic struct {
-	core
+	node
 	client          redis.UniversalClient
 	specific        bool // answer on the requester's own channel
 	channel         string
@@ -67,9 +68,15 @@ type classic struct {
 
 func newClassic(hs *hubs, o Options, nsp *socket.Namespace) *classic {
 	a := &classic{client: hs.client, specific: o.PublishOnSpecificResponseChannel}
-	a.init(nsp, randid.New(classicIDLen), o.Logger, o.RequestTimeout, hs)
-	a.t = a
-	a.newID = func() string { return randid.New(classicIDLen) }
+	a.init(nsp, a, adapter.ClusterOptions{
+		UID:            randid.New(classicIDLen),
+		NewRequestID:   func() string { return randid.New(classicIDLen) },
+		RequestTimeout: o.RequestTimeout,
+		Logger:         o.Logger,
+	}, hs)
+	a.count = func(ctx context.Context) (int, error) {
+		return countSubscribers(ctx, a.client, false, a.requestChannel)
+	}
 	a.channel = o.Key + "#" + nsp.Name() + "#"
 	a.requestChannel = o.Key + "-request#" + nsp.Name() + "#"
 	a.responseChannel = o.Key + "-response#" + nsp.Name() + "#"
@@ -77,10 +84,6 @@ func newClassic(hs *hubs, o Options, nsp *socket.Namespace) *classic {
 	a.reg.want(patternSub, a.channel+"*")
 	a.reg.want(channelSub, a.requestChannel, a.responseChannel, a.responseChannel+a.uid+"#")
 	return a
-}
-
-func (a *classic) serverCount(ctx context.Context) (int, error) {
-	return countSubscribers(ctx, a.client, false, a.requestChannel)
 }
 
 // handle dispatches a message by channel, as Node's onmessage and
@@ -96,7 +99,7 @@ func (a *classic) handle(channel string, payload []byte) {
 		err = a.onRequest(payload)
 	}
 	if err != nil {
-		a.drop(channel, err)
+		a.Drop(channel, err)
 	}
 }
 
@@ -130,7 +133,7 @@ func (a *classic) onBroadcastMessage(payload []byte) error {
 	if err != nil {
 		return err
 	}
-	a.onBroadcast(p, opts.broadcastOptions())
+	a.OnBroadcast(p, opts.broadcastOptions())
 	return nil
 }
 
@@ -186,20 +189,20 @@ func (a *classic) dispatchRequest(r *classicRequest, att [][]byte) error {
 	case reqSockets:
 		a.onSocketIDs(r.UID, r.id(), r.Rooms)
 	case reqAllRooms:
-		a.onAllRooms(r.UID, r.id())
+		a.OnAllRooms(r.UID, r.id())
 	case reqRemoteJoin, reqRemoteLeave, reqRemoteDisconnect:
 		if r.Opts == nil {
 			return fmt.Errorf("request of type %d without opts (the removed per-socket form)", *r.Type)
 		}
 		a.onRemoteChange(*r.Type, opts, r)
 	case reqRemoteFetch:
-		a.onFetch(r.UID, r.id(), opts)
+		a.OnFetchSockets(r.UID, r.id(), opts)
 	case reqServerSideEmit:
 		p, err := (&wirePacket{Type: 2, Data: r.Data}).packet(a.nsp.Name(), att)
 		if err != nil {
 			return err
 		}
-		a.onServerSideEmit(r.UID, r.id(), p)
+		a.OnServerSideEmit(r.UID, r.id(), p)
 	case reqBroadcast:
 		if r.Packet == nil || r.Opts == nil {
 			return fmt.Errorf("broadcast request without packet or opts")
@@ -208,7 +211,7 @@ func (a *classic) dispatchRequest(r *classicRequest, att [][]byte) error {
 		if err != nil {
 			return err
 		}
-		a.onBroadcastWithAck(r.UID, r.id(), p, opts, r.Opts.ackTimeout())
+		a.OnBroadcastWithAck(r.UID, r.id(), p, opts, r.Opts.ackTimeout())
 	default:
 		return fmt.Errorf("unknown request type %d", *r.Type)
 	}
@@ -218,24 +221,24 @@ func (a *classic) dispatchRequest(r *classicRequest, att [][]byte) error {
 func (a *classic) onRemoteChange(typ int, opts socket.BroadcastOptions, r *classicRequest) {
 	switch typ {
 	case reqRemoteJoin:
-		a.onJoin(opts, r.Rooms)
+		a.OnAddSockets(opts, r.Rooms)
 	case reqRemoteLeave:
-		a.onLeave(opts, r.Rooms)
+		a.OnDelSockets(opts, r.Rooms)
 	default:
-		a.onDisconnect(opts, r.Close)
+		a.OnDisconnectSockets(opts, r.Close)
 	}
 }
 
 // onSocketIDs answers the legacy SOCKETS request (Node's allSockets) with
 // the ids of the local sockets in rooms.
 func (a *classic) onSocketIDs(from, id string, rooms []string) {
-	sockets, _ := a.MemoryAdapter.FetchSockets(a.ctx, socket.BroadcastOptions{Rooms: rooms})
+	sockets := a.Local().Sockets(socket.BroadcastOptions{Rooms: rooms})
 	ids := make([]string, len(sockets))
 	for i, s := range sockets {
-		ids[i] = s.ID
+		ids[i] = s.ID()
 	}
 	msg := answer(-1, id).strings("sockets", ids).bytes()
-	a.sendAnswer("answer sockets", message{a.answerChannel(from), msg}, nil)
+	a.postAnswer("answer sockets", adapter.Message{Channel: a.answerChannel(from), Payload: msg})
 }
 
 // classicResponse is any answer of Node's classic adapter.
@@ -258,24 +261,24 @@ func (a *classic) onResponse(payload []byte) error {
 	if err := json.Unmarshal(js, &r); err != nil {
 		return err
 	}
-	kind, ok := a.reqs.kindOf(r.RequestID)
+	kind, ok := a.Pending(r.RequestID)
 	if !ok {
 		return nil // another node's request, or a late answer
 	}
 	switch kind {
-	case fetchRequest:
+	case adapter.FetchRequest:
 		sockets, err := decodeSockets(r.Sockets, att, a.nsp)
-		a.onFetchAnswer(r.RequestID, sockets)
+		a.OnFetchSocketsAnswer(r.RequestID, sockets)
 		return err
-	case roomsRequest:
-		a.onRoomsAnswer(r.RequestID, r.Rooms)
-	case emitRequest:
+	case adapter.RoomsRequest:
+		a.OnAllRoomsAnswer(r.RequestID, r.Rooms)
+	case adapter.EmitRequest:
 		v, err := valueOf(r.Data, att)
 		if err != nil {
 			return err
 		}
-		a.onEmitAnswer(r.RequestID, v)
-	case broadcastRequest:
+		a.OnServerSideEmitAnswer(r.RequestID, v.args())
+	case adapter.BroadcastRequest:
 		return a.onBroadcastAnswer(&r, att)
 	}
 	return nil
@@ -284,13 +287,13 @@ func (a *classic) onResponse(payload []byte) error {
 func (a *classic) onBroadcastAnswer(r *classicResponse, att [][]byte) error {
 	switch r.Type {
 	case reqClientCount:
-		a.onClientCount(r.RequestID, r.ClientCount)
+		a.OnClientCount(r.RequestID, r.ClientCount)
 	case reqBroadcastAck:
 		v, err := valueOf(r.Packet, att)
 		if err != nil {
 			return err
 		}
-		a.onAck(r.RequestID, v)
+		a.OnAck(r.RequestID, v.args())
 	default:
 		return fmt.Errorf("unexpected answer type %d to a broadcast", r.Type)
 	}
@@ -303,61 +306,61 @@ func (a *classic) request(typ int, id string) *object {
 	return newObject(64).str("uid", a.uid, false).str("requestId", id, true).int("type", typ)
 }
 
-func (a *classic) broadcast(p *socket.Packet, opts socket.BroadcastOptions) (message, error) {
+func (a *classic) EncodeBroadcast(p *socket.Packet, opts socket.BroadcastOptions) (adapter.Message, error) {
 	msg := append([]byte(`[`), appendJSONString(nil, a.uid)...)
 	msg = appendPacket(append(msg, ','), p, a.nsp.Name())
 	msg = append(appendOpts(append(msg, ','), opts, true, 0), ']')
-	payload, err := encodePayload(msg, p.Attachments)
+	payload, err := encodePayload(msg, p.Attachments())
 	if err != nil {
-		return message{}, err
+		return adapter.Message{}, err
 	}
 	channel := a.channel
 	if rooms := dedupe(opts.Rooms); len(rooms) == 1 {
 		channel += rooms[0] + "#"
 	}
-	return message{channel, payload}, nil
+	return adapter.Message{Channel: channel, Payload: payload}, nil
 }
 
-func (a *classic) broadcastWithAck(id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) (message, error) {
+func (a *classic) EncodeBroadcastWithAck(id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) (adapter.Message, error) {
 	msg := a.request(reqBroadcast, id).
 		raw("packet", appendPacket(nil, p, a.nsp.Name())).
 		raw("opts", appendOpts(nil, opts, true, timeout)).bytes()
-	payload, err := encodePayload(msg, p.Attachments)
-	return message{a.requestChannel, payload}, err
+	payload, err := encodePayload(msg, p.Attachments())
+	return adapter.Message{Channel: a.requestChannel, Payload: payload}, err
 }
 
-func (a *classic) fetch(id string, opts socket.BroadcastOptions) (message, error) {
+func (a *classic) EncodeFetchSockets(id string, opts socket.BroadcastOptions) (adapter.Message, error) {
 	msg := a.request(reqRemoteFetch, id).raw("opts", appendOpts(nil, opts, false, 0)).bytes()
-	return message{a.requestChannel, msg}, nil
+	return adapter.Message{Channel: a.requestChannel, Payload: msg}, nil
 }
 
-func (a *classic) allRooms(id string) (message, error) {
-	return message{a.requestChannel, a.request(reqAllRooms, id).bytes()}, nil
+func (a *classic) EncodeAllRooms(id string) (adapter.Message, error) {
+	return adapter.Message{Channel: a.requestChannel, Payload: a.request(reqAllRooms, id).bytes()}, nil
 }
 
-func (a *classic) join(opts socket.BroadcastOptions, rooms []string) (message, error) {
+func (a *classic) EncodeAddSockets(opts socket.BroadcastOptions, rooms []string) (adapter.Message, error) {
 	return a.roomsMessage(reqRemoteJoin, opts, rooms), nil
 }
 
-func (a *classic) leave(opts socket.BroadcastOptions, rooms []string) (message, error) {
+func (a *classic) EncodeDelSockets(opts socket.BroadcastOptions, rooms []string) (adapter.Message, error) {
 	return a.roomsMessage(reqRemoteLeave, opts, rooms), nil
 }
 
-func (a *classic) roomsMessage(typ int, opts socket.BroadcastOptions, rooms []string) message {
+func (a *classic) roomsMessage(typ int, opts socket.BroadcastOptions, rooms []string) adapter.Message {
 	msg := a.request(typ, "").raw("opts", appendOpts(nil, opts, false, 0)).strings("rooms", rooms).bytes()
-	return message{a.requestChannel, msg}
+	return adapter.Message{Channel: a.requestChannel, Payload: msg}
 }
 
-func (a *classic) disconnect(opts socket.BroadcastOptions, close bool) (message, error) {
+func (a *classic) EncodeDisconnectSockets(opts socket.BroadcastOptions, close bool) (adapter.Message, error) {
 	msg := a.request(reqRemoteDisconnect, "").raw("opts", appendOpts(nil, opts, false, 0)).bool("close", close).bytes()
-	return message{a.requestChannel, msg}, nil
+	return adapter.Message{Channel: a.requestChannel, Payload: msg}, nil
 }
 
 // serverSideEmit encodes {uid, requestId?, type:6, data}; binary
 // arguments travel as Node's JSON form of a Buffer, as in Node.
-func (a *classic) serverSideEmit(id string, p *socket.Packet) (message, error) {
-	data := value{raw: p.Data, att: p.Attachments}.nodeJSON()
-	return message{a.requestChannel, a.request(reqServerSideEmit, id).raw("data", data).bytes()}, nil
+func (a *classic) EncodeServerSideEmit(id string, p *socket.Packet) (adapter.Message, error) {
+	data := value{raw: p.Data(), att: p.Attachments()}.nodeJSON()
+	return adapter.Message{Channel: a.requestChannel, Payload: a.request(reqServerSideEmit, id).raw("data", data).bytes()}, nil
 }
 
 // answerChannel is where answers to node uid go.
@@ -378,31 +381,32 @@ func answer(typ int, id string) *object {
 	return o.str("requestId", id, false)
 }
 
-func (a *classic) clientCountAnswer(to, id string, n int) (message, error) {
-	return message{a.answerChannel(to), answer(reqClientCount, id).int("clientCount", n).bytes()}, nil
+func (a *classic) EncodeClientCount(to, id string, n int) (adapter.Message, error) {
+	return adapter.Message{Channel: a.answerChannel(to), Payload: answer(reqClientCount, id).int("clientCount", n).bytes()}, nil
 }
 
 // ackAnswer encodes a client's ack, MessagePack {type:9, requestId, packet}.
-func (a *classic) ackAnswer(to, id string, arg value) (message, error) {
+func (a *classic) EncodeAck(to, id string, args socket.Args) (adapter.Message, error) {
+	arg := valueOfArgs(args)
 	payload, err := encodePayload(answer(reqBroadcastAck, id).raw("packet", arg.raw).bytes(), arg.att)
-	return message{a.answerChannel(to), payload}, err
+	return adapter.Message{Channel: a.answerChannel(to), Payload: payload}, err
 }
 
-func (a *classic) fetchAnswer(to, id string, sockets []*socket.RemoteSocket) (message, error) {
+func (a *classic) EncodeFetchSocketsAnswer(to, id string, sockets []*socket.RemoteSocket) (adapter.Message, error) {
 	list, err := appendSockets(nil, sockets)
 	if err != nil {
-		return message{}, err
+		return adapter.Message{}, err
 	}
-	return message{a.answerChannel(to), answer(-1, id).raw("sockets", list).bytes()}, nil
+	return adapter.Message{Channel: a.answerChannel(to), Payload: answer(-1, id).raw("sockets", list).bytes()}, nil
 }
 
-func (a *classic) allRoomsAnswer(to, id string, rooms []string) (message, error) {
-	return message{a.answerChannel(to), answer(-1, id).strings("rooms", rooms).bytes()}, nil
+func (a *classic) EncodeAllRoomsAnswer(to, id string, rooms []string) (adapter.Message, error) {
+	return adapter.Message{Channel: a.answerChannel(to), Payload: answer(-1, id).strings("rooms", rooms).bytes()}, nil
 }
 
 // serverSideEmitAnswer encodes {type:6, requestId, data} for the common
 // response channel, where Node sends it whatever its options.
-func (a *classic) serverSideEmitAnswer(to, id string, arg value) (message, error) {
-	msg := answer(reqServerSideEmit, id).raw("data", arg.nodeJSON()).bytes()
-	return message{a.responseChannel, msg}, nil
+func (a *classic) EncodeServerSideEmitAnswer(to, id string, args socket.Args) (adapter.Message, error) {
+	msg := answer(reqServerSideEmit, id).raw("data", valueOfArgs(args).nodeJSON()).bytes()
+	return adapter.Message{Channel: a.responseChannel, Payload: msg}, nil
 }

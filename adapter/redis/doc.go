@@ -19,6 +19,11 @@
 // a cluster must use the same one, with the same key prefix. An Emitter publishes events
 // and commands from a process with no Socket.IO server.
 //
+// Both adapters are adapter.Cluster over a Transport of this package: the
+// requests, answers, timeouts and local delivery are the cluster core's;
+// this package encodes the messages in Node's formats and carries them
+// through Redis.
+//
 // # Behaviour
 //
 // Every operation of socket.Adapter reaches every node: broadcasts (with

@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/envivo/socketio/adapter"
 	"github.com/envivo/socketio/socket"
 )
 
@@ -123,16 +124,16 @@ func (e *Emitter) CloseConnections(ctx context.Context) error {
 // other nodes (Namespace.OnServerEvent, or io.on in Node). As in Node,
 // no acknowledgement can be asked for.
 func (e *Emitter) ServerSideEmit(ctx context.Context, event string, args ...any) error {
-	p, err := socket.NewPacket(e.nsp, event, args...)
+	p, err := adapter.NewEventPacket(e.nsp, event, args...)
 	if err != nil {
 		return err
 	}
 	if e.opts.Sharded {
-		data := newObject(len(p.Data)+16).raw("packet", p.Data).bytes()
-		return e.spublish(ctx, e.channel(), msgServerSideEmit, data, p.Attachments)
+		data := newObject(len(p.Data())+16).raw("packet", p.Data()).bytes()
+		return e.spublish(ctx, e.channel(), msgServerSideEmit, data, p.Attachments())
 	}
-	msg := newObject(len(p.Data)+48).str("uid", emitterUID, false).int("type", reqServerSideEmit).
-		raw("data", value{raw: p.Data, att: p.Attachments}.nodeJSON()).bytes()
+	msg := newObject(len(p.Data())+48).str("uid", emitterUID, false).int("type", reqServerSideEmit).
+		raw("data", value{raw: p.Data(), att: p.Attachments()}.nodeJSON()).bytes()
 	return e.client.Publish(ctx, e.requestChannel(), msg).Err()
 }
 
@@ -169,21 +170,21 @@ func (b Broadcast) Compress(compress bool) Broadcast {
 // name, arguments that do not encode, or Redis errors.
 func (b Broadcast) Emit(ctx context.Context, event string, args ...any) error {
 	e := b.e
-	p, err := socket.NewPacket(e.nsp, event, args...)
+	p, err := adapter.NewEventPacket(e.nsp, event, args...)
 	if err != nil {
 		return err
 	}
 	if e.opts.Sharded {
-		data := newObject(len(p.Data)+64).raw("packet", appendPacket(nil, p, "")).
+		data := newObject(len(p.Data())+64).raw("packet", appendPacket(nil, p, "")).
 			raw("opts", appendOpts(nil, b.opts, true, 0)).bytes()
-		return e.spublish(ctx, e.broadcastChannel(b.opts), msgBroadcast, data, p.Attachments)
+		return e.spublish(ctx, e.broadcastChannel(b.opts), msgBroadcast, data, p.Attachments())
 	}
 	// Node's emitter writes {rooms, flags, except}.
 	opts := newObject(64).strings("rooms", dedupe(b.opts.Rooms)).
 		raw("flags", appendFlags(nil, b.opts.Flags, 0)).strings("except", dedupe(b.opts.Except)).bytes()
 	msg := append([]byte(`["emitter",`), appendPacket(nil, p, e.nsp)...)
 	msg = append(append(append(msg, ','), opts...), ']')
-	payload, err := encodePayload(msg, p.Attachments)
+	payload, err := encodePayload(msg, p.Attachments())
 	if err != nil {
 		return err
 	}

@@ -152,16 +152,7 @@ func TestRequestTimeout(t *testing.T) {
 }
 
 func openRequests(a socket.Adapter) int {
-	var reqs *registry
-	switch a := a.(type) {
-	case *classic:
-		reqs = &a.reqs
-	case *sharded:
-		reqs = &a.reqs
-	}
-	reqs.mu.Lock()
-	defer reqs.mu.Unlock()
-	return len(reqs.open)
+	return a.(interface{ PendingRequests() int }).PendingRequests()
 }
 
 // TestHostileInput publishes malformed messages on every channel the

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/envivo/socketio/adapter"
 	"github.com/envivo/socketio/internal/msgpack"
 	"github.com/envivo/socketio/internal/parser"
 	"github.com/envivo/socketio/socket"
@@ -34,21 +35,21 @@ var placeholderPaths = []struct {
 		if err != nil {
 			return nil, err
 		}
-		args, err := socket.NewArgs(p.Data, p.Attachments)
+		args, err := adapter.NewArgs(p.Data, p.Attachments)
 		if err != nil {
 			return nil, err
 		}
 		return decodeArg(args)
 	}},
 	{"socket.Args.Decode", func(js string, atts [][]byte) (any, error) {
-		args, err := socket.NewArgs(json.RawMessage(`["e",`+js+`]`), atts)
+		args, err := adapter.NewArgs(json.RawMessage(`["e",`+js+`]`), atts)
 		if err != nil {
 			return nil, err
 		}
 		return decodeArg(args)
 	}},
 	{"socket.Args.Value", func(js string, atts [][]byte) (any, error) {
-		args, err := socket.NewArgs(json.RawMessage(`["e",`+js+`]`), atts)
+		args, err := adapter.NewArgs(json.RawMessage(`["e",`+js+`]`), atts)
 		if err != nil {
 			return nil, err
 		}

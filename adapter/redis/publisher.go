@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/envivo/socketio/adapter"
 )
 
 // ErrQueueFull is wrapped by the error of an operation whose message was
@@ -26,7 +28,7 @@ const maxBatch = 256
 // outgoing is a message waiting in the publish queue.
 type outgoing struct {
 	ctx    context.Context // not sent if it ended first
-	msg    message
+	msg    adapter.Message
 	probe  bool            // admitted while Redis was failing, to find out whether it is back
 	result chan error      // buffered; nil when nobody waits
 	xadd   *redis.XAddArgs // a stream entry to add instead of msg (the Streams adapter)
@@ -74,14 +76,14 @@ func newPublisher(client redis.UniversalClient, sharded bool, h *health, log *sl
 // when the queue is full, or ErrClosed once the publisher is closed. A
 // message queued is sent unless ctx ends first; a failure to send it is
 // logged, not returned.
-func (p *publisher) post(ctx context.Context, m message) error {
+func (p *publisher) post(ctx context.Context, m adapter.Message) error {
 	return p.enqueue(&outgoing{ctx: ctx, msg: m})
 }
 
 // send queues m and waits until it has been sent or ctx ends; it returns
 // post's errors, Redis's, or ctx's. A message not sent yet when ctx ends
 // is not sent.
-func (p *publisher) send(ctx context.Context, m message) error {
+func (p *publisher) send(ctx context.Context, m adapter.Message) error {
 	_, err := p.wait(ctx, &outgoing{ctx: ctx, msg: m, result: make(chan error, 1)})
 	return err
 }
@@ -216,9 +218,9 @@ func (p *publisher) sendBatch(batch []*outgoing) {
 				continue
 			}
 			if p.sharded {
-				pipe.SPublish(o.ctx, o.msg.channel, o.msg.payload)
+				pipe.SPublish(o.ctx, o.msg.Channel, o.msg.Payload)
 			} else {
-				pipe.Publish(o.ctx, o.msg.channel, o.msg.payload)
+				pipe.Publish(o.ctx, o.msg.Channel, o.msg.Payload)
 			}
 		}
 		return nil

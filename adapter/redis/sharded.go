@@ -3,12 +3,12 @@ package redisadapter
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/envivo/socketio/adapter"
 	"github.com/envivo/socketio/internal/randid"
 	"github.com/envivo/socketio/socket"
 )
@@ -61,7 +61,7 @@ func NewSharded(client redis.UniversalClient, opts *ShardedOptions) func(nsp *so
 
 // sharded is the adapter of NewSharded.
 type sharded struct {
-	core
+	node
 	client          redis.UniversalClient
 	mode            SubscriptionMode
 	channel         string // <prefix>#<nsp>#
@@ -71,10 +71,15 @@ type sharded struct {
 
 func newSharded(hs *hubs, o ShardedOptions, nsp *socket.Namespace) *sharded {
 	a := &sharded{client: hs.client, mode: o.SubscriptionMode}
-	a.init(nsp, randid.New(shardedIDLen), o.Logger, o.RequestTimeout, hs)
-	a.t = a
-	a.newID = func() string { return randid.New(shardedIDLen) }
-	a.roomsByFetch = true
+	a.init(nsp, a, adapter.ClusterOptions{
+		UID:            randid.New(shardedIDLen),
+		NewRequestID:   func() string { return randid.New(shardedIDLen) },
+		RequestTimeout: o.RequestTimeout,
+		Logger:         o.Logger,
+	}, hs)
+	a.count = func(ctx context.Context) (int, error) {
+		return countSubscribers(ctx, a.client, true, a.channel)
+	}
 	a.channel = o.ChannelPrefix + "#" + nsp.Name() + "#"
 	a.responseChannel = a.channel + a.uid + "#"
 	a.reg = a.hub.register(nsp.Name(), a.handle)
@@ -82,14 +87,10 @@ func newSharded(hs *hubs, o ShardedOptions, nsp *socket.Namespace) *sharded {
 	return a
 }
 
-func (a *sharded) serverCount(ctx context.Context) (int, error) {
-	return countSubscribers(ctx, a.client, true, a.channel)
-}
-
 // AddAll implements socket.Adapter; in the dynamic modes, a room that gets
 // its first local member has its channel subscribed.
 func (a *sharded) AddAll(id string, rooms ...string) {
-	a.MemoryAdapter.AddAll(id, rooms...)
+	a.Cluster.AddAll(id, rooms...)
 	if a.mode == Static || a.nsp.Socket(id) == nil {
 		return
 	}
@@ -105,7 +106,7 @@ func (a *sharded) AddAll(id string, rooms ...string) {
 // Del implements socket.Adapter; in the dynamic modes, a room left with no
 // local member has its channel unsubscribed.
 func (a *sharded) Del(id, room string) {
-	a.MemoryAdapter.Del(id, room)
+	a.Cluster.Del(id, room)
 	if a.mode != Static {
 		a.rooms.del(id, []string{room}, a.unsubscribe)
 	}
@@ -113,7 +114,7 @@ func (a *sharded) Del(id, room string) {
 
 // DelAll implements socket.Adapter, as Del.
 func (a *sharded) DelAll(id string) {
-	a.MemoryAdapter.DelAll(id)
+	a.Cluster.DelAll(id)
 	if a.mode != Static {
 		a.rooms.del(id, nil, a.unsubscribe)
 	}
@@ -149,89 +150,91 @@ func (a *sharded) broadcastChannel(opts socket.BroadcastOptions) string {
 
 // message returns a cluster message {type, data, uid, nsp} for channel,
 // MessagePack when attachments is not empty.
-func (a *sharded) message(channel string, typ int, data []byte, attachments [][]byte) (message, error) {
+func (a *sharded) message(channel string, typ int, data []byte, attachments [][]byte) (adapter.Message, error) {
 	msg := newObject(len(data)+64).int("type", typ).raw("data", data).
 		str("uid", a.uid, false).str("nsp", a.nsp.Name(), false).bytes()
 	if len(attachments) == 0 {
-		return message{channel, msg}, nil
+		return adapter.Message{Channel: channel, Payload: msg}, nil
 	}
 	payload, err := encodePayload(msg, attachments)
-	return message{channel, payload}, err
+	return adapter.Message{Channel: channel, Payload: payload}, err
 }
 
-func (a *sharded) broadcast(p *socket.Packet, opts socket.BroadcastOptions) (message, error) {
-	data := newObject(len(p.Data)+64).raw("packet", appendPacket(nil, p, "")).
+func (a *sharded) EncodeBroadcast(p *socket.Packet, opts socket.BroadcastOptions) (adapter.Message, error) {
+	data := newObject(len(p.Data())+64).raw("packet", appendPacket(nil, p, "")).
 		raw("opts", appendOpts(nil, opts, true, 0)).bytes()
-	return a.message(a.broadcastChannel(opts), msgBroadcast, data, p.Attachments)
+	return a.message(a.broadcastChannel(opts), msgBroadcast, data, p.Attachments())
 }
 
-func (a *sharded) broadcastWithAck(id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) (message, error) {
-	data := newObject(len(p.Data)+64).raw("packet", appendPacket(nil, p, "")).
+func (a *sharded) EncodeBroadcastWithAck(id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) (adapter.Message, error) {
+	data := newObject(len(p.Data())+64).raw("packet", appendPacket(nil, p, "")).
 		str("requestId", id, false).raw("opts", appendOpts(nil, opts, true, timeout)).bytes()
-	return a.message(a.channel, msgBroadcast, data, p.Attachments)
+	return a.message(a.channel, msgBroadcast, data, p.Attachments())
 }
 
-func (a *sharded) fetch(id string, opts socket.BroadcastOptions) (message, error) {
+func (a *sharded) EncodeFetchSockets(id string, opts socket.BroadcastOptions) (adapter.Message, error) {
 	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).str("requestId", id, false).bytes()
 	return a.message(a.channel, msgFetchSockets, data, nil)
 }
 
-// errNoAllRooms: the sharded adapter fetches sockets instead.
-var errNoAllRooms = errors.New("the sharded adapter has no all-rooms request")
+// EncodeAllRooms implements adapter.Transport: the sharded format has no
+// all-rooms request, so AllRooms fetches sockets instead, as Node's.
+func (a *sharded) EncodeAllRooms(string) (adapter.Message, error) {
+	return adapter.Message{}, adapter.ErrNoAllRooms
+}
 
-// allRooms is never called: AllRooms fetches sockets instead.
-func (a *sharded) allRooms(string) (message, error) { return message{}, errNoAllRooms }
-
-func (a *sharded) join(opts socket.BroadcastOptions, rooms []string) (message, error) {
+func (a *sharded) EncodeAddSockets(opts socket.BroadcastOptions, rooms []string) (adapter.Message, error) {
 	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).strings("rooms", rooms).bytes()
 	return a.message(a.channel, msgSocketsJoin, data, nil)
 }
 
-func (a *sharded) leave(opts socket.BroadcastOptions, rooms []string) (message, error) {
+func (a *sharded) EncodeDelSockets(opts socket.BroadcastOptions, rooms []string) (adapter.Message, error) {
 	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).strings("rooms", rooms).bytes()
 	return a.message(a.channel, msgSocketsLeave, data, nil)
 }
 
-func (a *sharded) disconnect(opts socket.BroadcastOptions, close bool) (message, error) {
+func (a *sharded) EncodeDisconnectSockets(opts socket.BroadcastOptions, close bool) (adapter.Message, error) {
 	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).bool("close", close).bytes()
 	return a.message(a.channel, msgDisconnectSockets, data, nil)
 }
 
-func (a *sharded) serverSideEmit(id string, p *socket.Packet) (message, error) {
-	data := newObject(len(p.Data)+32).str("requestId", id, true).raw("packet", p.Data).bytes()
-	return a.message(a.channel, msgServerSideEmit, data, p.Attachments)
+func (a *sharded) EncodeServerSideEmit(id string, p *socket.Packet) (adapter.Message, error) {
+	data := newObject(len(p.Data())+32).str("requestId", id, true).raw("packet", p.Data()).bytes()
+	return a.message(a.channel, msgServerSideEmit, data, p.Attachments())
 }
 
 // answer encodes a response {type, data: {requestId, ...}, uid, nsp} for
 // the channel of node to.
-func (a *sharded) answer(to string, typ int, data []byte, att [][]byte) (message, error) {
+func (a *sharded) answer(to string, typ int, data []byte, att [][]byte) (adapter.Message, error) {
 	return a.message(a.roomChannel(to), typ, data, att)
 }
 
-func (a *sharded) clientCountAnswer(to, id string, n int) (message, error) {
+func (a *sharded) EncodeClientCount(to, id string, n int) (adapter.Message, error) {
 	return a.answer(to, msgClientCount, newObject(48).str("requestId", id, false).int("clientCount", n).bytes(), nil)
 }
 
-func (a *sharded) ackAnswer(to, id string, arg value) (message, error) {
+func (a *sharded) EncodeAck(to, id string, args socket.Args) (adapter.Message, error) {
+	arg := valueOfArgs(args)
 	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
 	return a.answer(to, msgBroadcastAck, data, arg.att)
 }
 
-func (a *sharded) fetchAnswer(to, id string, sockets []*socket.RemoteSocket) (message, error) {
+func (a *sharded) EncodeFetchSocketsAnswer(to, id string, sockets []*socket.RemoteSocket) (adapter.Message, error) {
 	list, err := appendSockets(nil, sockets)
 	if err != nil {
-		return message{}, err
+		return adapter.Message{}, err
 	}
 	data := newObject(len(list)+48).str("requestId", id, false).raw("sockets", list).bytes()
 	return a.answer(to, msgFetchSocketsResponse, data, nil)
 }
 
-// allRoomsAnswer is never called: no node sends the request.
-func (a *sharded) allRoomsAnswer(string, string, []string) (message, error) {
-	return message{}, errNoAllRooms
+// EncodeAllRoomsAnswer is never called: no node sends the request.
+func (a *sharded) EncodeAllRoomsAnswer(string, string, []string) (adapter.Message, error) {
+	return adapter.Message{}, adapter.ErrNoAllRooms
 }
 
-func (a *sharded) serverSideEmitAnswer(to, id string, arg value) (message, error) {
+func (a *sharded) EncodeServerSideEmitAnswer(to, id string, args socket.Args) (adapter.Message, error) {
+	arg := valueOfArgs(args)
 	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
 	return a.answer(to, msgServerSideEmitResp, data, arg.att)
 }
@@ -281,7 +284,7 @@ func (a *sharded) handle(channel string, payload []byte) {
 		}
 	}
 	if err != nil {
-		a.drop(channel, err)
+		a.Drop(channel, err)
 	}
 }
 
@@ -308,7 +311,7 @@ func (a *sharded) onMessage(m *clusterMessage, d *clusterData, att [][]byte) err
 		if err != nil {
 			return err
 		}
-		a.onServerSideEmit(m.UID, d.id(), p)
+		a.OnServerSideEmit(m.UID, d.id(), p)
 		return nil
 	}
 	if d.Opts == nil {
@@ -317,13 +320,13 @@ func (a *sharded) onMessage(m *clusterMessage, d *clusterData, att [][]byte) err
 	opts := d.Opts.broadcastOptions()
 	switch m.Type {
 	case msgSocketsJoin:
-		a.onJoin(opts, d.Rooms)
+		a.OnAddSockets(opts, d.Rooms)
 	case msgSocketsLeave:
-		a.onLeave(opts, d.Rooms)
+		a.OnDelSockets(opts, d.Rooms)
 	case msgDisconnectSockets:
-		a.onDisconnect(opts, d.Close)
+		a.OnDisconnectSockets(opts, d.Close)
 	case msgFetchSockets:
-		a.onFetch(m.UID, d.id(), opts)
+		a.OnFetchSockets(m.UID, d.id(), opts)
 	default:
 		return fmt.Errorf("unknown message type %d", m.Type)
 	}
@@ -340,10 +343,10 @@ func (a *sharded) onBroadcastRequest(m *clusterMessage, d *clusterData, att [][]
 		return err
 	}
 	if d.RequestID != nil {
-		a.onBroadcastWithAck(m.UID, d.id(), p, d.Opts.broadcastOptions(), d.Opts.ackTimeout())
+		a.OnBroadcastWithAck(m.UID, d.id(), p, d.Opts.broadcastOptions(), d.Opts.ackTimeout())
 		return nil
 	}
-	a.onBroadcast(p, d.Opts.broadcastOptions())
+	a.OnBroadcast(p, d.Opts.broadcastOptions())
 	return nil
 }
 
@@ -352,23 +355,23 @@ func (a *sharded) onResponse(m *clusterMessage, d *clusterData, att [][]byte) er
 	id := d.id()
 	switch m.Type {
 	case msgClientCount:
-		a.onClientCount(id, d.ClientCount)
+		a.OnClientCount(id, d.ClientCount)
 	case msgBroadcastAck, msgServerSideEmitResp:
 		v, err := valueOf(d.Packet, att)
 		if err != nil {
 			return err
 		}
 		if m.Type == msgBroadcastAck {
-			a.onAck(id, v)
+			a.OnAck(id, v.args())
 		} else {
-			a.onEmitAnswer(id, v)
+			a.OnServerSideEmitAnswer(id, v.args())
 		}
 	case msgFetchSocketsResponse:
-		if _, open := a.reqs.kindOf(id); !open {
+		if _, open := a.Pending(id); !open {
 			return nil
 		}
 		sockets, err := decodeSockets(d.Sockets, att, a.nsp)
-		a.onFetchAnswer(id, sockets)
+		a.OnFetchSocketsAnswer(id, sockets)
 		return err
 	default:
 		return fmt.Errorf("unknown response type %d", m.Type)

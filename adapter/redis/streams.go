@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/envivo/socketio/adapter"
 	"github.com/envivo/socketio/internal/randid"
 	"github.com/envivo/socketio/socket"
 )
@@ -53,9 +54,11 @@ func NewStreams(client redis.UniversalClient, opts *StreamsOptions) func(nsp *so
 	return func(nsp *socket.Namespace) socket.Adapter { return newStreams(hs, rs, o, nsp) }
 }
 
-// streams is the adapter of NewStreams.
+// streams is the adapter of NewStreams: adapter.Cluster over a Transport
+// that adds the messages every node must see to the stream and sends
+// requests and answers through Pub/Sub.
 type streams struct {
-	core
+	node
 	o        StreamsOptions
 	client   redis.UniversalClient
 	stream   string
@@ -68,15 +71,20 @@ type streams struct {
 
 func newStreams(hs *hubs, rs *readers, o StreamsOptions, nsp *socket.Namespace) *streams {
 	a := &streams{o: o, client: hs.client, stream: o.streamOf(nsp.Name()), readers: rs}
-	a.init(nsp, randid.New(shardedIDLen), o.Logger, o.RequestTimeout, hs)
-	a.t = a
-	a.newID = func() string { return randid.New(shardedIDLen) }
-	a.roomsByFetch = true
+	a.init(nsp, a, adapter.ClusterOptions{
+		UID:            randid.New(shardedIDLen),
+		NewRequestID:   func() string { return randid.New(shardedIDLen) },
+		RequestTimeout: o.RequestTimeout,
+		Logger:         o.Logger,
+	}, hs)
+	a.count = func(ctx context.Context) (int, error) {
+		return countSubscribers(ctx, a.client, o.UseShardedPubSub, a.channel)
+	}
 	a.recovery = nsp.Server().ConnectionStateRecovery()
 	a.channel = o.ChannelPrefix + "#" + nsp.Name() + "#"
 	a.private = a.channel + a.uid + "#"
 	a.reg = a.hub.register(nsp.Name(), a.handle)
-	a.reader = rs.acquire(a.stream, a.log)
+	a.reader = rs.acquire(a.stream, a.Logger())
 	kind := channelSub
 	if o.UseShardedPubSub {
 		kind = shardSub
@@ -87,22 +95,13 @@ func newStreams(hs *hubs, rs *readers, o StreamsOptions, nsp *socket.Namespace) 
 	return a
 }
 
-// Close implements socket.Adapter, as for New; the last adapter of a
-// stream stops its reader.
-func (a *streams) Close() error {
-	a.closeOnce.Do(func() {
-		a.reader.remove(a)
-		a.readers.release(a.reader)
-		a.cancel()
-		a.reg.close()
-		a.reqs.closeAll()
-		a.hubs.release(a.hub)
-	})
-	return nil
-}
-
-func (a *streams) serverCount(ctx context.Context) (int, error) {
-	return countSubscribers(ctx, a.client, a.o.UseShardedPubSub, a.channel)
+// Release implements adapter.Transport: it stops routing the stream to
+// this adapter (the last adapter of a stream stops its reader), then
+// releases the subscriptions as New's adapter does.
+func (a *streams) Release() error {
+	a.reader.remove(a)
+	a.readers.release(a.reader)
+	return a.node.Release()
 }
 
 // entry returns the stream entry of a cluster message of type typ.
@@ -116,8 +115,8 @@ func (a *streams) entry(typ int, data []byte, att [][]byte) (*redis.XAddArgs, er
 	}}, nil
 }
 
-// add queues a stream entry and, with a non-nil ctx, waits until it is
-// added and returns its id; op names it in errors.
+// add queues a stream entry for op and, if wait is set, waits until it is
+// added and returns its id.
 func (a *streams) add(ctx context.Context, op string, wait bool, e *redis.XAddArgs, err error) (string, error) {
 	id := ""
 	if err == nil {
@@ -141,15 +140,16 @@ func (a *streams) add(ctx context.Context, op string, wait bool, e *redis.XAddAr
 // and Socket.Emit's local broadcast to the socket's own room is added to
 // the stream too, as Node adds socket.emit, so that it can be recovered.
 func (a *streams) Broadcast(ctx context.Context, p *socket.Packet, opts socket.BroadcastOptions) error {
+	local := a.Local()
 	stored := a.recovery != nil && !opts.Flags.Volatile
 	if opts.Flags.Local && !(stored && a.ownRoom(opts)) {
-		return a.MemoryAdapter.Deliver(p, opts)
+		return local.Deliver(p, opts)
 	}
 	wire := opts
 	wire.Flags.Local = false
-	e, err := a.entry(msgBroadcast, a.broadcastData(p, wire, "", 0), p.Attachments)
+	e, err := a.entry(msgBroadcast, a.broadcastData(p, wire, "", 0), p.Attachments())
 	if !stored {
-		_ = a.MemoryAdapter.Deliver(p, opts)
+		_ = local.Deliver(p, opts)
 		_, err = a.add(ctx, "broadcast", false, e, err)
 		return err
 	}
@@ -159,7 +159,7 @@ func (a *streams) Broadcast(ctx context.Context, p *socket.Packet, opts socket.B
 	if err == nil {
 		p = appendOffset(p, id)
 	}
-	_ = a.MemoryAdapter.Deliver(p, opts)
+	_ = local.Deliver(p, opts)
 	return err
 }
 
@@ -170,7 +170,7 @@ func (a *streams) ownRoom(opts socket.BroadcastOptions) bool {
 }
 
 func (a *streams) broadcastData(p *socket.Packet, opts socket.BroadcastOptions, requestID string, timeout time.Duration) []byte {
-	return newObject(len(p.Data)+96).raw("packet", appendPacket(nil, p, a.nsp.Name())).
+	return newObject(len(p.Data())+96).raw("packet", appendPacket(nil, p, a.nsp.Name())).
 		str("requestId", requestID, true).raw("opts", appendOpts(nil, opts, true, timeout)).bytes()
 }
 
@@ -178,19 +178,25 @@ func (a *streams) broadcastData(p *socket.Packet, opts socket.BroadcastOptions, 
 // here at once, and on the other nodes through the stream unless
 // opts.Flags.Local is set; it returns once the entry is added.
 func (a *streams) AddSockets(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error {
-	a.joinLocal(opts, rooms)
+	for _, s := range a.Local().Sockets(opts) {
+		s.Join(rooms...)
+	}
 	return a.command(ctx, "sockets join", opts, msgSocketsJoin, func(o *object) { o.strings("rooms", rooms) })
 }
 
 // DelSockets implements socket.Adapter, as AddSockets.
 func (a *streams) DelSockets(ctx context.Context, opts socket.BroadcastOptions, rooms []string) error {
-	a.leaveLocal(opts, rooms)
+	for _, s := range a.Local().Sockets(opts) {
+		for _, room := range rooms {
+			s.Leave(room)
+		}
+	}
 	return a.command(ctx, "sockets leave", opts, msgSocketsLeave, func(o *object) { o.strings("rooms", rooms) })
 }
 
 // DisconnectSockets implements socket.Adapter, as AddSockets.
 func (a *streams) DisconnectSockets(ctx context.Context, opts socket.BroadcastOptions, close bool) error {
-	_ = a.MemoryAdapter.DisconnectSockets(ctx, opts, close)
+	_ = a.Local().DisconnectSockets(ctx, opts, close)
 	return a.command(ctx, "disconnect sockets", opts, msgDisconnectSockets, func(o *object) { o.bool("close", close) })
 }
 
@@ -209,77 +215,90 @@ func (a *streams) command(ctx context.Context, op string, opts socket.BroadcastO
 
 // message returns a Pub/Sub message {type, data, uid, nsp} for channel, in
 // MessagePack as Node's Streams adapter sends every one.
-func (a *streams) message(channel string, typ int, data []byte, att [][]byte) (message, error) {
+func (a *streams) message(channel string, typ int, data []byte, att [][]byte) (adapter.Message, error) {
 	msg := newObject(len(data)+64).int("type", typ).raw("data", data).
 		str("uid", a.uid, false).str("nsp", a.nsp.Name(), false).bytes()
 	payload, err := encodePayload(msg, att)
-	return message{channel, payload}, err
+	return adapter.Message{Channel: channel, Payload: payload}, err
 }
 
 // errStreamEntry: these messages are stream entries, which the adapter's
 // own methods add.
 var errStreamEntry = errors.New("the Streams adapter adds this message to the stream")
 
-func (a *streams) broadcast(*socket.Packet, socket.BroadcastOptions) (message, error) {
-	return message{}, errStreamEntry
+// EncodeBroadcast implements adapter.Transport; it is never called, as
+// Broadcast adds the entry itself.
+func (a *streams) EncodeBroadcast(*socket.Packet, socket.BroadcastOptions) (adapter.Message, error) {
+	return adapter.Message{}, errStreamEntry
 }
 
-func (a *streams) join(socket.BroadcastOptions, []string) (message, error) {
-	return message{}, errStreamEntry
+// EncodeAddSockets implements adapter.Transport; never called (AddSockets).
+func (a *streams) EncodeAddSockets(socket.BroadcastOptions, []string) (adapter.Message, error) {
+	return adapter.Message{}, errStreamEntry
 }
 
-func (a *streams) leave(socket.BroadcastOptions, []string) (message, error) {
-	return message{}, errStreamEntry
+// EncodeDelSockets implements adapter.Transport; never called (DelSockets).
+func (a *streams) EncodeDelSockets(socket.BroadcastOptions, []string) (adapter.Message, error) {
+	return adapter.Message{}, errStreamEntry
 }
 
-func (a *streams) disconnect(socket.BroadcastOptions, bool) (message, error) {
-	return message{}, errStreamEntry
+// EncodeDisconnectSockets implements adapter.Transport; never called
+// (DisconnectSockets).
+func (a *streams) EncodeDisconnectSockets(socket.BroadcastOptions, bool) (adapter.Message, error) {
+	return adapter.Message{}, errStreamEntry
 }
 
-func (a *streams) allRooms(string) (message, error) { return message{}, errNoAllRooms }
-
-func (a *streams) allRoomsAnswer(string, string, []string) (message, error) {
-	return message{}, errNoAllRooms
+// EncodeAllRooms implements adapter.Transport: Node's format has no
+// all-rooms request, so AllRooms fetches sockets instead.
+func (a *streams) EncodeAllRooms(string) (adapter.Message, error) {
+	return adapter.Message{}, adapter.ErrNoAllRooms
 }
 
-func (a *streams) broadcastWithAck(id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) (message, error) {
-	return a.message(a.channel, msgBroadcast, a.broadcastData(p, opts, id, timeout), p.Attachments)
+// EncodeAllRoomsAnswer is never called: no node sends the request.
+func (a *streams) EncodeAllRoomsAnswer(string, string, []string) (adapter.Message, error) {
+	return adapter.Message{}, adapter.ErrNoAllRooms
 }
 
-func (a *streams) fetch(id string, opts socket.BroadcastOptions) (message, error) {
+func (a *streams) EncodeBroadcastWithAck(id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) (adapter.Message, error) {
+	return a.message(a.channel, msgBroadcast, a.broadcastData(p, opts, id, timeout), p.Attachments())
+}
+
+func (a *streams) EncodeFetchSockets(id string, opts socket.BroadcastOptions) (adapter.Message, error) {
 	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).str("requestId", id, false).bytes()
 	return a.message(a.channel, msgFetchSockets, data, nil)
 }
 
-func (a *streams) serverSideEmit(id string, p *socket.Packet) (message, error) {
-	data := newObject(len(p.Data)+32).str("requestId", id, true).raw("packet", p.Data).bytes()
-	return a.message(a.channel, msgServerSideEmit, data, p.Attachments)
+func (a *streams) EncodeServerSideEmit(id string, p *socket.Packet) (adapter.Message, error) {
+	data := newObject(len(p.Data())+32).str("requestId", id, true).raw("packet", p.Data()).bytes()
+	return a.message(a.channel, msgServerSideEmit, data, p.Attachments())
 }
 
 // answer encodes a response for the private channel of node to.
-func (a *streams) answer(to string, typ int, data []byte, att [][]byte) (message, error) {
+func (a *streams) answer(to string, typ int, data []byte, att [][]byte) (adapter.Message, error) {
 	return a.message(a.channel+to+"#", typ, data, att)
 }
 
-func (a *streams) clientCountAnswer(to, id string, n int) (message, error) {
+func (a *streams) EncodeClientCount(to, id string, n int) (adapter.Message, error) {
 	return a.answer(to, msgClientCount, newObject(48).str("requestId", id, false).int("clientCount", n).bytes(), nil)
 }
 
-func (a *streams) ackAnswer(to, id string, arg value) (message, error) {
+func (a *streams) EncodeAck(to, id string, args socket.Args) (adapter.Message, error) {
+	arg := valueOfArgs(args)
 	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
 	return a.answer(to, msgBroadcastAck, data, arg.att)
 }
 
-func (a *streams) fetchAnswer(to, id string, sockets []*socket.RemoteSocket) (message, error) {
+func (a *streams) EncodeFetchSocketsAnswer(to, id string, sockets []*socket.RemoteSocket) (adapter.Message, error) {
 	list, err := appendSockets(nil, sockets)
 	if err != nil {
-		return message{}, err
+		return adapter.Message{}, err
 	}
 	data := newObject(len(list)+48).str("requestId", id, false).raw("sockets", list).bytes()
 	return a.answer(to, msgFetchSocketsResponse, data, nil)
 }
 
-func (a *streams) serverSideEmitAnswer(to, id string, arg value) (message, error) {
+func (a *streams) EncodeServerSideEmitAnswer(to, id string, args socket.Args) (adapter.Message, error) {
+	arg := valueOfArgs(args)
 	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
 	return a.answer(to, msgServerSideEmitResp, data, arg.att)
 }

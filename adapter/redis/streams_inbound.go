@@ -19,7 +19,7 @@ func (a *streams) handle(channel string, payload []byte) {
 		}
 	}
 	if err != nil {
-		a.drop(channel, err)
+		a.Drop(channel, err)
 	}
 }
 
@@ -32,7 +32,7 @@ func (a *streams) onEntry(id string, e *clusterEntry) func() {
 	}
 	f, err := a.onRequest(e, id)
 	if err != nil {
-		a.drop(a.stream, err)
+		a.Drop(a.stream, err)
 	}
 	return f
 }
@@ -55,7 +55,7 @@ func (a *streams) onRequest(e *clusterEntry, offset string) (func(), error) {
 		if err != nil {
 			return nil, err
 		}
-		return func() { a.onServerSideEmit(e.uid, d.id(), p) }, nil
+		return func() { a.OnServerSideEmit(e.uid, d.id(), p) }, nil
 	case msgFetchSocketsResponse, msgServerSideEmitResp, msgClientCount, msgBroadcastAck:
 		return nil, a.onAnswer(e)
 	}
@@ -65,13 +65,13 @@ func (a *streams) onRequest(e *clusterEntry, offset string) (func(), error) {
 	opts := d.Opts.broadcastOptions()
 	switch e.typ {
 	case msgSocketsJoin:
-		return func() { a.onJoin(opts, d.Rooms) }, nil
+		return func() { a.OnAddSockets(opts, d.Rooms) }, nil
 	case msgSocketsLeave:
-		return func() { a.onLeave(opts, d.Rooms) }, nil
+		return func() { a.OnDelSockets(opts, d.Rooms) }, nil
 	case msgDisconnectSockets:
-		return func() { a.onDisconnect(opts, d.Close) }, nil
+		return func() { a.OnDisconnectSockets(opts, d.Close) }, nil
 	case msgFetchSockets:
-		return func() { a.onFetch(e.uid, d.id(), opts) }, nil
+		return func() { a.OnFetchSockets(e.uid, d.id(), opts) }, nil
 	}
 	return nil, fmt.Errorf("unknown message type %d", e.typ)
 }
@@ -91,13 +91,13 @@ func (a *streams) onBroadcastEntry(e *clusterEntry, offset string) error {
 	}
 	opts := d.Opts.broadcastOptions()
 	if d.RequestID != nil {
-		a.onBroadcastWithAck(e.uid, d.id(), p, opts, d.Opts.ackTimeout())
+		a.OnBroadcastWithAck(e.uid, d.id(), p, opts, d.Opts.ackTimeout())
 		return nil
 	}
 	if a.recovery != nil && offset != "" && !opts.Flags.Volatile {
 		p = appendOffset(p, offset)
 	}
-	return a.MemoryAdapter.Deliver(p, opts)
+	return a.Local().Deliver(p, opts)
 }
 
 // onAnswer handles an answer to a request of this node.
@@ -106,23 +106,23 @@ func (a *streams) onAnswer(e *clusterEntry) error {
 	id := d.id()
 	switch e.typ {
 	case msgClientCount:
-		a.onClientCount(id, d.ClientCount)
+		a.OnClientCount(id, d.ClientCount)
 	case msgBroadcastAck, msgServerSideEmitResp:
 		v, err := valueOf(d.Packet, e.att)
 		if err != nil {
 			return err
 		}
 		if e.typ == msgBroadcastAck {
-			a.onAck(id, v)
+			a.OnAck(id, v.args())
 		} else {
-			a.onEmitAnswer(id, v)
+			a.OnServerSideEmitAnswer(id, v.args())
 		}
 	case msgFetchSocketsResponse:
-		if _, open := a.reqs.kindOf(id); !open {
+		if _, open := a.Pending(id); !open {
 			return nil
 		}
 		sockets, err := decodeSockets(d.Sockets, e.att, a.nsp)
-		a.onFetchAnswer(id, sockets)
+		a.OnFetchSocketsAnswer(id, sockets)
 		return err
 	default:
 		return fmt.Errorf("unknown response type %d", e.typ)

@@ -26,7 +26,7 @@ func (a *streams) PersistSession(s *socket.Session) {
 	if a.recovery == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(a.ctx, a.timeout)
+	ctx, cancel := context.WithTimeout(a.Context(), a.o.RequestTimeout)
 	defer cancel()
 	v, err := encodeSession(s)
 	if err == nil {
@@ -35,12 +35,12 @@ func (a *streams) PersistSession(s *socket.Session) {
 	if err == nil {
 		err = a.hub.query(ctx, func(ctx context.Context) error {
 			err := a.client.Set(ctx, a.o.SessionKeyPrefix+s.PID, v, a.recovery.MaxDisconnectionDuration).Err()
-			a.health.observe(a.log, "persist session", err)
+			a.health.observe(a.Logger(), "persist session", err)
 			return err
 		})
 	}
 	if err != nil {
-		a.log.Warn("redisadapter: session not stored", "sid", s.ID, "err", err)
+		a.Logger().Warn("redisadapter: session not stored", "sid", s.ID, "err", err)
 	}
 }
 

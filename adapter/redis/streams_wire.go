@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/envivo/socketio/adapter"
 	"github.com/envivo/socketio/internal/msgpack"
 	"github.com/envivo/socketio/socket"
 )
@@ -109,7 +110,7 @@ func entryData(data []byte, att [][]byte, plaintext bool) (string, error) {
 // appendOffset returns a copy of p whose event gets offset as its last
 // argument, as Node's addOffsetIfNecessary.
 func appendOffset(p *socket.Packet, offset string) *socket.Packet {
-	data := []byte(strings.TrimRight(string(p.Data), " \t\r\n"))
+	data := []byte(strings.TrimRight(string(p.Data()), " \t\r\n"))
 	if len(data) < 2 || data[len(data)-1] != ']' {
 		return p
 	}
@@ -120,7 +121,7 @@ func appendOffset(p *socket.Packet, offset string) *socket.Packet {
 	}
 	out = appendJSONString(out, offset)
 	out = append(out, ']')
-	return &socket.Packet{Namespace: p.Namespace, Data: out, Attachments: p.Attachments}
+	return adapter.NewPacket(p.Namespace(), out, p.Attachments())
 }
 
 // encodeSession returns the stored form of s, as Node's adapter stores

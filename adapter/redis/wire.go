@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/envivo/socketio/adapter"
 	"github.com/envivo/socketio/internal/msgpack"
-	"github.com/envivo/socketio/internal/parser"
 	"github.com/envivo/socketio/socket"
 )
 
@@ -207,17 +207,17 @@ func (p *wirePacket) packet(nsp string, all [][]byte) (*socket.Packet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if elems, err := parser.SplitArray(data); err != nil || len(elems) == 0 {
+	if args, err := adapter.NewArgs(data, att); err != nil || args.Len() == 0 {
 		return nil, fmt.Errorf("packet data is not a non-empty array")
 	}
-	return &socket.Packet{Namespace: nsp, Data: data, Attachments: att}, nil
+	return adapter.NewPacket(nsp, data, att), nil
 }
 
 // appendPacket writes {"type":2,"data":[...]} and, if nsp is not empty,
 // its "nsp" member. Placeholders in the data keep naming p.Attachments.
 func appendPacket(b []byte, p *socket.Packet, nsp string) []byte {
 	b = append(b, `{"type":2,"data":`...)
-	b = append(b, bytes.TrimSpace(p.Data)...)
+	b = append(b, bytes.TrimSpace(p.Data())...)
 	if nsp != "" {
 		b = append(b, `,"nsp":`...)
 		b = msgpack.AppendJSONString(b, nsp)
@@ -260,27 +260,25 @@ func valueOf(raw json.RawMessage, all [][]byte) (value, error) {
 // none for undefined.
 func (v value) args() socket.Args {
 	if len(v.raw) == 0 {
-		a, _ := socket.NewArgs(json.RawMessage(`[]`), nil)
-		return a
+		return socket.Args{}
 	}
 	data := make([]byte, 0, len(v.raw)+2)
 	data = append(append(append(data, '['), v.raw...), ']')
-	a, err := socket.NewArgs(data, v.att)
+	a, err := adapter.NewArgs(data, v.att)
 	if err != nil {
-		a, _ = socket.NewArgs(json.RawMessage(`[]`), nil)
+		return socket.Args{}
 	}
 	return a
 }
 
-// firstArg returns the first of args, as Node's adapters forward only the
-// first argument of an acknowledgement; undefined when there is none.
-func firstArg(args socket.Args) value {
-	data, att := args.Encode()
-	elems, err := parser.SplitArray(data)
-	if err != nil || len(elems) == 0 {
+// valueOfArgs returns the first of args, which adapter.Cluster passes
+// alone; undefined when there is none.
+func valueOfArgs(args socket.Args) value {
+	if args.Len() == 0 {
 		return value{}
 	}
-	return value{raw: elems[0], att: att}
+	data, att := args.Encode() // [x]
+	return value{raw: data[1 : len(data)-1], att: att}
 }
 
 // nodeJSON returns v as JSON.stringify writes it in Node, binary data as
@@ -342,8 +340,7 @@ func decodeSockets(raw json.RawMessage, all [][]byte, nsp *socket.Namespace) ([]
 			bad = fmt.Errorf("socket %.100s: %v", e, err)
 			continue
 		}
-		rs.Bind(nsp)
-		out = append(out, rs)
+		out = append(out, adapter.NewRemoteSocket(nsp, *rs))
 	}
 	return out, bad
 }
@@ -366,17 +363,36 @@ func decodeSocket(e json.RawMessage, all [][]byte) (*socket.RemoteSocket, error)
 		return nil, errors.New("no id")
 	}
 	if len(w.Data) > 0 {
-		v, _, err := parser.DecodeValue(w.Data, all, false)
+		m, err := decodeData(w.Data, all)
 		if err != nil {
 			return nil, err
-		}
-		m, ok := v.(map[string]any)
-		if !ok && v != nil {
-			return nil, fmt.Errorf("data is a %T, not an object", v)
 		}
 		w.RemoteSocket.Data = m
 	}
 	return &w.RemoteSocket, nil
+}
+
+// decodeData decodes a fetched socket's data, JSON whose placeholders
+// name all: an object, or null. Binary values become []byte.
+func decodeData(raw json.RawMessage, all [][]byte) (map[string]any, error) {
+	args, err := adapter.NewArgs(append(append([]byte{'['}, raw...), ']'), all)
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	switch x := args.Value(0).(type) {
+	case json.RawMessage: // no binary data
+		if err := json.Unmarshal(x, &v); err != nil {
+			return nil, err
+		}
+	default:
+		v = x
+	}
+	m, ok := v.(map[string]any)
+	if !ok && v != nil {
+		return nil, fmt.Errorf("data is a %T, not an object", v)
+	}
+	return m, nil
 }
 
 // object writes a JSON object member by member, in order.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/envivo/socketio/adapter"
 	"github.com/envivo/socketio/socket"
 )
 
@@ -96,8 +97,8 @@ func TestWirePacket(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("packet: %v", err)
 			}
-			if err == nil && (string(p.Data) != tt.data || len(p.Attachments) != tt.atts || p.Namespace != "/x") {
-				t.Errorf("packet %s %v %q", p.Data, p.Attachments, p.Namespace)
+			if err == nil && (string(p.Data()) != tt.data || len(p.Attachments()) != tt.atts || p.Namespace() != "/x") {
+				t.Errorf("packet %s %v %q", p.Data(), p.Attachments(), p.Namespace())
 			}
 		})
 	}
@@ -105,13 +106,13 @@ func TestWirePacket(t *testing.T) {
 
 func TestValues(t *testing.T) {
 	t.Parallel()
-	args, err := socket.NewArgs(json.RawMessage(`[{"b":{"_placeholder":true,"num":0}},"second"]`), [][]byte{{1, 2}})
+	args, err := adapter.NewArgs(json.RawMessage(`[{"b":{"_placeholder":true,"num":0}}]`), [][]byte{{1, 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := firstArg(args)
+	v := valueOfArgs(args)
 	if string(v.raw) != `{"b":{"_placeholder":true,"num":0}}` || len(v.att) != 1 {
-		t.Errorf("firstArg = %s %v", v.raw, v.att)
+		t.Errorf("valueOfArgs = %s %v", v.raw, v.att)
 	}
 	if got := string(v.nodeJSON()); got != `{"b":{"type":"Buffer","data":[1,2]}}` {
 		t.Errorf("nodeJSON = %s", got)
@@ -120,9 +121,9 @@ func TestValues(t *testing.T) {
 	if a := v.args(); a.Len() != 1 || a.Decode(0, &out) != nil || string(out.B) != "\x01\x02" {
 		t.Errorf("args = %v, %v", a.Values(), out)
 	}
-	empty, _ := socket.NewArgs(json.RawMessage(`[]`), nil)
-	if v := firstArg(empty); v.raw != nil || v.args().Len() != 0 {
-		t.Errorf("firstArg of no argument = %s", v.raw)
+	empty, _ := adapter.NewArgs(json.RawMessage(`[]`), nil)
+	if v := valueOfArgs(empty); v.raw != nil || v.args().Len() != 0 {
+		t.Errorf("valueOfArgs of no argument = %s", v.raw)
 	}
 	if v, err := valueOf(nil, nil); err != nil || v.raw != nil {
 		t.Errorf("valueOf(undefined) = %v, %v", v, err)
@@ -167,42 +168,6 @@ func TestRoomIndex(t *testing.T) {
 	slices.Sort(deleted)
 	if !slices.Equal(deleted, []string{"a", "b", "c"}) || len(x.subscribedRooms()) != 0 {
 		t.Errorf("deleted %v, still subscribed %v", deleted, x.subscribedRooms())
-	}
-}
-
-func TestRegistry(t *testing.T) {
-	t.Parallel()
-	var g registry
-	fetch := newRequest(fetchRequest, 2)
-	g.add("f", fetch)
-	if g.update("f", emitRequest, true, nil) != nil {
-		t.Error("update of the wrong kind applied")
-	}
-	g.update("f", fetchRequest, true, nil)
-	g.update("f", fetchRequest, true, nil)
-	select {
-	case <-fetch.done:
-	default:
-		t.Error("fetch not done after 2 answers")
-	}
-	if _, open := g.kindOf("f"); !open {
-		t.Error("a fetch stays open until its asker removes it")
-	}
-	bc := newRequest(broadcastRequest, 1)
-	released := false
-	bc.release = func() { released = true }
-	g.add("b", bc)
-	g.update("b", broadcastRequest, false, func(r *request) { r.acked++ })
-	g.update("b", broadcastRequest, true, func(r *request) { r.clients += 2 })
-	if _, open := g.kindOf("b"); !open || released {
-		t.Error("broadcast closed before every ack arrived")
-	}
-	g.update("b", broadcastRequest, false, func(r *request) { r.acked++ })
-	if _, open := g.kindOf("b"); open || !released {
-		t.Error("broadcast still open after every ack arrived")
-	}
-	if !g.remove("f") || g.remove("f") {
-		t.Error("remove should report whether the request was open")
 	}
 }
 

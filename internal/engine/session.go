@@ -259,16 +259,17 @@ func (c *Conn) close(reason string, grace time.Duration, discard bool) {
 		c.fail(reason, failOpts{async: true})
 		return
 	}
-	notify := c.endLocked(reason, stateClosing)
+	if c.endLocked(reason, stateClosing) {
+		// Started before the kick may finish the session: Shutdown waits
+		// for the server's goroutines once no session is left.
+		c.notify(true)
+	}
 	c.awaitingPong = false
 	c.armLocked(grace)
 	upg := c.dropUpgradeLocked()
 	c.tr.kickLocked()
 	c.mu.Unlock()
 	upg.abandon()
-	if notify {
-		c.notify(true)
-	}
 }
 
 // start runs accept, queues the open packet and starts the heartbeat.

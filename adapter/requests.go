@@ -1,4 +1,4 @@
-package redisadapter
+package adapter
 
 import (
 	"sync"
@@ -6,38 +6,41 @@ import (
 	"github.com/envivo/socketio/socket"
 )
 
-// requestKind says what a request waits for.
-type requestKind int
+// RequestKind says what a request of this node waits for, and so which
+// answers it takes.
+type RequestKind int
 
+// The kinds of requests.
 const (
-	fetchRequest     requestKind = iota // sockets from each node
-	roomsRequest                        // rooms from each node
-	emitRequest                         // one server-side emit answer from each node
-	broadcastRequest                    // a client count from each node, then acks
+	FetchRequest     RequestKind = iota // sockets from each node
+	RoomsRequest                        // rooms from each node
+	EmitRequest                         // one server-side emit answer from each node
+	BroadcastRequest                    // a client count from each node, then acks
 )
 
-func (k requestKind) String() string {
+// String returns the operation's name, such as "fetch sockets".
+func (k RequestKind) String() string {
 	return [...]string{"fetch sockets", "all rooms", "server-side emit", "broadcast with ack"}[k]
 }
 
 // request is a question this node asked the others, waiting for their
 // answers. Its fields are guarded by the registry's lock.
 type request struct {
-	kind     requestKind
+	kind     RequestKind
 	expected int           // answers expected, one per other node
 	answered int           // answers received
 	done     chan struct{} // closed once answered == expected
 
-	sockets []*socket.RemoteSocket // fetchRequest
-	rooms   []string               // roomsRequest
-	acks    socket.AckReceiver     // emitRequest, broadcastRequest
-	clients int                    // broadcastRequest: sum of the client counts
-	acked   int                    // broadcastRequest: acks received
+	sockets []*socket.RemoteSocket // FetchRequest
+	rooms   []string               // RoomsRequest
+	acks    socket.AckReceiver     // EmitRequest, BroadcastRequest
+	clients int                    // BroadcastRequest: sum of the client counts
+	acked   int                    // BroadcastRequest: acks received
 
 	release func() // stops the timers that would remove the request
 }
 
-func newRequest(kind requestKind, expected int) *request {
+func newRequest(kind RequestKind, expected int) *request {
 	return &request{kind: kind, expected: expected, done: make(chan struct{})}
 }
 
@@ -47,7 +50,7 @@ func (r *request) complete() bool {
 	if r.answered < r.expected {
 		return false
 	}
-	return r.kind != broadcastRequest || r.acked >= r.clients
+	return r.kind != BroadcastRequest || r.acked >= r.clients
 }
 
 // registry holds the open requests of an adapter by request id. It is
@@ -96,7 +99,7 @@ func (g *registry) progress(r *request) (answered, expected int) {
 // the last answer arrives, and forgets the request once nothing more can
 // arrive for it unless keep is set. It returns the request, or nil if
 // there is no such request.
-func (g *registry) update(id string, kind requestKind, answer bool, f func(r *request)) *request {
+func (g *registry) update(id string, kind RequestKind, answer bool, f func(r *request)) *request {
 	g.mu.Lock()
 	r := g.open[id]
 	if r == nil || r.kind != kind {
@@ -112,7 +115,7 @@ func (g *registry) update(id string, kind requestKind, answer bool, f func(r *re
 			close(r.done)
 		}
 	}
-	finished := r.complete() && r.kind != fetchRequest && r.kind != roomsRequest
+	finished := r.complete() && r.kind != FetchRequest && r.kind != RoomsRequest
 	if finished {
 		delete(g.open, id)
 	}
@@ -124,7 +127,7 @@ func (g *registry) update(id string, kind requestKind, answer bool, f func(r *re
 }
 
 // kindOf returns the kind of the open request id.
-func (g *registry) kindOf(id string) (requestKind, bool) {
+func (g *registry) kindOf(id string) (RequestKind, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	r := g.open[id]
