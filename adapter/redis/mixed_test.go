@@ -49,6 +49,9 @@ func newMixedCluster(t *testing.T, peer *nodepeer.Peer, m mode) *mixedCluster {
 	port := peer.Server(t, "redis-server.js", env)
 	c.goNode = startNode(t, m.adapter(c.rc, slog.New(c.logs)), goHandlers(0))
 	waitServerCount(t, 2, c.goNode)
+	if m.streams {
+		waitStreamReaders(t, c.rc, 2)
+	}
 	c.d = peer.Client(t)
 	opts := func(token string) map[string]any {
 		return map[string]any{"transports": []string{"websocket"}, "auth": map[string]any{"token": token}}

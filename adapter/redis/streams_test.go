@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +70,18 @@ func nodeSide(c *mixedCluster, url string) recoverySide {
 		t.Helper()
 		c.do(t, map[string]any{"op": "emit", "event": event, "rooms": []string{"r"}})
 	}}
+}
+
+// waitStreamReaders waits until n connections read the stream. Node's
+// adapter reads from "$" once its own connection is up, which may come
+// after its subscription (what the server count sees): an entry added
+// before would never reach it.
+func waitStreamReaders(t *testing.T, rc *redis.Client, n int) {
+	t.Helper()
+	eventually(t, waitFor, fmt.Sprintf("%d stream readers", n), func() bool {
+		list, err := rc.ClientList(context.Background()).Result()
+		return err == nil && strings.Count(list, "cmd=xread") >= n
+	})
 }
 
 var streamIDRE = regexp.MustCompile(`^[0-9]+-[0-9]+$`)
@@ -155,6 +168,7 @@ func TestStreamsRecoveryMixed(t *testing.T) {
 			})
 			nodeURL := "http://127.0.0.1:" + strconv.Itoa(port)
 			waitServerCount(t, 2, g)
+			waitStreamReaders(t, newClient(t, r), 2)
 			d := peer.Client(t)
 			d.Connect("n", nodeURL+"/", map[string]any{"transports": []string{"websocket"}})
 			d.Wait(match{"ev": "connect", "client": "n"}, waitFor)
