@@ -161,12 +161,19 @@ func (a *memoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
 		msgs = noCompress(msgs)
 	}
 	volatile := opts.Flags.Volatile
+	var watched []*Socket // with OnAnyOutgoing handlers, told outside the lock
 	a.forEach(opts, func(s *Socket) {
 		if volatile && !s.client.conn.Writable() {
 			return
 		}
+		if s.hasOutgoing.Load() {
+			watched = append(watched, s)
+		}
 		_ = s.sendBatched(msgs)
 	})
+	for _, s := range watched {
+		s.notifyOutgoing(p.data, p.attachments)
+	}
 	return nil
 }
 
@@ -193,6 +200,7 @@ func (a *memoryAdapter) BroadcastWithAck(ctx context.Context, p *Packet, opts Br
 	targets := a.Sockets(opts)
 	acks.Expect(len(targets))
 	for _, s := range targets {
+		s.notifyOutgoing(p.data, p.attachments)
 		id := s.expectAckUntil(ctx, acks.Reply)
 		msgs, err := p.withID(a.nsp.server.opts.Parser, id)
 		if err != nil {

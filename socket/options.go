@@ -106,8 +106,12 @@ type Options struct {
 
 	// OnError, when set, is called when a handler returns an error or its
 	// arguments fail to decode (see On). Default: the error is logged at
-	// debug level.
+	// warning level.
 	OnError func(s *Socket, event string, err error)
+
+	// Hooks are called on connections, disconnections, refusals and slow
+	// clients, to count or trace them (see Hooks). Default: none.
+	Hooks Hooks
 }
 
 // EngineOptions are the Engine.IO settings of a Server, embedded in

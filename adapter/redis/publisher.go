@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -31,11 +32,14 @@ type outgoing struct {
 	msg    adapter.Message
 	probe  bool            // admitted while Redis was failing, to find out whether it is back
 	result chan error      // buffered; nil when nobody waits
+	stats  *counters       // the sending adapter's, or nil
+	queued time.Time       // when it was queued
 	xadd   *redis.XAddArgs // a stream entry to add instead of msg (the Streams adapter)
 	id     string          // the stream entry's id, once its XADD succeeded
 }
 
 func (o *outgoing) finish(err error) {
+	o.stats.published(o.queued, err)
 	if o.result != nil {
 		o.result <- err
 	}
@@ -76,27 +80,27 @@ func newPublisher(client redis.UniversalClient, sharded bool, h *health, log *sl
 // when the queue is full, or ErrClosed once the publisher is closed. A
 // message queued is sent unless ctx ends first; a failure to send it is
 // logged, not returned.
-func (p *publisher) post(ctx context.Context, m adapter.Message) error {
-	return p.enqueue(&outgoing{ctx: ctx, msg: m})
+func (p *publisher) post(ctx context.Context, m adapter.Message, st *counters) error {
+	return p.enqueue(&outgoing{ctx: ctx, msg: m, stats: st})
 }
 
 // send queues m and waits until it has been sent or ctx ends; it returns
 // post's errors, Redis's, or ctx's. A message not sent yet when ctx ends
 // is not sent.
-func (p *publisher) send(ctx context.Context, m adapter.Message) error {
-	_, err := p.wait(ctx, &outgoing{ctx: ctx, msg: m, result: make(chan error, 1)})
+func (p *publisher) send(ctx context.Context, m adapter.Message, st *counters) error {
+	_, err := p.wait(ctx, &outgoing{ctx: ctx, msg: m, result: make(chan error, 1), stats: st})
 	return err
 }
 
 // postEntry is post for a stream entry (XADD), in the queue's order with
 // every other message.
-func (p *publisher) postEntry(ctx context.Context, e *redis.XAddArgs) error {
-	return p.enqueue(&outgoing{ctx: ctx, xadd: e})
+func (p *publisher) postEntry(ctx context.Context, e *redis.XAddArgs, st *counters) error {
+	return p.enqueue(&outgoing{ctx: ctx, xadd: e, stats: st})
 }
 
 // sendEntry is send for a stream entry (XADD): it returns the entry's id.
-func (p *publisher) sendEntry(ctx context.Context, e *redis.XAddArgs) (string, error) {
-	return p.wait(ctx, &outgoing{ctx: ctx, xadd: e, result: make(chan error, 1)})
+func (p *publisher) sendEntry(ctx context.Context, e *redis.XAddArgs, st *counters) (string, error) {
+	return p.wait(ctx, &outgoing{ctx: ctx, xadd: e, result: make(chan error, 1), stats: st})
 }
 
 // wait queues o and waits until it has been sent or ctx ends.
@@ -112,11 +116,21 @@ func (p *publisher) wait(ctx context.Context, o *outgoing) (string, error) {
 	}
 }
 
+// enqueue queues o, or counts it failed and returns why not.
 func (p *publisher) enqueue(o *outgoing) error {
+	err := p.tryEnqueue(o)
+	if err != nil {
+		o.stats.published(time.Time{}, err)
+	}
+	return err
+}
+
+func (p *publisher) tryEnqueue(o *outgoing) error {
 	probe, err := p.health.admit()
 	if err != nil {
 		return err
 	}
+	o.queued = time.Now()
 	o.probe = probe
 	p.mu.Lock()
 	switch {

@@ -121,9 +121,9 @@ func (a *streams) add(ctx context.Context, op string, wait bool, e *redis.XAddAr
 	id := ""
 	if err == nil {
 		if wait {
-			id, err = a.hub.pub.sendEntry(ctx, e)
+			id, err = a.hub.pub.sendEntry(ctx, e, &a.stats)
 		} else {
-			err = a.hub.pub.postEntry(ctx, e)
+			err = a.hub.pub.postEntry(ctx, e, &a.stats)
 		}
 	}
 	if err != nil {

@@ -26,6 +26,10 @@
 // COMPRESSION=1 offers WebSocket permessage-deflate with a threshold of 1024
 // bytes, as the Node peer's perMessageDeflate: {threshold: 1024} (polling
 // answers are compressed from 1024 bytes either way, as in Node).
+//
+// METRICS=1 serves Prometheus metrics (package metrics) at /metrics on the
+// same port, to compare the cost of counting: the counters run either way,
+// METRICS=1 adds the scrape endpoint.
 package main
 
 import (
@@ -37,9 +41,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
 	redisadapter "github.com/envivo/socketio/adapter/redis"
+	"github.com/envivo/socketio/metrics"
 	"github.com/envivo/socketio/socket"
 )
 
@@ -98,7 +105,21 @@ func main() {
 		})
 	})
 	log.Printf("envivo bench listening on 127.0.0.1:%s", port)
-	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, io))
+	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, handler(io, os.Getenv("METRICS") == "1")))
+}
+
+// handler serves io, and with withMetrics its Prometheus metrics at
+// /metrics.
+func handler(io *socket.Server, withMetrics bool) http.Handler {
+	if !withMetrics {
+		return io
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(metrics.NewCollector(io, nil))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", io)
+	return mux
 }
 
 // redisAdapter returns the adapter factory kind names, as the Node bench
