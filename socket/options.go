@@ -139,8 +139,18 @@ type Options struct {
 //   - PerMessageDeflate (false) and PerMessageDeflateThreshold (1024
 //     bytes): WebSocket permessage-deflate, negotiated without context
 //     takeover so that a broadcast is compressed once for all;
+//   - Router (nil): lets the servers of a cluster serve each other's
+//     polling sessions, so that no sticky sessions are needed (see
+//     SessionRouter);
 //   - Logger (none): the server's logs.
 type EngineOptions = engine.Options
+
+// SessionRouter is the type of EngineOptions.Router: it mints the ids of
+// a server's Engine.IO sessions and forwards the requests for sessions
+// that another server of the cluster holds (adapter/redis provides one,
+// redisadapter.Router). Its contract is the Engine.IO layer's
+// (go doc github.com/envivo/socketio/internal/engine.Router).
+type SessionRouter = engine.Router
 
 // CORS configures cross-origin access for long-polling requests and the
 // origin check of WebSocket upgrades; the zero value allows same-origin

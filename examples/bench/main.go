@@ -23,6 +23,12 @@
 // EIO3=1 also accepts socket.io-client 2.x (Options.AllowEIO3, Node's
 // allowEIO3).
 //
+// STICKY_FREE=1 (with REDIS_URL) adds a redisadapter.Router, so that a
+// round-robin load balancer needs no sticky sessions: a polling request
+// for a session of another instance is forwarded there. The other
+// instances reach this one at ROUTER_ADDRESS (default
+// http://127.0.0.1:$PORT). sticky-free.sh measures it behind nginx.
+//
 // COMPRESSION=1 offers WebSocket permessage-deflate with a threshold of 1024
 // bytes, as the Node peer's perMessageDeflate: {threshold: 1024} (polling
 // answers are compressed from 1024 bytes either way, as in Node).
@@ -33,6 +39,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"net/http"
@@ -65,10 +72,16 @@ func main() {
 		if err != nil {
 			log.Fatalf("REDIS_URL: %v", err)
 		}
-		opts.Adapter, err = redisAdapter(os.Getenv("REDIS_ADAPTER"), redis.NewClient(ro))
+		rdb := redis.NewClient(ro)
+		opts.Adapter, err = redisAdapter(os.Getenv("REDIS_ADAPTER"), rdb)
 		if err != nil {
 			log.Fatalf("REDIS_ADAPTER: %v", err)
 		}
+		if os.Getenv("STICKY_FREE") == "1" {
+			opts.Router = newRouter(rdb, port)
+		}
+	} else if os.Getenv("STICKY_FREE") == "1" {
+		log.Fatal("STICKY_FREE=1 needs REDIS_URL")
 	}
 	if env := os.Getenv("RECOVERY"); env != "" {
 		d, err := nodeDuration(env)
@@ -134,6 +147,22 @@ func redisAdapter(kind string, client *redis.Client) (func(*socket.Namespace) so
 		return redisadapter.NewStreams(client, nil), nil
 	}
 	return nil, fmt.Errorf("want classic, sharded or streams, got %q", kind)
+}
+
+// newRouter enters this instance in the directory of rdb, at
+// $ROUTER_ADDRESS or http://127.0.0.1:port.
+func newRouter(rdb redis.UniversalClient, port string) *redisadapter.Router {
+	addr := os.Getenv("ROUTER_ADDRESS")
+	if addr == "" {
+		addr = "http://127.0.0.1:" + port
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rt, err := redisadapter.NewRouter(ctx, rdb, &redisadapter.RouterOptions{Address: addr})
+	if err != nil {
+		log.Fatalf("STICKY_FREE: %v", err)
+	}
+	return rt
 }
 
 var durationRE = regexp.MustCompile(`^(\d+)(ms|s|m)?$`)

@@ -149,6 +149,12 @@ type Options struct {
 	// connection that negotiated permessage-deflate.
 	// Default: 1024.
 	PerMessageDeflateThreshold int
+	// Router, when set, lets the servers of a cluster serve each other's
+	// sessions, so that polling clients need no sticky sessions: it mints
+	// the ids of new sessions and serves elsewhere the requests for
+	// sessions this server does not hold (see Router).
+	// Default: nil, such requests get HTTP 400 "Session ID unknown".
+	Router Router
 	// Logger receives the server's logs: recovered panics and handler
 	// errors (warnings), refused requests and closed connections (debug).
 	// Default: none (a logger that discards everything).

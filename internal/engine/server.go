@@ -115,9 +115,14 @@ func (s *Server) SetCORSHeaders(h http.Header, r *http.Request) {
 // {"code":N,"message":"..."} and Content-Type application/json, as Node
 // answers polling requests; refused WebSocket requests get the same answer
 // (Node writes the bare message as text/html there). Another method than
-// GET or POST on a polling session gets 500, as in Node.
+// GET or POST on a polling session gets 500, as in Node. With
+// Options.Router, a request for a session this server does not hold is
+// first offered to the Router.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := parseQuery(r.URL.RawQuery)
+	if s.route(w, r, q.sid) {
+		return
+	}
 	upgrade := q.transport == TransportWebSocket && isWebSocketRequest(r)
 	if s.cors.enabled {
 		if !upgrade {
@@ -227,7 +232,7 @@ func headerBytes(r *http.Request) int {
 	return n
 }
 
-// register gives c a fresh sid and adds it to the sessions, unless the
+// register gives c a fresh sid (Options.Router's, when set) and adds it to the sessions, unless the
 // server is shutting down.
 func (s *Server) register(c *Conn) bool {
 	s.mu.RLock()
@@ -235,8 +240,12 @@ func (s *Server) register(c *Conn) bool {
 	if s.closing {
 		return false
 	}
-	for {
-		c.id = newSID()
+	for attempt := 0; ; attempt++ {
+		id := s.newID
+		if attempt >= 3 { // a Router that keeps repeating an id falls back to random ones
+			id = newSID
+		}
+		c.id = id()
 		if s.sessions.add(c) {
 			return true
 		}

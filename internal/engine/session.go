@@ -116,7 +116,7 @@ func newConn(s *Server, r *http.Request, proto protocol) *Conn {
 }
 
 // ID returns the Engine.IO session id (sid): 20 characters of base64url
-// from 15 bytes of crypto/rand.
+// from 15 bytes of crypto/rand, or the id Options.Router minted.
 func (c *Conn) ID() string { return c.id }
 
 // Done returns a channel that is closed once the session is no longer
