@@ -67,22 +67,7 @@ func main() {
 		opts.PerMessageDeflate = true
 		opts.PerMessageDeflateThreshold = 1024
 	}
-	if url := os.Getenv("REDIS_URL"); url != "" {
-		ro, err := redis.ParseURL(url)
-		if err != nil {
-			log.Fatalf("REDIS_URL: %v", err)
-		}
-		rdb := redis.NewClient(ro)
-		opts.Adapter, err = redisAdapter(os.Getenv("REDIS_ADAPTER"), rdb)
-		if err != nil {
-			log.Fatalf("REDIS_ADAPTER: %v", err)
-		}
-		if os.Getenv("STICKY_FREE") == "1" {
-			opts.Router = newRouter(rdb, port)
-		}
-	} else if os.Getenv("STICKY_FREE") == "1" {
-		log.Fatal("STICKY_FREE=1 needs REDIS_URL")
-	}
+	setupRedis(opts, port)
 	if env := os.Getenv("RECOVERY"); env != "" {
 		d, err := nodeDuration(env)
 		if err != nil {
@@ -133,6 +118,29 @@ func handler(io *socket.Server, withMetrics bool) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", io)
 	return mux
+}
+
+// setupRedis reads REDIS_URL, REDIS_ADAPTER and STICKY_FREE into opts.
+func setupRedis(opts *socket.Options, port string) {
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		if os.Getenv("STICKY_FREE") == "1" {
+			log.Fatal("STICKY_FREE=1 needs REDIS_URL")
+		}
+		return
+	}
+	ro, err := redis.ParseURL(url)
+	if err != nil {
+		log.Fatalf("REDIS_URL: %v", err)
+	}
+	rdb := redis.NewClient(ro)
+	opts.Adapter, err = redisAdapter(os.Getenv("REDIS_ADAPTER"), rdb)
+	if err != nil {
+		log.Fatalf("REDIS_ADAPTER: %v", err)
+	}
+	if os.Getenv("STICKY_FREE") == "1" {
+		opts.Router = newRouter(rdb, port)
+	}
 }
 
 // redisAdapter returns the adapter factory kind names, as the Node bench
