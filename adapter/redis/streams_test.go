@@ -20,8 +20,9 @@ import (
 
 // Tests of the Streams adapter that the shared cluster tests
 // (TestGoCluster, TestMixedCluster in mode "streams") do not cover:
-// connection state recovery across nodes, Go and Node, and a Redis restart
-// during a stream of broadcasts.
+// connection state recovery across nodes, Go and Node, and after a server's
+// shutdown (a rolling restart), and a Redis restart during a stream of
+// broadcasts.
 
 // recoveryNode starts an envivo server on NewStreams with connection state
 // recovery. Its sockets answer "join" (room, ack) and report, on the
@@ -273,4 +274,45 @@ func streamTicks(t *testing.T, rc interface {
 		ticks = append(ticks, int(n))
 	}
 	return ticks
+}
+
+// TestStreamsRecoveryAfterShutdown: a rolling restart. Server A shuts
+// down; its sockets' sessions go to Redis, and a client that reconnects to
+// server B gets its id and rooms back there.
+func TestStreamsRecoveryAfterShutdown(t *testing.T) {
+	t.Parallel()
+	peer := nodepeer.Require(t)
+	r := startRedis(t)
+	srvA := socket.NewServer(&socket.Options{
+		Adapter:                 NewStreams(newClient(t, r), &StreamsOptions{RequestTimeout: 3 * time.Second}),
+		ConnectionStateRecovery: &socket.ConnectionStateRecovery{},
+	})
+	srvA.OnConnection(func(s *socket.Socket) { s.Join("r") })
+	a := &testNode{srv: srvA, url: serveOnly(t, srvA)}
+	b, seen := recoveryNode(t, r, nil, "b")
+	waitServerCount(t, 2, a, b)
+
+	d := peer.Client(t)
+	// No automatic reconnection: the client reconnects once Shutdown has
+	// returned, when the session is surely in Redis.
+	d.Connect("c", a.url+"/", map[string]any{"transports": []string{"websocket"}, "reconnection": false})
+	id := d.Wait(match{"ev": "connect", "client": "c"}, waitFor).String("id")
+	if err := b.srv.To("r").Emit("before"); err != nil {
+		t.Fatal(err)
+	}
+	d.Wait(match{"ev": "event", "client": "c", "name": "before"}, waitFor)
+	d.Send(map[string]any{"cmd": "move", "client": "c", "url": b.url + "/"})
+	if err := srvA.Shutdown(ctxT(t, waitFor)); err != nil {
+		t.Fatal(err)
+	}
+	d.Wait(match{"ev": "disconnect", "client": "c"}, waitFor)
+	d.Send(map[string]any{"cmd": "connect_again", "client": "c"})
+	d.Wait(match{"ev": "connect", "client": "c", "id": id, "recovered": true}, waitFor)
+	if got := <-seen; got[0] != "true" {
+		t.Errorf("B's socket: recovered = %s", got[0])
+	}
+	if err := b.srv.To("r").Emit("after"); err != nil {
+		t.Fatal(err)
+	}
+	d.Wait(match{"ev": "event", "client": "c", "name": "after"}, waitFor)
 }
