@@ -57,6 +57,12 @@ type Local interface {
 	// Sockets returns the connected sockets of this node that opts
 	// selects, whatever opts.Flags say.
 	Sockets(opts socket.BroadcastOptions) []*socket.Socket
+	// Deliver queues p for the local sockets opts selects, as Broadcast
+	// does, but never numbers nor keeps it for connection state recovery:
+	// for backends that keep packets themselves and give them offsets of
+	// their own (such as adapter/redis's NewStreams, whose offsets are
+	// stream entry ids).
+	Deliver(p *socket.Packet, opts socket.BroadcastOptions) error
 }
 
 // NewLocal returns an empty in-memory adapter for nsp.

@@ -218,6 +218,10 @@ func (a *memoryAdapter) Broadcast(_ context.Context, p *Packet, opts BroadcastOp
 	return a.deliver(p, opts)
 }
 
+// Deliver implements adapter.Local: Broadcast without the numbering and
+// keeping of connection state recovery.
+func (a *memoryAdapter) Deliver(p *Packet, opts BroadcastOptions) error { return a.deliver(p, opts) }
+
 // deliver queues p for every local socket opts selects.
 func (a *memoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
 	msgs, err := p.messages(a.nsp.server.opts.Parser)

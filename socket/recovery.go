@@ -79,6 +79,19 @@ func (r ConnectionStateRecovery) withDefaults() ConnectionStateRecovery {
 	return r
 }
 
+// ConnectionStateRecovery returns a copy of the server's recovery
+// settings, with the defaults applied, or nil when recovery is off. It is
+// for adapters that keep sessions (SessionStore), which need
+// MaxDisconnectionDuration.
+func (s *Server) ConnectionStateRecovery() *ConnectionStateRecovery {
+	r := s.opts.ConnectionStateRecovery
+	if r == nil {
+		return nil
+	}
+	c := *r
+	return &c
+}
+
 // Session is what connection state recovery keeps of a socket that
 // disconnected: enough to give it back to its client.
 type Session struct {
@@ -105,7 +118,7 @@ type Session struct {
 // adapter.Cluster, on each node: a client that comes back to the node it
 // left recovers, one that reaches another node does not, and gets a new
 // session, unless the cluster adapter stores sessions where every node
-// finds them.
+// finds them, as adapter/redis's NewStreams does.
 type SessionStore interface {
 	// PersistSession keeps s, which the caller no longer modifies.
 	PersistSession(s *Session)

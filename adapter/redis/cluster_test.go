@@ -25,10 +25,12 @@ type match = nodepeer.Match
 
 // mode is an adapter configuration under test.
 type mode struct {
-	name     string
-	sharded  bool
-	sub      SubscriptionMode
-	specific bool // classic: PublishOnSpecificResponseChannel
+	name           string
+	sharded        bool
+	sub            SubscriptionMode
+	specific       bool // classic: PublishOnSpecificResponseChannel
+	streams        bool // NewStreams
+	shardedStreams bool // NewStreams with sharded Pub/Sub and 2 streams
 }
 
 var modes = []mode{
@@ -37,9 +39,18 @@ var modes = []mode{
 	{name: "sharded-dynamic", sharded: true, sub: Dynamic},
 	{name: "sharded-static", sharded: true, sub: Static},
 	{name: "sharded-dynamic-private", sharded: true, sub: DynamicPrivate},
+	{name: "streams", streams: true},
+	{name: "streams-sharded-pubsub-2-streams", streams: true, shardedStreams: true},
 }
 
 func (m mode) adapter(c redis.UniversalClient, log *slog.Logger) func(*socket.Namespace) socket.Adapter {
+	if m.streams {
+		o := &StreamsOptions{RequestTimeout: 3 * time.Second, Logger: log}
+		if m.shardedStreams {
+			o.UseShardedPubSub, o.StreamCount = true, 2
+		}
+		return NewStreams(c, o)
+	}
 	if m.sharded {
 		return NewSharded(c, &ShardedOptions{SubscriptionMode: m.sub, RequestTimeout: 3 * time.Second, Logger: log})
 	}

@@ -13,8 +13,10 @@
 //
 // New speaks the classic format (PUBLISH and PSUBSCRIBE, Node's
 // createAdapter); NewSharded the sharded one (Redis 7 SPUBLISH and
-// SSUBSCRIBE, Node's createShardedAdapter). Every node of a cluster must
-// use the same one, with the same key prefix. An Emitter publishes events
+// SSUBSCRIBE, Node's createShardedAdapter); NewStreams the format of
+// Node's @socket.io/redis-streams-adapter (a Redis stream, which survives a
+// Redis restart, and connection state recovery on any node). Every node of
+// a cluster must use the same one, with the same key prefix. An Emitter publishes events
 // and commands from a process with no Socket.IO server.
 //
 // Both adapters are adapter.Cluster over a Transport of this package: the

@@ -62,7 +62,10 @@ func (n *node) CountNodes(ctx context.Context) (int, error) {
 		n.health.observe(n.Logger(), "server count", err)
 		return err
 	})
-	return count, err
+	if err != nil {
+		return 0, err // count may still be written by the command in flight
+	}
+	return count, nil
 }
 
 // Release implements adapter.Transport: it drops the namespace's

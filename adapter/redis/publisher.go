@@ -30,10 +30,12 @@ const maxBatch = 256
 type outgoing struct {
 	ctx    context.Context // not sent if it ended first
 	msg    adapter.Message
-	probe  bool       // admitted while Redis was failing, to find out whether it is back
-	result chan error // buffered; nil when nobody waits
-	stats  *counters  // the sending adapter's, or nil
-	queued time.Time  // when it was queued
+	probe  bool            // admitted while Redis was failing, to find out whether it is back
+	result chan error      // buffered; nil when nobody waits
+	stats  *counters       // the sending adapter's, or nil
+	queued time.Time       // when it was queued
+	xadd   *redis.XAddArgs // a stream entry to add instead of msg (the Streams adapter)
+	id     string          // the stream entry's id, once its XADD succeeded
 }
 
 func (o *outgoing) finish(err error) {
@@ -86,15 +88,31 @@ func (p *publisher) post(ctx context.Context, m adapter.Message, st *counters) e
 // post's errors, Redis's, or ctx's. A message not sent yet when ctx ends
 // is not sent.
 func (p *publisher) send(ctx context.Context, m adapter.Message, st *counters) error {
-	o := &outgoing{ctx: ctx, msg: m, result: make(chan error, 1), stats: st}
+	_, err := p.wait(ctx, &outgoing{ctx: ctx, msg: m, result: make(chan error, 1), stats: st})
+	return err
+}
+
+// postEntry is post for a stream entry (XADD), in the queue's order with
+// every other message.
+func (p *publisher) postEntry(ctx context.Context, e *redis.XAddArgs, st *counters) error {
+	return p.enqueue(&outgoing{ctx: ctx, xadd: e, stats: st})
+}
+
+// sendEntry is send for a stream entry (XADD): it returns the entry's id.
+func (p *publisher) sendEntry(ctx context.Context, e *redis.XAddArgs, st *counters) (string, error) {
+	return p.wait(ctx, &outgoing{ctx: ctx, xadd: e, result: make(chan error, 1), stats: st})
+}
+
+// wait queues o and waits until it has been sent or ctx ends.
+func (p *publisher) wait(ctx context.Context, o *outgoing) (string, error) {
 	if err := p.enqueue(o); err != nil {
-		return err
+		return "", err
 	}
 	select {
 	case err := <-o.result:
-		return err
+		return o.id, err // o.id is written before the result is sent
 	case <-ctx.Done():
-		return ctx.Err()
+		return "", ctx.Err()
 	}
 }
 
@@ -209,6 +227,10 @@ func (p *publisher) sendBatch(batch []*outgoing) {
 	}
 	cmds, _ := p.client.Pipelined(context.Background(), func(pipe redis.Pipeliner) error {
 		for _, o := range live {
+			if o.xadd != nil {
+				pipe.XAdd(o.ctx, o.xadd)
+				continue
+			}
 			if p.sharded {
 				pipe.SPublish(o.ctx, o.msg.Channel, o.msg.Payload)
 			} else {
@@ -222,6 +244,9 @@ func (p *publisher) sendBatch(batch []*outgoing) {
 		err := errors.New("redis: pipeline returned no result")
 		if i < len(cmds) {
 			err = cmds[i].Err()
+			if sc, ok := cmds[i].(*redis.StringCmd); ok && err == nil {
+				o.id = sc.Val()
+			}
 		}
 		if err != nil {
 			first = cmp.Or(first, err)

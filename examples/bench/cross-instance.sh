@@ -3,11 +3,14 @@
 # redis-server; the fanout clients join on instance A and the sender emits on
 # instance B, so every message goes B -> Redis -> A -> clients. It runs the
 # same load against two envivo instances (examples/bench) and two Node
-# socket.io instances (@socket.io/redis-adapter), servers on CPU 0, loadgen and
-# Redis on CPU 1, and prints loadgen's JSON line for each.
+# socket.io instances, on each Redis adapter in turn (REDIS_ADAPTER: classic,
+# @socket.io/redis-adapter's createAdapter; sharded, its createShardedAdapter;
+# streams, @socket.io/redis-streams-adapter), servers on CPU 0, loadgen and
+# Redis on CPU 1, and prints loadgen's JSON line for each, with "adapter".
 #
-# usage: examples/bench/cross-instance.sh [SHARED_BENCH_DIR] [CLIENTS] [RATE] [DURATION]
+# usage: [ADAPTERS="classic sharded streams"] examples/bench/cross-instance.sh [SHARED_BENCH_DIR] [CLIENTS] [RATE] [DURATION]
 #   SHARED_BENCH_DIR  default ../shared/bench (loadgen and the Node peer)
+#   ADAPTERS          the adapters to run, in order (default: all three)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bench=$(cd "${1:-$root/../shared/bench}" && pwd)
@@ -36,9 +39,12 @@ run() { # run NAME CMD...: two instances on 3501 and 3502, then the load
   local out
   out=$(taskset -c 1 "$work/loadgen" -url http://127.0.0.1:3501 -sender-url http://127.0.0.1:3502 \
     -scenario fanout -clients "$clients" -rate "$rate" -duration "$duration" 2>>"$work/$name.loadgen.log")
-  echo "{\"server\":\"$name\",${out#\{}"
+  echo "{\"server\":\"$name\",\"adapter\":\"$REDIS_ADAPTER\",${out#\{}"
   kill $a $b; wait $a $b 2>/dev/null || true
 }
 
-run envivo "$work/envivo"
-run node env NODE_PATH="$work/node/node_modules" node "$bench/node/bench-server.js"
+for adapter in ${ADAPTERS:-classic sharded streams}; do
+  export REDIS_ADAPTER=$adapter
+  run envivo "$work/envivo"
+  run node env NODE_PATH="$work/node/node_modules" node "$bench/node/bench-server.js"
+done

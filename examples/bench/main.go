@@ -8,8 +8,10 @@
 //
 // It listens on 127.0.0.1:$PORT (default 3000) with CORS open to every
 // origin and the defaults everywhere else. With REDIS_URL set (such as
-// redis://127.0.0.1:6379), it shares rooms through the Redis adapter, as the
-// Node peer does, so that a broadcast can cross instances.
+// redis://127.0.0.1:6379), it shares rooms through Redis, as the Node peer
+// does, so that a broadcast can cross instances: with the adapter that
+// REDIS_ADAPTER names, as the Node peer reads it: classic (the default,
+// redisadapter.New), sharded (NewSharded) or streams (NewStreams).
 //
 // RECOVERY turns connection state recovery on with that
 // MaxDisconnectionDuration, written as the Node peer reads it: digits with
@@ -71,19 +73,7 @@ func main() {
 		opts.PerMessageDeflate = true
 		opts.PerMessageDeflateThreshold = 1024
 	}
-	if url := os.Getenv("REDIS_URL"); url != "" {
-		ro, err := redis.ParseURL(url)
-		if err != nil {
-			log.Fatalf("REDIS_URL: %v", err)
-		}
-		rdb := redis.NewClient(ro)
-		opts.Adapter = redisadapter.New(rdb, nil)
-		if os.Getenv("STICKY_FREE") == "1" {
-			opts.Router = newRouter(rdb, port)
-		}
-	} else if os.Getenv("STICKY_FREE") == "1" {
-		log.Fatal("STICKY_FREE=1 needs REDIS_URL")
-	}
+	setupRedis(opts, port)
 	if env := os.Getenv("RECOVERY"); env != "" {
 		d, err := nodeDuration(env)
 		if err != nil {
@@ -145,6 +135,43 @@ func handler(io *socket.Server, withMetrics bool) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", io)
 	return mux
+}
+
+// setupRedis reads REDIS_URL, REDIS_ADAPTER and STICKY_FREE into opts.
+func setupRedis(opts *socket.Options, port string) {
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		if os.Getenv("STICKY_FREE") == "1" {
+			log.Fatal("STICKY_FREE=1 needs REDIS_URL")
+		}
+		return
+	}
+	ro, err := redis.ParseURL(url)
+	if err != nil {
+		log.Fatalf("REDIS_URL: %v", err)
+	}
+	rdb := redis.NewClient(ro)
+	opts.Adapter, err = redisAdapter(os.Getenv("REDIS_ADAPTER"), rdb)
+	if err != nil {
+		log.Fatalf("REDIS_ADAPTER: %v", err)
+	}
+	if os.Getenv("STICKY_FREE") == "1" {
+		opts.Router = newRouter(rdb, port)
+	}
+}
+
+// redisAdapter returns the adapter factory kind names, as the Node bench
+// server reads REDIS_ADAPTER.
+func redisAdapter(kind string, client *redis.Client) (func(*socket.Namespace) socket.Adapter, error) {
+	switch kind {
+	case "", "classic":
+		return redisadapter.New(client, nil), nil
+	case "sharded":
+		return redisadapter.NewSharded(client, nil), nil
+	case "streams":
+		return redisadapter.NewStreams(client, nil), nil
+	}
+	return nil, fmt.Errorf("want classic, sharded or streams, got %q", kind)
 }
 
 // newRouter enters this instance in the directory of rdb, at

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/envivo/socketio/socket"
 )
 
@@ -24,6 +26,19 @@ func TestNodeDuration(t *testing.T) {
 		if _, err := nodeDuration(in); err == nil {
 			t.Errorf("nodeDuration(%q): no error", in)
 		}
+	}
+}
+
+func TestRedisAdapter(t *testing.T) {
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialed: factories connect lazily
+	defer client.Close()
+	for _, kind := range []string{"", "classic", "sharded", "streams"} {
+		if f, err := redisAdapter(kind, client); err != nil || f == nil {
+			t.Errorf("redisAdapter(%q) = %v, %v", kind, f != nil, err)
+		}
+	}
+	if _, err := redisAdapter("pubsub", client); err == nil {
+		t.Error(`redisAdapter("pubsub"): no error`)
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package redispeer runs real redis-server processes for tests: each on a
-// free port of 127.0.0.1, without persistence, stopped at the test's
-// cleanup. A missing redis-server binary fails the test under CI=true and
+// free port of 127.0.0.1, without persistence unless the test's arguments
+// turn it on, stopped at the test's cleanup. A missing redis-server binary fails the test under CI=true and
 // skips it elsewhere, with the command that installs it.
 //
 // It is a test helper: import it only from _test.go files.
@@ -21,12 +21,16 @@ import (
 )
 
 // Server is a redis-server process started by a test on a free port
-// of 127.0.0.1, with no persistence. It is stopped at the test's cleanup.
+// of 127.0.0.1, with no persistence unless its arguments (which come last,
+// and win) turn it on, such as "--appendonly", "yes": its data directory is
+// kept across Stop and Start, so that it then restarts with its data. It is
+// stopped at the test's cleanup.
 type Server struct {
 	t    testing.TB
 	bin  string
 	port int
 	args []string
+	dir  string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -71,7 +75,7 @@ func newServer(t testing.TB, args []string) *Server {
 	if err != nil {
 		skipnote.Skip(t, "redis-server not found in PATH; install it (Debian: apt-get install -y redis-server)")
 	}
-	return &Server{t: t, bin: bin, args: args}
+	return &Server{t: t, bin: bin, args: args, dir: t.TempDir()}
 }
 
 // FreePort returns a TCP port of 127.0.0.1 that was free a moment ago.
@@ -102,7 +106,7 @@ func (r *Server) Start() {
 
 func (r *Server) tryStart() error {
 	args := append([]string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", r.t.TempDir()}, r.args...)
+		"--save", "", "--appendonly", "no", "--dir", r.dir}, r.args...)
 	cmd := exec.Command(r.bin, args...)
 	out := &syncBuilder{}
 	cmd.Stdout, cmd.Stderr = out, out

@@ -33,6 +33,9 @@
 //   {"cmd":"close_transport","client":"c1"}
 //       closes the Engine.IO connection under the socket, as a network
 //       failure would: the Manager reconnects by itself
+//   {"cmd":"move","client":"c1","url":"http://127.0.0.1:PORT"}
+//       points c1's Manager at another server: its next reconnection goes
+//       there (with the pid and offset of connection state recovery)
 //   {"cmd":"exit"}
 // Every command is answered with {"ev":"done","cmd":...,"client":...,"seq":...}
 // once issued, or with {"ev":"error","cmd":...,"client":...,"seq":...,"message":...}
@@ -255,6 +258,7 @@ const handlers = {
   disconnect: (c) => socketOf(c.client).disconnect(),
   connect_again: (c) => socketOf(c.client).connect(),
   close_transport: (c) => socketOf(c.client).io.engine.close(),
+  move: (c) => { socketOf(c.client).io.uri = c.url; },
   exit,
 };
 

@@ -2,9 +2,12 @@
 // @socket.io/redis-adapter 8.3, for the mixed-cluster tests of adapter/redis.
 //
 // Environment: PORT (0 = ephemeral), REDIS_URL (redis://127.0.0.1:6379),
-// MODE ("classic": createAdapter, the default; "sharded": createShardedAdapter),
+// MODE ("classic": createAdapter, the default; "sharded": createShardedAdapter;
+// "streams": createAdapter of @socket.io/redis-streams-adapter 0.3),
 // SUBSCRIPTION_MODE (for sharded: "dynamic", "static" or "dynamic-private"),
 // KEY (the key / channel prefix, default "socket.io"), REQUESTS_TIMEOUT (ms),
+// STREAM (for streams: the stream name, default "socket.io"), RECOVERY
+// (connectionStateRecovery with that maxDisconnectionDuration in ms),
 // ADMIN_UI ("1": @socket.io/admin-ui's instrument(), without authentication,
 // server id "node").
 // Prints {"ev":"listening","port":N} once it listens on 127.0.0.1.
@@ -36,6 +39,7 @@ const { Server } = require("socket.io");
 const { createClient } = require("redis");
 const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 const { Emitter } = require("@socket.io/redis-emitter");
+const streamsAdapter = require("@socket.io/redis-streams-adapter");
 const { toWire, fromWire } = require("./wire");
 
 
@@ -58,8 +62,15 @@ async function main() {
   await Promise.all([pub.connect(), sub.connect()]);
 
   const httpServer = http.createServer();
-  const io = new Server(httpServer);
-  if (mode === "sharded") {
+  const opts = {};
+  if (process.env.RECOVERY) opts.connectionStateRecovery = { maxDisconnectionDuration: Number(process.env.RECOVERY) };
+  const io = new Server(httpServer, opts);
+  if (mode === "streams") {
+    io.adapter(streamsAdapter.createAdapter(pub, {
+      streamName: process.env.STREAM || "socket.io",
+      channelPrefix: key,
+    }));
+  } else if (mode === "sharded") {
     io.adapter(createShardedAdapter(pub, sub, {
       channelPrefix: key,
       subscriptionMode: process.env.SUBSCRIPTION_MODE || "dynamic",
