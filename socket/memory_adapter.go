@@ -46,64 +46,83 @@ func newMemoryAdapter(nsp *Namespace) *memoryAdapter {
 }
 
 // AddAll implements Adapter. An id that is not a connected socket of the
-// namespace is ignored.
+// namespace is ignored. It reports room events (see Namespace.OnRoomEvent).
 func (a *memoryAdapter) AddAll(id string, rooms ...string) {
 	s := a.nsp.Socket(id)
 	if s == nil {
 		return
 	}
+	evs := a.roomEvents()
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	m := a.members[id]
 	if m == nil {
 		m = &member{socket: s}
 		a.members[id] = m
 	}
 	for _, room := range rooms {
-		if room == id {
-			m.inOwn = true
-			continue
+		existed, was := a.roomExistsLocked(room), m.in(room)
+		a.addLocked(m, room)
+		if !existed {
+			evs.add(RoomCreated, room, "")
 		}
-		if m.rooms == nil {
-			m.rooms = make(map[string]struct{})
+		if !was {
+			evs.add(RoomJoined, room, id)
 		}
-		m.rooms[room] = struct{}{}
-		set := a.rooms[room]
-		if set == nil {
-			set = make(map[*Socket]struct{})
-			a.rooms[room] = set
-		}
-		set[s] = struct{}{}
 	}
+	a.mu.Unlock()
+	evs.fire(a.nsp)
 }
 
-// Del implements Adapter.
-func (a *memoryAdapter) Del(id, room string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	m := a.members[id]
-	switch {
-	case m == nil:
-	case room == id:
-		m.inOwn = false
-	default:
-		delete(m.rooms, room)
-		a.leaveLocked(m.socket, room)
-	}
-}
-
-// DelAll implements Adapter.
-func (a *memoryAdapter) DelAll(id string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	m := a.members[id]
-	if m == nil {
+func (a *memoryAdapter) addLocked(m *member, room string) {
+	if room == m.socket.id {
+		m.inOwn = true
 		return
 	}
-	for room := range m.rooms {
-		a.leaveLocked(m.socket, room)
+	if m.rooms == nil {
+		m.rooms = make(map[string]struct{})
 	}
-	delete(a.members, id)
+	m.rooms[room] = struct{}{}
+	set := a.rooms[room]
+	if set == nil {
+		set = make(map[*Socket]struct{})
+		a.rooms[room] = set
+	}
+	set[m.socket] = struct{}{}
+}
+
+// Del implements Adapter. It reports room events.
+func (a *memoryAdapter) Del(id, room string) {
+	evs := a.roomEvents()
+	a.mu.Lock()
+	if m := a.members[id]; m != nil && m.in(room) {
+		if room == id {
+			m.inOwn = false
+		} else {
+			delete(m.rooms, room)
+			a.leaveLocked(m.socket, room)
+		}
+		a.leftLocked(evs, room, id)
+	}
+	a.mu.Unlock()
+	evs.fire(a.nsp)
+}
+
+// DelAll implements Adapter. It reports room events.
+func (a *memoryAdapter) DelAll(id string) {
+	evs := a.roomEvents()
+	a.mu.Lock()
+	if m := a.members[id]; m != nil {
+		delete(a.members, id)
+		if m.inOwn {
+			a.leftLocked(evs, id, id)
+		}
+		for room := range m.rooms {
+			a.leaveLocked(m.socket, room)
+			a.leftLocked(evs, room, id)
+		}
+	}
+	a.mu.Unlock()
+	evs.fire(a.nsp)
 }
 
 func (a *memoryAdapter) leaveLocked(s *Socket, room string) {
@@ -111,6 +130,58 @@ func (a *memoryAdapter) leaveLocked(s *Socket, room string) {
 	delete(set, s)
 	if len(set) == 0 {
 		delete(a.rooms, room)
+	}
+}
+
+// leftLocked records that id left room, and the room's end if it has no
+// member left.
+func (a *memoryAdapter) leftLocked(evs *roomEvents, room, id string) {
+	evs.add(RoomLeft, room, id)
+	if !a.roomExistsLocked(room) {
+		evs.add(RoomDeleted, room, "")
+	}
+}
+
+// roomExistsLocked reports whether room has a member.
+func (a *memoryAdapter) roomExistsLocked(room string) bool {
+	if len(a.rooms[room]) > 0 {
+		return true
+	}
+	m := a.members[room]
+	return m != nil && m.inOwn
+}
+
+func (m *member) in(room string) bool {
+	if room == m.socket.id {
+		return m.inOwn
+	}
+	_, in := m.rooms[room]
+	return in
+}
+
+// roomEvents collects the room events of one adapter call, to be fired
+// once the lock is released. A nil *roomEvents, when nobody listens,
+// collects nothing.
+type roomEvents struct{ list []RoomEvent }
+
+// roomEvents returns a collector, nil when the namespace has no room
+// event handler.
+func (a *memoryAdapter) roomEvents() *roomEvents {
+	if !a.nsp.roomEventsWanted() {
+		return nil
+	}
+	return &roomEvents{}
+}
+
+func (e *roomEvents) add(kind RoomEventKind, room, id string) {
+	if e != nil {
+		e.list = append(e.list, RoomEvent{Kind: kind, Room: room, ID: id})
+	}
+}
+
+func (e *roomEvents) fire(nsp *Namespace) {
+	if e != nil && len(e.list) > 0 {
+		nsp.fireRoomEvents(e.list)
 	}
 }
 

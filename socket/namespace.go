@@ -42,6 +42,7 @@ type Namespace struct {
 	sockets      map[string]*Socket
 	kids         map[string]*Namespace // for a parent
 	serverEvents serverEvents
+	roomHandlers atomic.Pointer[[]RoomEventHandler] // written under mu; see room_events.go
 }
 
 // newNamespace returns a static namespace, with its adapter.

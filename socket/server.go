@@ -121,6 +121,18 @@ func (srv *Server) Of(name string) *Namespace {
 	return nsp
 }
 
+// Namespaces returns the namespaces that exist now: those Of made and the
+// live children of dynamic namespaces, not their parents.
+func (srv *Server) Namespaces() []*Namespace {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	out := make([]*Namespace, 0, len(srv.nsps))
+	for _, nsp := range srv.nsps {
+		out = append(out, nsp)
+	}
+	return out
+}
+
 // Use appends middleware to the main namespace; see Namespace.Use.
 func (srv *Server) Use(m ...Middleware) { srv.main.Use(m...) }
 

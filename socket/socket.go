@@ -67,6 +67,12 @@ func newSocket(nsp *Namespace, c *client) *Socket {
 // does: the sid on "/", "/admin#<sid>" on "/admin".
 func (s *Socket) ID() string { return s.id }
 
+// ConnID returns the id of the Engine.IO connection the socket uses (Node's
+// socket.conn.id), which the client's sockets in other namespaces share.
+// It is the session id of its polling requests: show it only to whom may
+// see them.
+func (s *Socket) ConnID() string { return s.client.conn.ID() }
+
 // Namespace returns the namespace the socket belongs to. For a child of a
 // dynamic namespace, middleware may see a provisional namespace of the same
 // name that the socket leaves for the live child when it is admitted (see

@@ -23,6 +23,11 @@
 // EIO3=1 also accepts socket.io-client 2.x (Options.AllowEIO3, Node's
 // allowEIO3).
 //
+// ADMIN_UI=1 turns the admin UI's server side on (package admin), without
+// authentication, and answers CORS with the request's origin and
+// Access-Control-Allow-Credentials: true, since the UI connects with
+// credentials, as the Node peer does with instrument().
+//
 // STICKY_FREE=1 (with REDIS_URL) adds a redisadapter.Router, so that a
 // round-robin load balancer needs no sticky sessions: a polling request
 // for a session of another instance is forwarded there. The other
@@ -53,6 +58,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	redisadapter "github.com/envivo/socketio/adapter/redis"
+	"github.com/envivo/socketio/admin"
 	"github.com/envivo/socketio/metrics"
 	"github.com/envivo/socketio/socket"
 )
@@ -85,7 +91,18 @@ func main() {
 	if os.Getenv("EIO3") == "1" {
 		opts.AllowEIO3 = true
 	}
+	adminUI := os.Getenv("ADMIN_UI") == "1"
+	if adminUI {
+		opts.CORS.Credentials = true // with "*": the request's origin is echoed
+	}
 	io := socket.NewServer(opts)
+	if adminUI {
+		ui, err := admin.Instrument(io, admin.Options{NoAuth: true})
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer ui.Close()
+	}
 	io.OnConnection(func(s *socket.Socket) {
 		s.OnEvent("echo", func(s *socket.Socket, args socket.Args, ack socket.AckFunc) {
 			if ack != nil {

@@ -7,7 +7,9 @@
 // SUBSCRIPTION_MODE (for sharded: "dynamic", "static" or "dynamic-private"),
 // KEY (the key / channel prefix, default "socket.io"), REQUESTS_TIMEOUT (ms),
 // STREAM (for streams: the stream name, default "socket.io"), RECOVERY
-// (connectionStateRecovery with that maxDisconnectionDuration in ms).
+// (connectionStateRecovery with that maxDisconnectionDuration in ms),
+// ADMIN_UI ("1": @socket.io/admin-ui's instrument(), without authentication,
+// server id "node").
 // Prints {"ev":"listening","port":N} once it listens on 127.0.0.1.
 //
 // Every socket of "/" gets socket.data = {server: "node", auth: <its auth>} and
@@ -80,6 +82,9 @@ async function main() {
     }));
   }
   const emitter = new Emitter(pub, { key });
+  if (process.env.ADMIN_UI === "1") {
+    require("@socket.io/admin-ui").instrument(io, { auth: false, serverId: "node", mode: "development" });
+  }
 
   async function run(cmd) {
     const args = fromWire(cmd.args || []);
