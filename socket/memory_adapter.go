@@ -19,8 +19,8 @@ type memoryAdapter struct {
 	store *recoveryStore // nil unless connection state recovery is on
 
 	mu      sync.RWMutex
-	rooms   map[string]map[*Socket]struct{} // other rooms than the sockets' own
-	members map[string]*member              // by socket id
+	rooms   map[string]*socketSet // other rooms than the sockets' own
+	members map[string]*member    // by socket id
 }
 
 type member struct {
@@ -36,7 +36,7 @@ type member struct {
 func newMemoryAdapter(nsp *Namespace) *memoryAdapter {
 	a := &memoryAdapter{
 		nsp:     nsp,
-		rooms:   make(map[string]map[*Socket]struct{}),
+		rooms:   make(map[string]*socketSet),
 		members: make(map[string]*member),
 	}
 	if cfg := nsp.server.opts.ConnectionStateRecovery; cfg != nil {
@@ -70,10 +70,10 @@ func (a *memoryAdapter) AddAll(id string, rooms ...string) {
 		m.rooms[room] = struct{}{}
 		set := a.rooms[room]
 		if set == nil {
-			set = make(map[*Socket]struct{})
+			set = newSocketSet()
 			a.rooms[room] = set
 		}
-		set[s] = struct{}{}
+		set.add(s)
 	}
 }
 
@@ -108,8 +108,11 @@ func (a *memoryAdapter) DelAll(id string) {
 
 func (a *memoryAdapter) leaveLocked(s *Socket, room string) {
 	set := a.rooms[room]
-	delete(set, s)
-	if len(set) == 0 {
+	if set == nil {
+		return
+	}
+	set.remove(s)
+	if set.len() == 0 {
 		delete(a.rooms, room)
 	}
 }
@@ -157,7 +160,7 @@ func (a *memoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
 		msgs = noCompress(msgs)
 	}
 	volatile := opts.Flags.Volatile
-	a.forEach(opts, func(s *Socket) {
+	a.fanOutEach(opts, func(s *Socket) {
 		if volatile && !s.client.conn.Writable() {
 			return
 		}
@@ -293,6 +296,19 @@ func (a *memoryAdapter) Sockets(opts BroadcastOptions) []*Socket {
 // forEach calls f for each local socket opts selects, under the read lock:
 // f must not join or leave rooms.
 func (a *memoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
+	a.walk(opts, false, f)
+}
+
+// fanOutEach is forEach for a delivery: a large selection of a whole room
+// or the whole namespace is walked by several goroutines (see fanOut), so
+// f must be safe for concurrent use on different sockets.
+func (a *memoryAdapter) fanOutEach(opts BroadcastOptions, f func(s *Socket)) {
+	a.walk(opts, true, f)
+}
+
+// walk calls f for each local socket opts selects, under the read lock,
+// on several goroutines if parallel and the selection is large.
+func (a *memoryAdapter) walk(opts BroadcastOptions, parallel bool, f func(s *Socket)) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	except := a.exceptLocked(opts.Except)
@@ -303,11 +319,20 @@ func (a *memoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
 	}
 	switch len(opts.Rooms) {
 	case 0:
+		if parallel && len(a.members) >= 2*fanOutChunk {
+			fanOut(a.allLocked(), visit)
+			return
+		}
 		for _, m := range a.members {
 			visit(m.socket)
 		}
 	case 1:
-		a.roomLocked(opts.Rooms[0]).each(visit)
+		r := a.roomLocked(opts.Rooms[0])
+		if parallel && r.set != nil {
+			fanOut(r.set.list, visit)
+			r.set = nil
+		}
+		r.each(visit)
 	default:
 		seen := make(map[*Socket]struct{})
 		for _, room := range opts.Rooms {
@@ -321,10 +346,21 @@ func (a *memoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
 	}
 }
 
-// roomMembers is the members of one room: a stored set, plus the socket
-// whose id names the room, if it is in it.
+// allLocked returns every socket of the namespace.
+func (a *memoryAdapter) allLocked() []*Socket {
+	list := make([]*Socket, 0, len(a.members))
+	for _, m := range a.members {
+		list = append(list, m.socket)
+	}
+	return list
+}
+
+// roomMembers is the sockets of one room or more: a stored set, or a set
+// made for the occasion, plus the socket whose id names the room, if it is
+// in it.
 type roomMembers struct {
-	set   map[*Socket]struct{}
+	set   *socketSet
+	made  map[*Socket]struct{}
 	owner *Socket
 }
 
@@ -338,13 +374,17 @@ func (a *memoryAdapter) roomLocked(room string) roomMembers {
 }
 
 func (r roomMembers) has(s *Socket) bool {
-	_, in := r.set[s]
-	return in || (s == r.owner && s != nil)
+	if _, in := r.made[s]; in || r.set.has(s) {
+		return true
+	}
+	return s == r.owner && s != nil
 }
 
 func (r roomMembers) each(f func(s *Socket)) {
-	for s := range r.set {
-		f(s)
+	if r.set != nil {
+		for _, s := range r.set.list {
+			f(s)
+		}
 	}
 	if r.owner != nil {
 		f(r.owner)
@@ -359,9 +399,9 @@ func (a *memoryAdapter) exceptLocked(rooms []string) roomMembers {
 	case 1:
 		return a.roomLocked(rooms[0])
 	}
-	set := make(map[*Socket]struct{})
+	made := make(map[*Socket]struct{})
 	for _, room := range rooms {
-		a.roomLocked(room).each(func(s *Socket) { set[s] = struct{}{} })
+		a.roomLocked(room).each(func(s *Socket) { made[s] = struct{}{} })
 	}
-	return roomMembers{set: set}
+	return roomMembers{made: made}
 }
