@@ -43,6 +43,7 @@ type Cluster struct {
 	t       Transport
 	newID   func() string
 	reqs    registry
+	stats   requestStats
 
 	ctx       context.Context // ends with Close
 	cancel    context.CancelFunc
@@ -199,6 +200,7 @@ func (c *Cluster) BroadcastWithAck(ctx context.Context, p *socket.Packet, opts s
 		_ = c.local.BroadcastWithAck(ctx, p, opts, acks)
 		return err
 	}
+	start := time.Now()
 	id := c.newID()
 	r := newRequest(BroadcastRequest, others)
 	r.acks = acks
@@ -208,9 +210,11 @@ func (c *Cluster) BroadcastWithAck(ctx context.Context, p *socket.Packet, opts s
 	_ = c.local.BroadcastWithAck(ctx, p, opts, acks)
 	if err != nil {
 		c.reqs.remove(id)
-		return err
+	} else {
+		err = c.await(ctx, r, BroadcastRequest)
 	}
-	return c.await(ctx, r, BroadcastRequest)
+	c.stats.requested(start, err)
+	return err
 }
 
 // window returns how long acknowledgements are awaited: until ctx's
@@ -298,14 +302,20 @@ func (c *Cluster) ask(ctx context.Context, kind RequestKind, encode func(id stri
 	if err != nil || others == 0 {
 		return newRequest(kind, 0), err
 	}
+	start := time.Now()
 	id := c.newID()
 	r := newRequest(kind, others)
 	c.reqs.add(id, r)
 	defer c.reqs.remove(id)
-	if err := c.send(ctx, kind.String(), func() (Message, error) { return encode(id) }); err != nil {
-		return nil, err
+	err = c.send(ctx, kind.String(), func() (Message, error) { return encode(id) })
+	if err == nil {
+		err = c.await(ctx, r, kind)
 	}
-	if err := c.await(ctx, r, kind); err != nil {
+	if errors.Is(err, ErrNoAllRooms) {
+		return nil, err // not a request: AllRooms fetches sockets instead
+	}
+	c.stats.requested(start, err)
+	if err != nil {
 		return nil, err
 	}
 	return r, nil // read by the caller once the deferred remove stopped the answers

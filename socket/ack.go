@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/envivo/socketio/internal/parser"
 )
@@ -23,17 +24,24 @@ func (s *Socket) ackFunc(id int64) AckFunc {
 	}
 }
 
+// pendingAck is an acknowledgement the server waits for.
+type pendingAck struct {
+	f    func(Args)
+	sent time.Time // when it was asked for, for Stats.AckLatency
+}
+
 // expectAck registers f to receive the client's acknowledgement and returns
 // the ack id to send.
 func (s *Socket) expectAck(f func(Args)) int64 {
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.acks == nil {
-		s.acks = make(map[int64]func(Args))
+		s.acks = make(map[int64]pendingAck)
 	}
 	id := s.nextAckID
 	s.nextAckID++
-	s.acks[id] = f
+	s.acks[id] = pendingAck{f, now}
 	return id
 }
 
@@ -52,11 +60,12 @@ func (s *Socket) onAck(p *parser.Packet) error {
 		return err
 	}
 	s.mu.Lock()
-	f := s.acks[p.ID]
+	a, ok := s.acks[p.ID]
 	delete(s.acks, p.ID)
 	s.mu.Unlock()
-	if f != nil {
-		f(args)
+	if ok {
+		s.nsp.server.stats.ackLatency.Observe(time.Since(a.sent))
+		a.f(args)
 	}
 	return nil
 }

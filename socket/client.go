@@ -120,6 +120,7 @@ func (e protocolError) Error() string { return "socket: " + string(e) }
 func (c *client) connect(p *parser.Packet) error {
 	nsp := c.server.lookup(p.Namespace, p.Data)
 	if nsp == nil {
+		c.server.observeRefused(nil, p.Namespace, RefusedNamespace, errInvalidNamespace.Message)
 		c.refuse(p.Namespace, errInvalidNamespace)
 		return nil
 	}

@@ -94,6 +94,12 @@ func (srv *Server) admit(n *Namespace) *Namespace {
 	if n.parent == nil {
 		return n
 	}
+	var made *Namespace
+	defer func() { // after kidsMu is unlocked
+		if made != nil {
+			srv.announce(made)
+		}
+	}()
 	srv.kidsMu.Lock()
 	defer srv.kidsMu.Unlock()
 	srv.mu.RLock()
@@ -106,7 +112,7 @@ func (srv *Server) admit(n *Namespace) *Namespace {
 		if !srv.promoteLocked(n) {
 			return nil
 		}
-		live = n
+		live, made = n, n
 	}
 	if live.parent != n.parent {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 
 	"github.com/envivo/socketio/internal/parser"
 )
@@ -47,6 +48,12 @@ func (hs eventHandlers) get(event string) Handler {
 	return nil
 }
 
+// del removes the handler of event, leaving the slice it was read from
+// unchanged for readers that hold it.
+func (hs *eventHandlers) del(event string) {
+	*hs = slices.DeleteFunc(slices.Clone(*hs), func(nh namedHandler) bool { return nh.event == event })
+}
+
 func (hs *eventHandlers) set(event string, h Handler) {
 	for i := range *hs {
 		if (*hs)[i].event == event {
@@ -55,13 +62,6 @@ func (hs *eventHandlers) set(event string, h Handler) {
 		}
 	}
 	*hs = append(*hs, namedHandler{event, h})
-}
-
-// OnAny registers h to see every event the client sends.
-func (s *Socket) OnAny(h AnyHandler) {
-	s.mu.Lock()
-	s.anyHandlers = append(s.anyHandlers, h)
-	s.mu.Unlock()
 }
 
 // On registers a typed handler for event: the event's first argument is
@@ -162,18 +162,26 @@ func (e AckEvent[In, Out]) EmitWithAck(ctx context.Context, s *Socket, in In) (O
 	return out, args.Decode(0, &out)
 }
 
-// dispatch runs the handlers of one event, on the socket's queue.
+// dispatch runs the handlers of one event, on the socket's queue: the
+// OnAny handlers, then, if the packet middleware accepts the event, its
+// own handler, in Node's order.
 func (s *Socket) dispatch(event string, args Args, ack AckFunc) {
 	if !s.Connected() {
 		return
 	}
 	s.mu.Lock()
-	anyHandlers, h := s.anyHandlers, s.handlers.get(event)
+	anyHandlers, middleware := s.anyHandlers, s.packetMiddleware
 	s.mu.Unlock()
 	for _, a := range anyHandlers {
-		s.safely(event, func() { a(s, event, args) })
+		s.safely(event, func() { a.h(s, event, args) })
 	}
-	if h != nil {
+	if !s.runPacketMiddleware(middleware, event, args, ack) {
+		return
+	}
+	s.mu.Lock()
+	h := s.handlers.get(event)
+	s.mu.Unlock()
+	if h != nil && s.Connected() {
 		s.safely(event, func() { h(s, args, ack) })
 	}
 }
@@ -183,7 +191,7 @@ func (s *Socket) reportError(event string, err error) {
 		s.safely("OnError", func() { f(s, event, err) })
 		return
 	}
-	s.logger().Debug("socket: handler error", "nsp", s.nsp.name, "id", s.id, "event", event, "err", err)
+	s.logger().Warn("socket: handler error", "nsp", s.nsp.name, "id", s.id, "event", event, "err", err)
 }
 
 // eventName reads the event name from the first element of an EVENT
@@ -229,10 +237,13 @@ func (s *Socket) onEvent(p *parser.Packet) error {
 // closes: the event would not be handled then anyway.
 func (s *Socket) queueEvent(run func()) {
 	limit := s.nsp.server.opts.MaxPendingEvents
-	for {
+	for paused := false; ; paused = true {
 		room := s.queue.pushEvent(run, limit)
 		if room == nil {
 			return
+		}
+		if !paused {
+			s.nsp.server.observeInboundFull(s)
 		}
 		select {
 		case <-room:

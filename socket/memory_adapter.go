@@ -160,12 +160,22 @@ func (a *memoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
 		msgs = noCompress(msgs)
 	}
 	volatile := opts.Flags.Volatile
+	var mu sync.Mutex     // guards watched: several goroutines may deliver
+	var watched []*Socket // with OnAnyOutgoing handlers, told outside the lock
 	a.fanOutEach(opts, func(s *Socket) {
 		if volatile && !s.client.conn.Writable() {
 			return
 		}
+		if s.hasOutgoing.Load() {
+			mu.Lock()
+			watched = append(watched, s)
+			mu.Unlock()
+		}
 		_ = s.sendBatched(msgs)
 	})
+	for _, s := range watched {
+		s.notifyOutgoing(p.data, p.attachments)
+	}
 	return nil
 }
 
@@ -192,6 +202,7 @@ func (a *memoryAdapter) BroadcastWithAck(ctx context.Context, p *Packet, opts Br
 	targets := a.Sockets(opts)
 	acks.Expect(len(targets))
 	for _, s := range targets {
+		s.notifyOutgoing(p.data, p.attachments)
 		id := s.expectAckUntil(ctx, acks.Reply)
 		msgs, err := p.withID(a.nsp.server.opts.Parser, id)
 		if err != nil {

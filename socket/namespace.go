@@ -197,12 +197,12 @@ func (n *Namespace) connect(s *Socket) {
 	}
 	middleware, _ := n.chain()
 	if err := runMiddleware(s, middleware); err != nil {
-		n.refuse(s, err)
+		n.refuse(s, err, RefusedMiddleware)
 		return
 	}
 	nsp := n.server.admit(n)
 	if nsp == nil {
-		n.refuse(s, errInvalidNamespace)
+		n.refuse(s, errInvalidNamespace, RefusedNamespace)
 		return
 	}
 	if nsp != n {
@@ -232,10 +232,14 @@ func (n *Namespace) enter(s *Socket, rooms []string) bool {
 	}
 	s.client.connected()
 	_ = s.sendPacket(parser.Connect, parser.NoID, s.client.connectReply(s.id, s.pid), nil)
+	n.server.observeConnect()
 	return true
 }
 
 func (n *Namespace) runConnectionHandlers(s *Socket) {
+	if f := n.server.opts.Hooks.OnConnect; f != nil {
+		f(s)
+	}
 	_, handlers := n.chain()
 	for _, h := range handlers {
 		s.safely("connection", func() { h(s) })
@@ -259,16 +263,18 @@ func runMiddleware(s *Socket, middleware []Middleware) error {
 // errInvalidNamespace refuses a CONNECT to a namespace that does not exist.
 var errInvalidNamespace = &ConnectError{Message: "Invalid namespace"}
 
-// refuse answers a refused CONNECT with the middleware's error. The
+// refuse answers a refused CONNECT with the middleware's error, and counts
+// it with reason. The
 // client forgets s before the refusal is queued: a client may send a new
 // CONNECT to the namespace as soon as it reads the refusal, and that one
 // must be a new attempt, not a duplicate that closes the connection.
-func (n *Namespace) refuse(s *Socket, err error) {
+func (n *Namespace) refuse(s *Socket, err error, reason RefusalReason) {
 	ce := &ConnectError{Message: err.Error()}
 	errors.As(err, &ce)
 	s.state.Store(int32(disconnected))
 	s.endContext()
 	s.client.remove(s)
+	n.server.observeRefused(s, n.name, reason, ce.Message)
 	s.client.refuse(n.name, ce)
 }
 

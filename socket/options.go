@@ -106,8 +106,12 @@ type Options struct {
 
 	// OnError, when set, is called when a handler returns an error or its
 	// arguments fail to decode (see On). Default: the error is logged at
-	// debug level.
+	// warning level.
 	OnError func(s *Socket, event string, err error)
+
+	// Hooks are called on connections, disconnections, refusals and slow
+	// clients, to count or trace them (see Hooks). Default: none.
+	Hooks Hooks
 }
 
 // EngineOptions are the Engine.IO settings of a Server, embedded in
@@ -135,8 +139,18 @@ type Options struct {
 //   - PerMessageDeflate (false) and PerMessageDeflateThreshold (1024
 //     bytes): WebSocket permessage-deflate, negotiated without context
 //     takeover so that a broadcast is compressed once for all;
+//   - Router (nil): lets the servers of a cluster serve each other's
+//     polling sessions, so that no sticky sessions are needed (see
+//     SessionRouter);
 //   - Logger (none): the server's logs.
 type EngineOptions = engine.Options
+
+// SessionRouter is the type of EngineOptions.Router: it mints the ids of
+// a server's Engine.IO sessions and forwards the requests for sessions
+// that another server of the cluster holds (adapter/redis provides one,
+// redisadapter.Router). Its contract is the Engine.IO layer's
+// (go doc github.com/envivo/socketio/internal/engine.Router).
+type SessionRouter = engine.Router
 
 // CORS configures cross-origin access for long-polling requests and the
 // origin check of WebSocket upgrades; the zero value allows same-origin

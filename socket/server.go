@@ -45,6 +45,7 @@ type Server struct {
 	client  *clientFiles   // nil without Options.ClientFiles
 	running sync.WaitGroup // sockets' queue drains
 	workers *workers.Pool  // run the sockets' queues
+	stats   serverStats    // counters read by Stats; see stats.go
 
 	kidsMu sync.Mutex // admissions to and removals of dynamic children; see dynamic.go
 
@@ -52,6 +53,8 @@ type Server struct {
 	nsps    map[string]*Namespace // static namespaces and live children
 	parents []*Namespace
 	main    *Namespace
+
+	newNamespaceHooks []func(*Namespace) // see OnNewNamespace; guarded by mu
 }
 
 // NewServer returns a server configured by opts, which may be nil for the
@@ -68,6 +71,7 @@ func NewServer(opts *Options) *Server {
 	srv.engine = engine.NewServer(&srv.opts.EngineOptions, func(c *engine.Conn) engine.Handler {
 		return newClient(srv, c)
 	})
+	srv.engine.SetObserver(srv.engineObserver())
 	srv.main = srv.Of("/")
 	return srv
 }
@@ -93,7 +97,8 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	srv.engine.ServeHTTP(w, r)
 }
 
-// Of returns the namespace called name, creating it on first use. A name
+// Of returns the namespace called name, creating it on first use (and
+// running the OnNewNamespace hooks). A name
 // without a leading slash gets one. For the name of a live child of a
 // dynamic namespace it returns that child, which is removed when its last
 // socket leaves (see OfFunc). Clients cannot join a namespace whose name is
@@ -103,11 +108,15 @@ func (srv *Server) Of(name string) *Namespace {
 		name = "/" + name
 	}
 	srv.mu.Lock()
-	defer srv.mu.Unlock()
 	nsp := srv.nsps[name]
-	if nsp == nil {
+	made := nsp == nil
+	if made {
 		nsp = newNamespace(srv, name)
 		srv.nsps[name] = nsp
+	}
+	srv.mu.Unlock()
+	if made {
+		srv.announce(nsp)
 	}
 	return nsp
 }

@@ -26,18 +26,22 @@ type Socket struct {
 	state     atomic.Int32 // a socketState
 	pid       string       // private session id; "" unless connection state recovery is on
 
-	ended           bool // guarded by mu (here to fill padding): the context is cancelled, or is born cancelled
-	recovered       bool // set before the connection handlers run (here to fill padding)
-	mu              sync.Mutex
-	ctx             context.Context // made by the first call to Context
-	cancel          context.CancelFunc
-	handlers        eventHandlers
-	anyHandlers     []AnyHandler
-	onDisconnecting []func(s *Socket, reason DisconnectReason)
-	onDisconnect    []func(s *Socket, reason DisconnectReason)
-	data            map[string]any
-	acks            map[int64]func(Args)
-	nextAckID       int64
+	ended            bool // guarded by mu (here to fill padding): the context is cancelled, or is born cancelled
+	recovered        bool // set before the connection handlers run (here to fill padding)
+	mu               sync.Mutex
+	ctx              context.Context // made by the first call to Context
+	cancel           context.CancelFunc
+	handlers         eventHandlers
+	anyHandlers      []*anyListener // see listeners.go; replaced, never changed in place
+	outgoing         []*anyListener
+	hasOutgoing      atomic.Bool // len(outgoing) > 0, read without mu by broadcasts
+	packetMiddleware []PacketMiddleware
+	onError          []func(s *Socket, err error)
+	onDisconnecting  []func(s *Socket, reason DisconnectReason)
+	onDisconnect     []func(s *Socket, reason DisconnectReason)
+	data             map[string]any
+	acks             map[int64]pendingAck
+	nextAckID        int64
 }
 
 type socketState int32
@@ -189,6 +193,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	s.notifyOutgoing(data, attachments)
 	return s.sendPacket(parser.Event, parser.NoID, data, attachments)
 }
 
@@ -201,6 +206,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	if err != nil {
 		return Args{}, err
 	}
+	s.notifyOutgoing(data, attachments)
 	reply := make(chan Args, 1)
 	id := s.expectAck(func(a Args) { reply <- a })
 	if err := s.sendPacket(parser.Event, id, data, attachments); err != nil {
@@ -236,6 +242,18 @@ func (s *Socket) Except(rooms ...string) BroadcastOperator { return s.Broadcast(
 func (s *Socket) Compress(compress bool) BroadcastOperator {
 	return newBroadcastOperator(s.nsp).To(s.id).Local().Compress(compress)
 }
+
+// Volatile returns an operator that reaches this socket alone, on this
+// node, whose events are dropped when the client is not ready to receive
+// them at once: s.Volatile().Emit(...) is Node's socket.volatile.emit(...).
+// See BroadcastOperator.Volatile.
+func (s *Socket) Volatile() BroadcastOperator {
+	return newBroadcastOperator(s.nsp).To(s.id).Local().Volatile()
+}
+
+// Local returns a broadcast to every socket of the namespace on this node
+// but this one: Node's socket.local.emit(...).
+func (s *Socket) Local() BroadcastOperator { return s.Broadcast().Local() }
 
 // Broadcast returns a broadcast to every socket of the namespace but this one.
 func (s *Socket) Broadcast() BroadcastOperator {
@@ -353,6 +371,7 @@ func (s *Socket) finishClose(reason DisconnectReason) {
 		for _, h := range disconnectHooks {
 			s.safely("disconnect", func() { h(s, reason) })
 		}
+		s.nsp.server.observeDisconnect(s, reason)
 		s.nsp.server.logger.Debug("socket disconnected", "nsp", s.nsp.name, "id", s.id, "reason", reason)
 		s.nsp.server.release(s.nsp)
 	}

@@ -1,6 +1,7 @@
 package redisadapter
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -74,6 +75,9 @@ func newClassic(hs *hubs, o Options, nsp *socket.Namespace) *classic {
 		RequestTimeout: o.RequestTimeout,
 		Logger:         o.Logger,
 	}, hs)
+	if !o.KeepRedisLogger {
+		installRedisLogger(cmp.Or(o.Logger, nsp.Server().Logger()))
+	}
 	a.count = func(ctx context.Context) (int, error) {
 		return countSubscribers(ctx, a.client, false, a.requestChannel)
 	}

@@ -66,4 +66,12 @@
 // connections and returns once every goroutine has: at once normally,
 // and while Redis hangs once go-redis gives up on the commands in flight.
 // The adapters are safe for concurrent use.
+//
+// # Long-polling without sticky sessions
+//
+// A Router, set as EngineOptions.Router on every server, keeps a directory
+// of the servers in Redis and forwards each polling request (and WebSocket
+// upgrade) that reaches the wrong server to the one that holds its
+// session, so that the load balancer in front needs no sticky sessions.
+// See Router for how, and for what it costs.
 package redisadapter

@@ -91,3 +91,25 @@ func readNodeMessages(t testing.TB) []nodecapture.Message {
 	}
 	return msgs
 }
+
+// FuzzRouterInput checks what a Router reads from the network and from
+// the directory: the node id in a sid (from any client) and a node's
+// address (from Redis). Neither panics; a node id is accepted only in the
+// form NodeID documents, and an address only as http(s) with a host.
+func FuzzRouterInput(f *testing.F) {
+	for _, s := range []string{"abc-DEF_ghi", "-x", "x", "", "a.b-c", "http://10.0.0.5:3000", "file:///etc/passwd", "http://u@h", "https://h/p?q#f", "http:%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if node, ok := nodeOf(s); ok {
+			if !strings.HasPrefix(s, node+"-") || !validNodeID(node) || strings.ContainsAny(node, "-_/.:") {
+				t.Fatalf("nodeOf(%q) = %q", s, node)
+			}
+		}
+		if u, err := parseNodeAddress(s); err == nil {
+			if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
+				t.Fatalf("parseNodeAddress(%q) accepted %#v", s, u)
+			}
+		}
+	})
+}

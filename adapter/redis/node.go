@@ -21,6 +21,7 @@ type node struct {
 	health *health       // the hub's
 	reg    *registration // this adapter's subscriptions
 	count  func(ctx context.Context) (int, error)
+	stats  counters // read by PublishStats
 }
 
 // init makes the Cluster of nsp over t and acquires the factory's hub; the
@@ -36,12 +37,16 @@ func (n *node) init(nsp *socket.Namespace, t adapter.Transport, opts adapter.Clu
 // been published or ctx ends. It fails with ErrUnavailable (Redis known to
 // be failing; nothing was queued), ErrQueueFull, Redis's error, or ctx's
 // (the message is then not sent unless it had already left).
-func (n *node) Send(ctx context.Context, m adapter.Message) error { return n.hub.pub.send(ctx, m) }
+func (n *node) Send(ctx context.Context, m adapter.Message) error {
+	return n.hub.pub.send(ctx, m, &n.stats)
+}
 
 // Post implements adapter.Transport: it queues m and returns, failing with
 // ErrUnavailable or ErrQueueFull (m dropped); a failure to publish it is
 // logged.
-func (n *node) Post(ctx context.Context, m adapter.Message) error { return n.hub.pub.post(ctx, m) }
+func (n *node) Post(ctx context.Context, m adapter.Message) error {
+	return n.hub.pub.post(ctx, m, &n.stats)
+}
 
 // CountNodes implements adapter.Transport: the nodes subscribed to this
 // namespace's channels, as Node counts them. It returns when Redis

@@ -42,6 +42,11 @@ type Options struct {
 	// them through the logger of the first. Default: the server's logger
 	// (socket.Options.Logger).
 	Logger *slog.Logger
+	// KeepRedisLogger leaves go-redis's own, process-wide logger alone.
+	// By default the first adapter made in the process routes go-redis's
+	// log lines, which it otherwise prints unstructured to stderr, to
+	// Logger (see SetRedisLogger). Default: false.
+	KeepRedisLogger bool
 }
 
 func (o *Options) withDefaults() Options {
@@ -112,6 +117,9 @@ type ShardedOptions struct {
 	// Logger receives the adapter's logs, as Options.Logger. Default: the
 	// server's logger.
 	Logger *slog.Logger
+	// KeepRedisLogger leaves go-redis's logger alone, as
+	// Options.KeepRedisLogger. Default: false.
+	KeepRedisLogger bool
 	// PublishQueueSize bounds the messages waiting to be published, as
 	// Options.PublishQueueSize. Default: 4096.
 	PublishQueueSize int

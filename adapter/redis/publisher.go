@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -31,9 +32,12 @@ type outgoing struct {
 	msg    adapter.Message
 	probe  bool       // admitted while Redis was failing, to find out whether it is back
 	result chan error // buffered; nil when nobody waits
+	stats  *counters  // the sending adapter's, or nil
+	queued time.Time  // when it was queued
 }
 
 func (o *outgoing) finish(err error) {
+	o.stats.published(o.queued, err)
 	if o.result != nil {
 		o.result <- err
 	}
@@ -74,15 +78,15 @@ func newPublisher(client redis.UniversalClient, sharded bool, h *health, log *sl
 // when the queue is full, or ErrClosed once the publisher is closed. A
 // message queued is sent unless ctx ends first; a failure to send it is
 // logged, not returned.
-func (p *publisher) post(ctx context.Context, m adapter.Message) error {
-	return p.enqueue(&outgoing{ctx: ctx, msg: m})
+func (p *publisher) post(ctx context.Context, m adapter.Message, st *counters) error {
+	return p.enqueue(&outgoing{ctx: ctx, msg: m, stats: st})
 }
 
 // send queues m and waits until it has been sent or ctx ends; it returns
 // post's errors, Redis's, or ctx's. A message not sent yet when ctx ends
 // is not sent.
-func (p *publisher) send(ctx context.Context, m adapter.Message) error {
-	o := &outgoing{ctx: ctx, msg: m, result: make(chan error, 1)}
+func (p *publisher) send(ctx context.Context, m adapter.Message, st *counters) error {
+	o := &outgoing{ctx: ctx, msg: m, result: make(chan error, 1), stats: st}
 	if err := p.enqueue(o); err != nil {
 		return err
 	}
@@ -94,11 +98,21 @@ func (p *publisher) send(ctx context.Context, m adapter.Message) error {
 	}
 }
 
+// enqueue queues o, or counts it failed and returns why not.
 func (p *publisher) enqueue(o *outgoing) error {
+	err := p.tryEnqueue(o)
+	if err != nil {
+		o.stats.published(time.Time{}, err)
+	}
+	return err
+}
+
+func (p *publisher) tryEnqueue(o *outgoing) error {
 	probe, err := p.health.admit()
 	if err != nil {
 		return err
 	}
+	o.queued = time.Now()
 	o.probe = probe
 	p.mu.Lock()
 	switch {

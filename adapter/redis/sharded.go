@@ -1,6 +1,7 @@
 package redisadapter
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -77,6 +78,9 @@ func newSharded(hs *hubs, o ShardedOptions, nsp *socket.Namespace) *sharded {
 		RequestTimeout: o.RequestTimeout,
 		Logger:         o.Logger,
 	}, hs)
+	if !o.KeepRedisLogger {
+		installRedisLogger(cmp.Or(o.Logger, nsp.Server().Logger()))
+	}
 	a.count = func(ctx context.Context) (int, error) {
 		return countSubscribers(ctx, a.client, true, a.channel)
 	}

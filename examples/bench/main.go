@@ -21,12 +21,23 @@
 // EIO3=1 also accepts socket.io-client 2.x (Options.AllowEIO3, Node's
 // allowEIO3).
 //
+// STICKY_FREE=1 (with REDIS_URL) adds a redisadapter.Router, so that a
+// round-robin load balancer needs no sticky sessions: a polling request
+// for a session of another instance is forwarded there. The other
+// instances reach this one at ROUTER_ADDRESS (default
+// http://127.0.0.1:$PORT). sticky-free.sh measures it behind nginx.
+//
 // COMPRESSION=1 offers WebSocket permessage-deflate with a threshold of 1024
 // bytes, as the Node peer's perMessageDeflate: {threshold: 1024} (polling
 // answers are compressed from 1024 bytes either way, as in Node).
+//
+// METRICS=1 serves Prometheus metrics (package metrics) at /metrics on the
+// same port, to compare the cost of counting: the counters run either way,
+// METRICS=1 adds the scrape endpoint.
 package main
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"net/http"
@@ -35,9 +46,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
 	redisadapter "github.com/envivo/socketio/adapter/redis"
+	"github.com/envivo/socketio/metrics"
 	"github.com/envivo/socketio/socket"
 )
 
@@ -56,7 +70,13 @@ func main() {
 		if err != nil {
 			log.Fatalf("REDIS_URL: %v", err)
 		}
-		opts.Adapter = redisadapter.New(redis.NewClient(ro), nil)
+		rdb := redis.NewClient(ro)
+		opts.Adapter = redisadapter.New(rdb, nil)
+		if os.Getenv("STICKY_FREE") == "1" {
+			opts.Router = newRouter(rdb, port)
+		}
+	} else if os.Getenv("STICKY_FREE") == "1" {
+		log.Fatal("STICKY_FREE=1 needs REDIS_URL")
 	}
 	if env := os.Getenv("RECOVERY"); env != "" {
 		d, err := nodeDuration(env)
@@ -93,7 +113,37 @@ func main() {
 		})
 	})
 	log.Printf("envivo bench listening on 127.0.0.1:%s", port)
-	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, io))
+	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, handler(io, os.Getenv("METRICS") == "1")))
+}
+
+// handler serves io, and with withMetrics its Prometheus metrics at
+// /metrics.
+func handler(io *socket.Server, withMetrics bool) http.Handler {
+	if !withMetrics {
+		return io
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(metrics.NewCollector(io, nil))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", io)
+	return mux
+}
+
+// newRouter enters this instance in the directory of rdb, at
+// $ROUTER_ADDRESS or http://127.0.0.1:port.
+func newRouter(rdb redis.UniversalClient, port string) *redisadapter.Router {
+	addr := os.Getenv("ROUTER_ADDRESS")
+	if addr == "" {
+		addr = "http://127.0.0.1:" + port
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rt, err := redisadapter.NewRouter(ctx, rdb, &redisadapter.RouterOptions{Address: addr})
+	if err != nil {
+		log.Fatalf("STICKY_FREE: %v", err)
+	}
+	return rt
 }
 
 var durationRE = regexp.MustCompile(`^(\d+)(ms|s|m)?$`)

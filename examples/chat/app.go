@@ -100,6 +100,7 @@ func (a *App) Close() error { return a.store.Close() }
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", a.io)
+	mux.Handle("GET /metrics", a.metricsHandler())
 	mux.HandleFunc("GET /{$}", a.index)
 	assets, _ := fs.Sub(static, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(assets)))

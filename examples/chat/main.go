@@ -5,7 +5,8 @@
 //	go run ./examples/chat            # then open http://localhost:3000/
 //
 // It serves on one port: the page at /, the JSON API under /api/ (see
-// api.go), and socket.io under /socket.io/, with the chat on the main
+// api.go), Prometheus metrics at /metrics (metrics.go), and socket.io
+// under /socket.io/, with the chat on the main
 // namespace (events in events.go) and notifications on /notifications
 // (package notify).
 //

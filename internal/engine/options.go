@@ -86,6 +86,21 @@ type Options struct {
 	// or "Forbidden" if empty>}, like Node's allowRequest callback.
 	// Default: nil, every request is allowed.
 	AllowRequest func(r *http.Request) error
+	// InitialHeaders, when set, is called with the headers of the answer
+	// to every accepted handshake (the first polling GET of a session, or
+	// a WebSocket opened without a sid) before they are written, and may
+	// add to them: a Set-Cookie for sticky sessions, say. It is Node's
+	// engine "initial_headers" event. It runs before Headers, on the
+	// request's goroutine, concurrently for different requests; it must
+	// not keep h or r. Refused requests do not reach it.
+	// Default: nil.
+	InitialHeaders func(h http.Header, r *http.Request)
+	// Headers, when set, is called with the headers of every successful
+	// answer (each polling GET and POST, each WebSocket handshake or
+	// upgrade) before they are written, and may add to them: Node's
+	// engine "headers" event. It runs as InitialHeaders does.
+	// Default: nil.
+	Headers func(h http.Header, r *http.Request)
 	// MaxHeaderBytes bounds the request headers of a handshake, counted as
 	// the sum of each field's name and value plus 4 bytes per line (Node's
 	// http server refuses more than 16 KB). A session keeps its handshake's
@@ -134,8 +149,14 @@ type Options struct {
 	// connection that negotiated permessage-deflate.
 	// Default: 1024.
 	PerMessageDeflateThreshold int
-	// Logger receives the server's logs: recovered panics, and refused
-	// requests and handler errors at debug level.
+	// Router, when set, lets the servers of a cluster serve each other's
+	// sessions, so that polling clients need no sticky sessions: it mints
+	// the ids of new sessions and serves elsewhere the requests for
+	// sessions this server does not hold (see Router).
+	// Default: nil, such requests get HTTP 400 "Session ID unknown".
+	Router Router
+	// Logger receives the server's logs: recovered panics and handler
+	// errors (warnings), refused requests and closed connections (debug).
 	// Default: none (a logger that discards everything).
 	Logger *slog.Logger
 }

@@ -247,6 +247,7 @@ func (p *polling) write(w http.ResponseWriter, r *http.Request, batch []*Message
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	setNoCache(h, r)
+	p.c.srv.hookHeaders(h, r)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }
@@ -310,12 +311,12 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 			c.fail(ReasonTransportClose, failOpts{noop: true})
 			break
 		}
-		c.onPacket(pkt)
+		c.onPacket(pkt, false)
 	}
 	p.endPost()
 	if err != nil {
 		c.fail(ReasonParseError, failOpts{})
-		c.srv.refuse(w, r, codeBadRequest, "")
+		c.srv.answerError(w, r, codeBadRequest, "") // a broken session, not a refused request
 		return
 	}
 	_ = rc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))
@@ -323,6 +324,7 @@ func (c *Conn) serveData(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/html") // Node: text/plain makes some browsers download
 	h.Set("Content-Length", "2")
 	setNoCache(h, r)
+	c.srv.hookHeaders(h, r)
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, "ok")
 }

@@ -63,6 +63,12 @@ type Server struct {
 	workers   *workers.Pool
 	openFixed string // the end of the open packet's JSON, after "upgrades"
 
+	observer  Observer                         // set before serving; see stats.go
+	traffic   [trafficStripes]trafficStripe    // packets and bytes, per stripe
+	stripes   atomic.Uint32                    // the last stripe given to a session
+	refused   [len(refusalKinds)]atomic.Uint64 // refused requests, by category
+	queueFull atomic.Uint64                    // sessions closed for a full write queue
+
 	mu      sync.RWMutex
 	closing bool // Shutdown began: no session is registered any more
 }
@@ -109,9 +115,14 @@ func (s *Server) SetCORSHeaders(h http.Header, r *http.Request) {
 // {"code":N,"message":"..."} and Content-Type application/json, as Node
 // answers polling requests; refused WebSocket requests get the same answer
 // (Node writes the bare message as text/html there). Another method than
-// GET or POST on a polling session gets 500, as in Node.
+// GET or POST on a polling session gets 500, as in Node. With
+// Options.Router, a request for a session this server does not hold is
+// first offered to the Router.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := parseQuery(r.URL.RawQuery)
+	if s.route(w, r, q.sid) {
+		return
+	}
 	upgrade := q.transport == TransportWebSocket && isWebSocketRequest(r)
 	if s.cors.enabled {
 		if !upgrade {
@@ -121,7 +132,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		} else if o := r.Header.Get("Origin"); o != "" && !s.cors.allowed(o) {
-			s.refuse(w, r, codeForbidden, "")
+			s.refuseAs(w, r, codeForbidden, "", RefusedCORS)
 			return
 		}
 	}
@@ -185,12 +196,14 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q query) {
 		return
 	}
 	if s.isClosing() {
-		writeError(w, http.StatusServiceUnavailable, codeBadRequest, shutdownMessage)
+		s.refuseShutdown(w, r)
 		return
 	}
 	if headerBytes(r) > s.opts.MaxHeaderBytes {
 		s.opts.Logger.Debug("engine: handshake headers too large", "remote", r.RemoteAddr)
-		writeError(w, http.StatusRequestHeaderFieldsTooLarge, codeBadRequest, "Request Header Fields Too Large")
+		const msg = "Request Header Fields Too Large"
+		s.observeRefused(r, codeBadRequest, msg, RefusedLimits)
+		writeError(w, http.StatusRequestHeaderFieldsTooLarge, codeBadRequest, msg)
 		return
 	}
 	if q.transport == TransportWebSocket {
@@ -200,7 +213,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q query) {
 	c := newConn(s, r, proto)
 	c.tr = newPolling(c, proto.codec(q))
 	if !s.register(c) {
-		writeError(w, http.StatusServiceUnavailable, codeBadRequest, shutdownMessage)
+		s.refuseShutdown(w, r)
 		return
 	}
 	c.start()
@@ -219,7 +232,7 @@ func headerBytes(r *http.Request) int {
 	return n
 }
 
-// register gives c a fresh sid and adds it to the sessions, unless the
+// register gives c a fresh sid (Options.Router's, when set) and adds it to the sessions, unless the
 // server is shutting down.
 func (s *Server) register(c *Conn) bool {
 	s.mu.RLock()
@@ -227,8 +240,12 @@ func (s *Server) register(c *Conn) bool {
 	if s.closing {
 		return false
 	}
-	for {
-		c.id = newSID()
+	for attempt := 0; ; attempt++ {
+		id := s.newID
+		if attempt >= 3 { // a Router that keeps repeating an id falls back to random ones
+			id = newSID
+		}
+		c.id = id()
 		if s.sessions.add(c) {
 			return true
 		}
@@ -321,8 +338,28 @@ func (s *Server) transportEnabled(t string) bool {
 	return (t == TransportPolling || t == TransportWebSocket) && slices.Contains(s.opts.Transports, t)
 }
 
-// refuse answers a refused request with code and logs it.
+// refuse answers a refused request with code, counts and logs it.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	s.refuseAs(w, r, code, msg, refusedKind(code))
+}
+
+// refuseAs is refuse with the refusal's category.
+func (s *Server) refuseAs(w http.ResponseWriter, r *http.Request, code int, msg, kind string) {
+	if msg == "" {
+		msg = errorMessages[code]
+	}
+	s.observeRefused(r, code, msg, kind)
+	s.answerError(w, r, code, msg)
+}
+
+// refuseShutdown refuses a handshake during Shutdown with 503.
+func (s *Server) refuseShutdown(w http.ResponseWriter, r *http.Request) {
+	s.observeRefused(r, codeBadRequest, shutdownMessage, RefusedShutdown)
+	writeError(w, http.StatusServiceUnavailable, codeBadRequest, shutdownMessage)
+}
+
+// answerError answers a request with code and msg, and logs it.
+func (s *Server) answerError(w http.ResponseWriter, r *http.Request, code int, msg string) {
 	if msg == "" {
 		msg = errorMessages[code]
 	}

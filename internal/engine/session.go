@@ -81,6 +81,7 @@ type Conn struct {
 	req     Request
 	proto   protocol // the Engine.IO revision the client speaks
 	handler Handler
+	stripe  *trafficStripe // where the session counts its traffic (stats.go)
 
 	dispatchMu sync.Mutex // held while HandleMessage runs
 
@@ -98,6 +99,7 @@ type Conn struct {
 	notified     bool // HandleClose was called or is due
 	finished     bool // removed from the server
 	awaitingPong bool // the next heartbeat is a timeout: a ping is out (v4), or the client's is due (v3)
+	overflowed   bool // the write queue overflowed: the failure that follows is a slow client's
 }
 
 // newConn returns a session speaking proto for the handshake request r.
@@ -108,13 +110,13 @@ func newConn(s *Server, r *http.Request, proto protocol) *Conn {
 		uri = r.URL.RequestURI()
 	}
 	req := Request{Header: header.Compact(r.Header, r.Host), RemoteAddr: r.RemoteAddr, RequestURI: uri, TLS: r.TLS}
-	c := &Conn{srv: s, req: req, proto: proto}
+	c := &Conn{srv: s, req: req, proto: proto, stripe: s.nextStripe()}
 	c.heartbeat = newTimerEntry(c)
 	return c
 }
 
 // ID returns the Engine.IO session id (sid): 20 characters of base64url
-// from 15 bytes of crypto/rand.
+// from 15 bytes of crypto/rand, or the id Options.Router minted.
 func (c *Conn) ID() string { return c.id }
 
 // Done returns a channel that is closed once the session is no longer
@@ -211,6 +213,7 @@ func (c *Conn) send(msgs []*Message, batched bool) error {
 // than WriteQueueSize.
 func (c *Conn) queueLocked(msgs ...*Message) bool {
 	if len(c.queue)+len(msgs) > c.srv.opts.WriteQueueSize {
+		c.overflowed = true
 		return false
 	}
 	c.queue = append(c.queue, msgs...)
@@ -222,6 +225,7 @@ func (c *Conn) queueLocked(msgs ...*Message) bool {
 func (c *Conn) takeQueueLocked() []*Message {
 	batch := c.queue
 	c.queue, c.spare = c.spare, nil
+	c.countOutLocked(batch)
 	return batch
 }
 
@@ -351,11 +355,12 @@ func (c *Conn) handleMessage(data []byte, binary bool) {
 	c.handler.HandleMessage(data, binary)
 }
 
-// onPacket acts on a packet received on the current transport (a polling
-// close packet is handled by the POST).
-func (c *Conn) onPacket(p packet) {
+// onPacket acts on a packet received on the current transport, a
+// WebSocket or polling (whose close packet is handled by the POST).
+func (c *Conn) onPacket(p packet, websocket bool) {
 	switch p.typ {
 	case typeMessage:
+		c.countIn(websocket, len(p.data))
 		c.dispatch(p.data, p.binary)
 	case typePing, typePong:
 		c.mu.Lock()
@@ -452,6 +457,8 @@ func (c *Conn) fail(reason string, o failOpts) {
 		return
 	}
 	notify := c.endLocked(reason, stateClosed)
+	slow := c.overflowed // reported once
+	c.overflowed = false
 	c.queue, c.spare = nil, nil
 	c.srv.heartbeats.cancel(&c.heartbeat)
 	upg := c.dropUpgradeLocked()
@@ -459,6 +466,9 @@ func (c *Conn) fail(reason string, o failOpts) {
 	t.stopLocked(o)
 	c.mu.Unlock()
 
+	if slow {
+		c.srv.observeQueueFull(c)
+	}
 	if notify && o.async {
 		// Started before stop may finish the session: Shutdown waits for
 		// the server's goroutines once no session is left.

@@ -243,7 +243,7 @@ func newBenchConns(s *Server, n int) []*Conn {
 
 // newBenchConn returns an open WebSocket session writing to nc.
 func newBenchConn(s *Server, nc net.Conn) *Conn {
-	c := &Conn{srv: s, id: newSID(), handler: nopHandler{}}
+	c := &Conn{srv: s, id: newSID(), handler: nopHandler{}, stripe: s.nextStripe()}
 	c.heartbeat = newTimerEntry(c)
 	w := &wsConn{nc: nc, codec: codec4{}, vectored: true}
 	w.flushFn = w.flushLoop

@@ -71,6 +71,7 @@ func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request, cd c
 	wc.attach(c)
 	c.tr = wc
 	if !s.register(c) {
+		s.observeRefused(r, codeBadRequest, shutdownMessage, RefusedShutdown)
 		_ = wc.writeClose(nil, time.Second)
 		wc.nc.Close()
 		return
@@ -85,9 +86,12 @@ func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request, cd c
 // nil if the handshake failed; the client then got gobwas/ws's error answer.
 func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, cd codec) *wsConn {
 	var deflate bool
-	nc, rw, _, err := s.upgraderFor(&deflate, cd.deflates()).Upgrade(r, w)
+	u := s.upgraderFor(&deflate, cd.deflates())
+	u.Header = s.upgradeHeaders(r)
+	nc, rw, _, err := u.Upgrade(r, w)
 	if err != nil {
 		s.opts.Logger.Debug("engine: websocket handshake failed", "err", err, "remote", r.RemoteAddr)
+		s.observeRefused(r, codeBadRequest, err.Error(), RefusedBadRequest)
 		if nc != nil {
 			nc.Close()
 		}
@@ -330,7 +334,7 @@ func (w *wsConn) onMessage(p []byte, binary bool) (end wsEnd, stop bool) {
 	if err != nil {
 		return wsEnd{ReasonParseError, failOpts{}}, true
 	}
-	c.onPacket(pkt)
+	c.onPacket(pkt, true)
 	return wsEnd{}, false
 }
 

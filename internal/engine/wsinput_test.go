@@ -105,7 +105,7 @@ func fuzzRead(t *testing.T, data []byte, buffered, deflate bool) {
 		client.Close()
 	}()
 	w := &wsConn{nc: nc, codec: codec4{}, deflate: deflate}
-	w.attach(&Conn{srv: srv})
+	w.attach(&Conn{srv: srv, stripe: srv.nextStripe()})
 	w.in.init(nc, nil)
 	for {
 		if err := w.in.wait(); err != nil {

@@ -75,8 +75,9 @@ func (f *Flags) RedisClient() (*redis.Client, error) {
 
 // Adapter returns what goes into socket.Options.Adapter: with a client, the
 // Redis adapter, so that several instances share rooms and broadcasts
-// (clients on long-polling then need sticky sessions: see README); with
-// nil, nil, the default, which keeps rooms in this process.
+// (clients on long-polling then need sticky sessions, or a
+// redisadapter.Router: see README); with nil, nil, the default, which
+// keeps rooms in this process.
 func Adapter(client *redis.Client) func(nsp *socket.Namespace) socket.Adapter {
 	if client == nil {
 		return nil
