@@ -19,8 +19,8 @@ type memoryAdapter struct {
 	store *recoveryStore // nil unless connection state recovery is on
 
 	mu      sync.RWMutex
-	rooms   map[string]map[*Socket]struct{} // other rooms than the sockets' own
-	members map[string]*member              // by socket id
+	rooms   map[string]*socketSet // other rooms than the sockets' own
+	members map[string]*member    // by socket id
 }
 
 type member struct {
@@ -36,7 +36,7 @@ type member struct {
 func newMemoryAdapter(nsp *Namespace) *memoryAdapter {
 	a := &memoryAdapter{
 		nsp:     nsp,
-		rooms:   make(map[string]map[*Socket]struct{}),
+		rooms:   make(map[string]*socketSet),
 		members: make(map[string]*member),
 	}
 	if cfg := nsp.server.opts.ConnectionStateRecovery; cfg != nil {
@@ -84,10 +84,10 @@ func (a *memoryAdapter) addLocked(m *member, room string) {
 	m.rooms[room] = struct{}{}
 	set := a.rooms[room]
 	if set == nil {
-		set = make(map[*Socket]struct{})
+		set = newSocketSet()
 		a.rooms[room] = set
 	}
-	set[m.socket] = struct{}{}
+	set.add(m.socket)
 }
 
 // Del implements Adapter. It reports room events.
@@ -127,8 +127,11 @@ func (a *memoryAdapter) DelAll(id string) {
 
 func (a *memoryAdapter) leaveLocked(s *Socket, room string) {
 	set := a.rooms[room]
-	delete(set, s)
-	if len(set) == 0 {
+	if set == nil {
+		return
+	}
+	set.remove(s)
+	if set.len() == 0 {
 		delete(a.rooms, room)
 	}
 }
@@ -144,7 +147,7 @@ func (a *memoryAdapter) leftLocked(evs *roomEvents, room, id string) {
 
 // roomExistsLocked reports whether room has a member.
 func (a *memoryAdapter) roomExistsLocked(room string) bool {
-	if len(a.rooms[room]) > 0 {
+	if a.rooms[room].len() > 0 {
 		return true
 	}
 	m := a.members[room]
@@ -232,13 +235,16 @@ func (a *memoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
 		msgs = noCompress(msgs)
 	}
 	volatile := opts.Flags.Volatile
+	var mu sync.Mutex     // guards watched: several goroutines may deliver
 	var watched []*Socket // with OnAnyOutgoing handlers, told outside the lock
-	a.forEach(opts, func(s *Socket) {
+	a.fanOutEach(opts, func(s *Socket) {
 		if volatile && !s.client.conn.Writable() {
 			return
 		}
 		if s.hasOutgoing.Load() {
+			mu.Lock()
 			watched = append(watched, s)
+			mu.Unlock()
 		}
 		_ = s.sendBatched(msgs)
 	})
@@ -376,6 +382,19 @@ func (a *memoryAdapter) Sockets(opts BroadcastOptions) []*Socket {
 // forEach calls f for each local socket opts selects, under the read lock:
 // f must not join or leave rooms.
 func (a *memoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
+	a.walk(opts, false, f)
+}
+
+// fanOutEach is forEach for a delivery: a large selection of a whole room
+// or the whole namespace is walked by several goroutines (see fanOut), so
+// f must be safe for concurrent use on different sockets.
+func (a *memoryAdapter) fanOutEach(opts BroadcastOptions, f func(s *Socket)) {
+	a.walk(opts, true, f)
+}
+
+// walk calls f for each local socket opts selects, under the read lock,
+// on several goroutines if parallel and the selection is large.
+func (a *memoryAdapter) walk(opts BroadcastOptions, parallel bool, f func(s *Socket)) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	except := a.exceptLocked(opts.Except)
@@ -386,11 +405,20 @@ func (a *memoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
 	}
 	switch len(opts.Rooms) {
 	case 0:
+		if parallel && len(a.members) >= 2*fanOutChunk {
+			fanOut(a.allLocked(), visit)
+			return
+		}
 		for _, m := range a.members {
 			visit(m.socket)
 		}
 	case 1:
-		a.roomLocked(opts.Rooms[0]).each(visit)
+		r := a.roomLocked(opts.Rooms[0])
+		if parallel && r.set != nil {
+			fanOut(r.set.list, visit)
+			r.set = nil
+		}
+		r.each(visit)
 	default:
 		seen := make(map[*Socket]struct{})
 		for _, room := range opts.Rooms {
@@ -404,10 +432,21 @@ func (a *memoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
 	}
 }
 
-// roomMembers is the members of one room: a stored set, plus the socket
-// whose id names the room, if it is in it.
+// allLocked returns every socket of the namespace.
+func (a *memoryAdapter) allLocked() []*Socket {
+	list := make([]*Socket, 0, len(a.members))
+	for _, m := range a.members {
+		list = append(list, m.socket)
+	}
+	return list
+}
+
+// roomMembers is the sockets of one room or more: a stored set, or a set
+// made for the occasion, plus the socket whose id names the room, if it is
+// in it.
 type roomMembers struct {
-	set   map[*Socket]struct{}
+	set   *socketSet
+	made  map[*Socket]struct{}
 	owner *Socket
 }
 
@@ -421,13 +460,17 @@ func (a *memoryAdapter) roomLocked(room string) roomMembers {
 }
 
 func (r roomMembers) has(s *Socket) bool {
-	_, in := r.set[s]
-	return in || (s == r.owner && s != nil)
+	if _, in := r.made[s]; in || r.set.has(s) {
+		return true
+	}
+	return s == r.owner && s != nil
 }
 
 func (r roomMembers) each(f func(s *Socket)) {
-	for s := range r.set {
-		f(s)
+	if r.set != nil {
+		for _, s := range r.set.list {
+			f(s)
+		}
 	}
 	if r.owner != nil {
 		f(r.owner)
@@ -442,9 +485,9 @@ func (a *memoryAdapter) exceptLocked(rooms []string) roomMembers {
 	case 1:
 		return a.roomLocked(rooms[0])
 	}
-	set := make(map[*Socket]struct{})
+	made := make(map[*Socket]struct{})
 	for _, room := range rooms {
-		a.roomLocked(room).each(func(s *Socket) { set[s] = struct{}{} })
+		a.roomLocked(room).each(func(s *Socket) { made[s] = struct{}{} })
 	}
-	return roomMembers{set: set}
+	return roomMembers{made: made}
 }
