@@ -145,3 +145,46 @@ func BenchmarkJoinLeave100k(b *testing.B) {
 		a.Del(s.id, "busy")
 	}
 }
+
+// BenchmarkRecoveryStoreBroadcast measures what connection state recovery
+// adds to a broadcast: numbering the packet and keeping it, in a store
+// kept full at MaxPackets (10,000) so that each broadcast also drops the
+// oldest.
+func BenchmarkRecoveryStoreBroadcast(b *testing.B) {
+	r := newRecoveryStore(ConnectionStateRecovery{}.withDefaults())
+	p, err := newEventPacket("/", "msg", json.RawMessage(`{"t":1700000000000000,"text":"hello"}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := BroadcastOptions{Rooms: []string{"room-1"}}
+	for range r.cfg.MaxPackets {
+		r.broadcast(p, opts, func(*Packet) {})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.broadcast(p, opts, func(*Packet) {})
+	}
+}
+
+// BenchmarkRecoveryStoreRestore measures a recovery: a session that missed
+// the last 100 of 10,000 kept packets, half of them to its room.
+func BenchmarkRecoveryStoreRestore(b *testing.B) {
+	r := newRecoveryStore(ConnectionStateRecovery{}.withDefaults())
+	p, _ := newEventPacket("/", "msg", json.RawMessage(`{"text":"hello"}`))
+	for i := range r.cfg.MaxPackets {
+		room := "room-1"
+		if i%2 == 1 {
+			room = "room-2"
+		}
+		r.broadcast(p, BroadcastOptions{Rooms: []string{room}}, func(*Packet) {})
+	}
+	offset := strconv.FormatUint(r.first+uint64(len(r.packets))-101, 10)
+	b.ReportAllocs()
+	for b.Loop() {
+		r.persist(&Session{ID: "sid", PID: "pid", Rooms: []string{"sid", "room-1"}})
+		missed := 0
+		if !r.restore("pid", offset, func(_ *Session, ps []*Packet) { missed = len(ps) }) || missed != 50 {
+			b.Fatalf("restored %d packets, want 50", missed)
+		}
+	}
+}

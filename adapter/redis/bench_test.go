@@ -49,3 +49,38 @@ func BenchmarkHandleBroadcast(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncodeBroadcastSharded measures the cluster message of a
+// sharded broadcast to a room (the ClusterAdapter format, which the
+// Streams adapter writes into its stream entries too).
+func BenchmarkEncodeBroadcastSharded(b *testing.B) {
+	_, a := fuzzAdapters(b)
+	p, err := adapter.NewEventPacket("/", "chat:message", benchMsg{"alice", "hello, world", 1700000000000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := socket.BroadcastOptions{Rooms: []string{"room-1"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := a.EncodeBroadcast(p, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHandleBroadcastSharded measures a node's handling of another
+// node's sharded broadcast, from the Pub/Sub payload to the local
+// delivery (to no socket).
+func BenchmarkHandleBroadcastSharded(b *testing.B) {
+	_, sender := fuzzAdapters(b)
+	_, receiver := fuzzAdapters(b)
+	p, _ := adapter.NewEventPacket("/", "chat:message", benchMsg{"alice", "hello, world", 1700000000000})
+	m, err := sender.EncodeBroadcast(p, socket.BroadcastOptions{Rooms: []string{"room-1"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		receiver.handle(m.Channel, m.Payload)
+	}
+}
