@@ -63,9 +63,9 @@ func NewSharded(client redis.UniversalClient, opts *ShardedOptions) func(nsp *so
 // sharded is the adapter of NewSharded.
 type sharded struct {
 	node
+	clusterFormat
 	client          redis.UniversalClient
 	mode            SubscriptionMode
-	channel         string // <prefix>#<nsp>#
 	responseChannel string // <prefix>#<nsp>#<uid>#
 	rooms           roomIndex
 }
@@ -84,7 +84,7 @@ func newSharded(hs *hubs, o ShardedOptions, nsp *socket.Namespace) *sharded {
 	a.count = func(ctx context.Context) (int, error) {
 		return countSubscribers(ctx, a.client, true, a.channel)
 	}
-	a.channel = o.ChannelPrefix + "#" + nsp.Name() + "#"
+	a.clusterFormat = clusterFormat{channel: o.ChannelPrefix + "#" + nsp.Name() + "#", sender: a.uid, nspName: nsp.Name()}
 	a.responseChannel = a.channel + a.uid + "#"
 	a.reg = a.hub.register(nsp.Name(), a.handle)
 	a.reg.want(shardSub, a.channel, a.responseChannel)
@@ -152,18 +152,6 @@ func (a *sharded) broadcastChannel(opts socket.BroadcastOptions) string {
 	return a.channel
 }
 
-// message returns a cluster message {type, data, uid, nsp} for channel,
-// MessagePack when attachments is not empty.
-func (a *sharded) message(channel string, typ int, data []byte, attachments [][]byte) (adapter.Message, error) {
-	msg := newObject(len(data)+64).int("type", typ).raw("data", data).
-		str("uid", a.uid, false).str("nsp", a.nsp.Name(), false).bytes()
-	if len(attachments) == 0 {
-		return adapter.Message{Channel: channel, Payload: msg}, nil
-	}
-	payload, err := encodePayload(msg, attachments)
-	return adapter.Message{Channel: channel, Payload: payload}, err
-}
-
 func (a *sharded) EncodeBroadcast(p *socket.Packet, opts socket.BroadcastOptions) (adapter.Message, error) {
 	data := newObject(len(p.Data())+64).raw("packet", appendPacket(nil, p, "")).
 		raw("opts", appendOpts(nil, opts, true, 0)).bytes()
@@ -174,17 +162,6 @@ func (a *sharded) EncodeBroadcastWithAck(id string, p *socket.Packet, opts socke
 	data := newObject(len(p.Data())+64).raw("packet", appendPacket(nil, p, "")).
 		str("requestId", id, false).raw("opts", appendOpts(nil, opts, true, timeout)).bytes()
 	return a.message(a.channel, msgBroadcast, data, p.Attachments())
-}
-
-func (a *sharded) EncodeFetchSockets(id string, opts socket.BroadcastOptions) (adapter.Message, error) {
-	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).str("requestId", id, false).bytes()
-	return a.message(a.channel, msgFetchSockets, data, nil)
-}
-
-// EncodeAllRooms implements adapter.Transport: the sharded format has no
-// all-rooms request, so AllRooms fetches sockets instead, as Node's.
-func (a *sharded) EncodeAllRooms(string) (adapter.Message, error) {
-	return adapter.Message{}, adapter.ErrNoAllRooms
 }
 
 func (a *sharded) EncodeAddSockets(opts socket.BroadcastOptions, rooms []string) (adapter.Message, error) {
@@ -200,47 +177,6 @@ func (a *sharded) EncodeDelSockets(opts socket.BroadcastOptions, rooms []string)
 func (a *sharded) EncodeDisconnectSockets(opts socket.BroadcastOptions, close bool) (adapter.Message, error) {
 	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).bool("close", close).bytes()
 	return a.message(a.channel, msgDisconnectSockets, data, nil)
-}
-
-func (a *sharded) EncodeServerSideEmit(id string, p *socket.Packet) (adapter.Message, error) {
-	data := newObject(len(p.Data())+32).str("requestId", id, true).raw("packet", p.Data()).bytes()
-	return a.message(a.channel, msgServerSideEmit, data, p.Attachments())
-}
-
-// answer encodes a response {type, data: {requestId, ...}, uid, nsp} for
-// the channel of node to.
-func (a *sharded) answer(to string, typ int, data []byte, att [][]byte) (adapter.Message, error) {
-	return a.message(a.roomChannel(to), typ, data, att)
-}
-
-func (a *sharded) EncodeClientCount(to, id string, n int) (adapter.Message, error) {
-	return a.answer(to, msgClientCount, newObject(48).str("requestId", id, false).int("clientCount", n).bytes(), nil)
-}
-
-func (a *sharded) EncodeAck(to, id string, args socket.Args) (adapter.Message, error) {
-	arg := valueOfArgs(args)
-	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
-	return a.answer(to, msgBroadcastAck, data, arg.att)
-}
-
-func (a *sharded) EncodeFetchSocketsAnswer(to, id string, sockets []*socket.RemoteSocket) (adapter.Message, error) {
-	list, err := appendSockets(nil, sockets)
-	if err != nil {
-		return adapter.Message{}, err
-	}
-	data := newObject(len(list)+48).str("requestId", id, false).raw("sockets", list).bytes()
-	return a.answer(to, msgFetchSocketsResponse, data, nil)
-}
-
-// EncodeAllRoomsAnswer is never called: no node sends the request.
-func (a *sharded) EncodeAllRoomsAnswer(string, string, []string) (adapter.Message, error) {
-	return adapter.Message{}, adapter.ErrNoAllRooms
-}
-
-func (a *sharded) EncodeServerSideEmitAnswer(to, id string, args socket.Args) (adapter.Message, error) {
-	arg := valueOfArgs(args)
-	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
-	return a.answer(to, msgServerSideEmitResp, data, arg.att)
 }
 
 // clusterMessage is any message of the cluster adapter.

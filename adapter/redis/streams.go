@@ -59,10 +59,10 @@ func NewStreams(client redis.UniversalClient, opts *StreamsOptions) func(nsp *so
 // requests and answers through Pub/Sub.
 type streams struct {
 	node
+	clusterFormat
 	o        StreamsOptions
 	client   redis.UniversalClient
 	stream   string
-	channel  string // <prefix>#<nsp>#: requests
 	private  string // <prefix>#<nsp>#<uid>#: answers to this node
 	readers  *readers
 	reader   *streamReader
@@ -81,7 +81,7 @@ func newStreams(hs *hubs, rs *readers, o StreamsOptions, nsp *socket.Namespace) 
 		return countSubscribers(ctx, a.client, o.UseShardedPubSub, a.channel)
 	}
 	a.recovery = nsp.Server().ConnectionStateRecovery()
-	a.channel = o.ChannelPrefix + "#" + nsp.Name() + "#"
+	a.clusterFormat = clusterFormat{channel: o.ChannelPrefix + "#" + nsp.Name() + "#", sender: a.uid, nspName: nsp.Name(), packAlways: true}
 	a.private = a.channel + a.uid + "#"
 	a.reg = a.hub.register(nsp.Name(), a.handle)
 	a.reader = rs.acquire(a.stream, a.Logger())
@@ -213,15 +213,6 @@ func (a *streams) command(ctx context.Context, op string, opts socket.BroadcastO
 	return err
 }
 
-// message returns a Pub/Sub message {type, data, uid, nsp} for channel, in
-// MessagePack as Node's Streams adapter sends every one.
-func (a *streams) message(channel string, typ int, data []byte, att [][]byte) (adapter.Message, error) {
-	msg := newObject(len(data)+64).int("type", typ).raw("data", data).
-		str("uid", a.uid, false).str("nsp", a.nsp.Name(), false).bytes()
-	payload, err := encodePayload(msg, att)
-	return adapter.Message{Channel: channel, Payload: payload}, err
-}
-
 // errStreamEntry: these messages are stream entries, which the adapter's
 // own methods add.
 var errStreamEntry = errors.New("the Streams adapter adds this message to the stream")
@@ -248,57 +239,6 @@ func (a *streams) EncodeDisconnectSockets(socket.BroadcastOptions, bool) (adapte
 	return adapter.Message{}, errStreamEntry
 }
 
-// EncodeAllRooms implements adapter.Transport: Node's format has no
-// all-rooms request, so AllRooms fetches sockets instead.
-func (a *streams) EncodeAllRooms(string) (adapter.Message, error) {
-	return adapter.Message{}, adapter.ErrNoAllRooms
-}
-
-// EncodeAllRoomsAnswer is never called: no node sends the request.
-func (a *streams) EncodeAllRoomsAnswer(string, string, []string) (adapter.Message, error) {
-	return adapter.Message{}, adapter.ErrNoAllRooms
-}
-
 func (a *streams) EncodeBroadcastWithAck(id string, p *socket.Packet, opts socket.BroadcastOptions, timeout time.Duration) (adapter.Message, error) {
 	return a.message(a.channel, msgBroadcast, a.broadcastData(p, opts, id, timeout), p.Attachments())
-}
-
-func (a *streams) EncodeFetchSockets(id string, opts socket.BroadcastOptions) (adapter.Message, error) {
-	data := newObject(64).raw("opts", appendOpts(nil, opts, true, 0)).str("requestId", id, false).bytes()
-	return a.message(a.channel, msgFetchSockets, data, nil)
-}
-
-func (a *streams) EncodeServerSideEmit(id string, p *socket.Packet) (adapter.Message, error) {
-	data := newObject(len(p.Data())+32).str("requestId", id, true).raw("packet", p.Data()).bytes()
-	return a.message(a.channel, msgServerSideEmit, data, p.Attachments())
-}
-
-// answer encodes a response for the private channel of node to.
-func (a *streams) answer(to string, typ int, data []byte, att [][]byte) (adapter.Message, error) {
-	return a.message(a.channel+to+"#", typ, data, att)
-}
-
-func (a *streams) EncodeClientCount(to, id string, n int) (adapter.Message, error) {
-	return a.answer(to, msgClientCount, newObject(48).str("requestId", id, false).int("clientCount", n).bytes(), nil)
-}
-
-func (a *streams) EncodeAck(to, id string, args socket.Args) (adapter.Message, error) {
-	arg := valueOfArgs(args)
-	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
-	return a.answer(to, msgBroadcastAck, data, arg.att)
-}
-
-func (a *streams) EncodeFetchSocketsAnswer(to, id string, sockets []*socket.RemoteSocket) (adapter.Message, error) {
-	list, err := appendSockets(nil, sockets)
-	if err != nil {
-		return adapter.Message{}, err
-	}
-	data := newObject(len(list)+48).str("requestId", id, false).raw("sockets", list).bytes()
-	return a.answer(to, msgFetchSocketsResponse, data, nil)
-}
-
-func (a *streams) EncodeServerSideEmitAnswer(to, id string, args socket.Args) (adapter.Message, error) {
-	arg := valueOfArgs(args)
-	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
-	return a.answer(to, msgServerSideEmitResp, data, arg.att)
 }
