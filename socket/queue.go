@@ -57,7 +57,7 @@ func (q *serialQueue) appendLocked(t task) {
 	q.running = true
 	q.mu.Unlock()
 	if start {
-		q.srv.running.Add(1)
+		q.srv.running.Start()
 		q.srv.workers.Run(q.drain)
 	}
 }

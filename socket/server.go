@@ -42,10 +42,10 @@ type Server struct {
 	opts    Options
 	logger  *slog.Logger
 	engine  *engine.Server
-	client  *clientFiles   // nil without Options.ClientFiles
-	running sync.WaitGroup // sockets' queue drains
-	workers *workers.Pool  // run the sockets' queues
-	stats   serverStats    // counters read by Stats; see stats.go
+	client  *clientFiles  // nil without Options.ClientFiles
+	running workers.Count // sockets' queue drains
+	workers *workers.Pool // run the sockets' queues
+	stats   serverStats   // counters read by Stats; see stats.go
 
 	kidsMu sync.Mutex // admissions to and removals of dynamic children; see dynamic.go
 
@@ -188,13 +188,8 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	// open keeps its subscriptions and goroutines.
 	defer srv.closeAdapters()
 	err := srv.engine.Shutdown(ctx)
-	done := make(chan struct{})
-	go func() {
-		srv.running.Wait()
-		close(done)
-	}()
 	select {
-	case <-done:
+	case <-srv.running.Idle():
 	case <-ctx.Done():
 		srv.workers.Stop(false)
 		return ctx.Err()

@@ -55,7 +55,7 @@ type Server struct {
 	sessions   sessionMap
 	heartbeats timerQueue[*Conn]   // the sessions' pings, pong deadlines and close bounds
 	batches    timerQueue[*wsConn] // the WebSockets' batched messages
-	goroutines sync.WaitGroup      // the WebSockets' read loops, and HandleClose calls made async
+	goroutines workers.Count       // the WebSockets' read loops, and HandleClose calls made async
 	// workers run flushes and WebSocket reads. The socket layer keeps a
 	// pool of its own for handlers on purpose: a parked worker keeps the
 	// stack it grew, and sharing one pool made the read workers as deep as
@@ -293,13 +293,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return err
 	}
 	// No session is left to start a goroutine: the count only falls.
-	gone := make(chan struct{})
-	go func() {
-		s.goroutines.Wait()
-		close(gone)
-	}()
 	select {
-	case <-gone:
+	case <-s.goroutines.Idle():
 	case <-ctx.Done():
 		s.workers.Stop(false)
 		return ctx.Err()

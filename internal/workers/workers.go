@@ -18,7 +18,7 @@ type Pool struct {
 	idle    []chan func() // parked workers, the most recently parked last
 	stopped bool
 	quit    chan struct{} // closed by Stop
-	wg      sync.WaitGroup
+	working Count         // workers, parked or not
 }
 
 // New returns an empty Pool.
@@ -34,13 +34,13 @@ func (p *Pool) Run(task func()) {
 		p.mu.Unlock()
 		return
 	}
-	p.wg.Add(1)
+	p.working.Start()
 	p.mu.Unlock()
 	go p.work(task)
 }
 
 func (p *Pool) work(task func()) {
-	defer p.wg.Done()
+	defer p.working.Done()
 	tasks := make(chan func(), 1)
 	for {
 		task()
@@ -81,7 +81,7 @@ func (p *Pool) Stop(wait bool) {
 	}
 	p.mu.Unlock()
 	if wait {
-		p.wg.Wait()
+		p.working.Wait()
 	}
 }
 
