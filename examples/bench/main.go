@@ -38,6 +38,9 @@
 // bytes, as the Node peer's perMessageDeflate: {threshold: 1024} (polling
 // answers are compressed from 1024 bytes either way, as in Node).
 //
+// DEBUG=1 serves the runtime's profiles and figures under /debug/ (see
+// withDebug), for the connection curve of examples/bench/curve.
+//
 // METRICS=1 serves Prometheus metrics (package metrics) at /metrics on the
 // same port, to compare the cost of counting: the counters run either way,
 // METRICS=1 adds the scrape endpoint.
@@ -120,7 +123,11 @@ func main() {
 		})
 	})
 	log.Printf("envivo bench listening on 127.0.0.1:%s", port)
-	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, handler(io, os.Getenv("METRICS") == "1")))
+	h := handler(io, os.Getenv("METRICS") == "1")
+	if os.Getenv("DEBUG") == "1" {
+		h = withDebug(io, h)
+	}
+	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, h))
 }
 
 // handler serves io, and with withMetrics its Prometheus metrics at
