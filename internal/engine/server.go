@@ -56,6 +56,7 @@ type Server struct {
 	heartbeats timerQueue[*Conn]   // the sessions' pings, pong deadlines and close bounds
 	batches    timerQueue[*wsConn] // the WebSockets' batched messages
 	goroutines workers.Count       // the WebSockets' read loops, and HandleClose calls made async
+	poller     poller              // the idle WebSockets, on Linux (poll_linux.go)
 	// workers run flushes and WebSocket reads. The socket layer keeps a
 	// pool of its own for handlers on purpose: a parked worker keeps the
 	// stack it grew, and sharing one pool made the read workers as deep as

@@ -42,7 +42,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Conn, q
 	u := &upgrade{ws: wc}
 	u.timeout = time.AfterFunc(s.opts.UpgradeTimeout, func() { c.upgradeTimedOut(u) })
 	c.upg = u
-	s.goroutines.Go(wc.run)
+	wc.startReading()
 	c.mu.Unlock()
 }
 
@@ -124,6 +124,6 @@ func (c *Conn) dropUpgradeLocked() *upgrade {
 // A nil upgrade does nothing.
 func (u *upgrade) abandon() {
 	if u != nil {
-		u.ws.nc.Close()
+		u.ws.closeConn()
 	}
 }

@@ -47,6 +47,11 @@ type wsConn struct {
 	waitFn  func(fd uintptr) bool // w.waitFD, made once (descriptor path)
 	end     *wsEnd                // set by that worker when reading must stop
 
+	// The readiness path (poll_linux.go).
+	poll   atomic.Int32 // pollNone, pollArmed or pollOwned
+	pollFD int32        // the epoll set it is in
+	pollID uint64       // its key in the set
+
 	wmu      sync.Mutex    // serializes writes
 	deadline time.Duration // the write deadline set last, since epoch, under wmu
 
@@ -77,7 +82,7 @@ func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request, cd c
 		return
 	}
 	c.start()
-	s.goroutines.Go(wc.run)
+	wc.startReading()
 }
 
 // acceptWebSocket completes the WebSocket handshake of a transport with
@@ -175,7 +180,7 @@ func (w *wsConn) stop(o failOpts) {
 		_ = w.writeCloseLocked(o.closeBody, time.Second)
 		w.wmu.Unlock()
 	}
-	w.nc.Close()
+	w.closeConn()
 }
 
 // wsEnd says why a read loop stopped and how to close.
@@ -186,8 +191,11 @@ type wsEnd struct {
 
 // run is the read loop goroutine. When it ends, the connection is closed
 // and, if it is a session's transport, the session is finished.
-func (w *wsConn) run() {
-	end := w.readLoop()
+func (w *wsConn) run() { w.finishReading(w.readLoop()) }
+
+// finishReading closes w after its reading ended for end's reason and, if
+// it is a session's transport, finishes the session.
+func (w *wsConn) finishReading(end wsEnd) {
 	c := w.c
 	c.mu.Lock()
 	active := c.tr == transport(w)

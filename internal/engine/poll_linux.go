@@ -1,0 +1,242 @@
+//go:build linux && !envivo_portable
+
+package engine
+
+import (
+	"errors"
+	"net"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// The readiness path (Linux): a WebSocket whose descriptor the engine reads
+// holds no goroutine while it is idle. Its descriptor waits in the
+// server's epoll set, armed for one readiness (EPOLLONESHOT, level
+// triggered); when bytes arrive, a worker reads and handles them (and the
+// rest of a message that continues), then arms the descriptor again. Bytes
+// that came in between make the new arm fire at once, so none are missed.
+//
+// One goroutine per server waits in epoll_wait while at least one
+// connection is registered, and exits with the last.
+//
+// Ownership of the read side is a CAS on wsConn.poll: armed (the descriptor
+// waits in the set) or owned (a worker reads it, or the connection ends).
+// Whoever takes it from armed (the readiness, or stop after closing the
+// connection) is the only one to read or to end it; closing the descriptor
+// removes it from the set, so an end found nothing armed to wait for.
+
+const (
+	pollNone  int32 = iota // not in the set: its own goroutine reads it
+	pollArmed              // waiting in the set for a readiness
+	pollOwned              // a worker reads it, or the connection ends
+)
+
+// poller is a server's epoll set of idle WebSockets. The zero value has
+// no set; the first WebSocket makes one.
+type poller struct {
+	mu      sync.Mutex
+	running bool // the set exists and its goroutine waits on it
+	epfd    int
+	wake    int // eventfd that wakes the goroutine to see if it must exit
+	conns   map[uint64]*wsConn
+	next    uint64 // the last id given; id 0 is the wake-up
+}
+
+// startReading starts reading w: in the server's epoll set when w has a
+// descriptor, or on a goroutine of its own (TLS, or if epoll fails).
+func (w *wsConn) startReading() {
+	if w.in.raw == nil || !w.c.srv.poller.add(w) {
+		w.c.srv.goroutines.Go(w.run)
+	}
+}
+
+// add registers w and arms it, or hands it to a worker at once if bytes
+// came behind its handshake. It reports false if epoll failed; w is then
+// not registered.
+func (p *poller) add(w *wsConn) bool {
+	s := w.c.srv
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.running && !p.startLocked(s) {
+		return false
+	}
+	p.next++
+	w.pollID, w.pollFD = p.next, int32(p.epfd)
+	w.readFn, w.waitFn = w.pollRead, w.readOnce
+	p.conns[w.pollID] = w // before arming: the goroutine finds it
+	if w.in.buffered() > 0 {
+		w.poll.Store(pollOwned)
+		s.workers.Run(w.readFn)
+		return true
+	}
+	w.poll.Store(pollArmed)
+	if w.ctl(unix.EPOLL_CTL_ADD) == nil || !w.poll.CompareAndSwap(pollArmed, pollNone) {
+		return true // armed, or closeConn took it and ends it
+	}
+	delete(p.conns, w.pollID)
+	w.readFn, w.waitFn = w.readPending, w.waitFD
+	p.stopIfIdleLocked()
+	return false
+}
+
+// startLocked makes the epoll set and starts its goroutine.
+func (p *poller) startLocked(s *Server) bool {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		s.opts.Logger.Warn("engine: epoll_create1 failed; reading on goroutines", "err", err)
+		return false
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err == nil {
+		err = unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wake, &unix.EpollEvent{Events: unix.EPOLLIN})
+	}
+	if err != nil {
+		s.opts.Logger.Warn("engine: eventfd failed; reading on goroutines", "err", err)
+		unix.Close(epfd)
+		if wake >= 0 {
+			unix.Close(wake)
+		}
+		return false
+	}
+	p.running, p.epfd, p.wake = true, epfd, wake
+	if p.conns == nil {
+		p.conns = make(map[uint64]*wsConn)
+	}
+	s.goroutines.Go(func() { p.wait(s, epfd, wake) })
+	return true
+}
+
+// stopIfIdleLocked wakes the goroutine when no connection is left, so
+// that it exits.
+func (p *poller) stopIfIdleLocked() {
+	if len(p.conns) == 0 && p.running {
+		one := [8]byte{1} // an eventfd takes a uint64; any but zero wakes
+		_, _ = unix.Write(p.wake, one[:])
+	}
+}
+
+// remove unregisters w, which its caller owns: a readiness still in
+// flight for it is ignored.
+func (p *poller) remove(w *wsConn) {
+	p.mu.Lock()
+	delete(p.conns, w.pollID)
+	p.stopIfIdleLocked()
+	p.mu.Unlock()
+}
+
+// wait is the poller's goroutine: it hands each readiness to a worker,
+// and exits once no connection is registered.
+func (p *poller) wait(s *Server, epfd, wake int) {
+	events := make([]unix.EpollEvent, 128)
+	for {
+		n, err := unix.EpollWait(epfd, events, -1)
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			s.opts.Logger.Error("engine: epoll_wait failed", "err", err)
+		}
+		p.mu.Lock()
+		for _, ev := range events[:max(n, 0)] {
+			id := uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
+			if id == 0 {
+				var b [8]byte
+				_, _ = unix.Read(wake, b[:])
+				continue
+			}
+			if w := p.conns[id]; w != nil && w.poll.CompareAndSwap(pollArmed, pollOwned) {
+				s.workers.Run(w.readFn)
+			}
+		}
+		if len(p.conns) == 0 {
+			p.running = false
+			p.mu.Unlock()
+			unix.Close(epfd)
+			unix.Close(wake)
+			return
+		}
+		p.mu.Unlock()
+	}
+}
+
+// ctl adds w's descriptor to its set (op EPOLL_CTL_ADD), or arms it again
+// (EPOLL_CTL_MOD), for one readiness. It fails once the connection is
+// closed.
+func (w *wsConn) ctl(op int) error {
+	ev := unix.EpollEvent{
+		Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT,
+		Fd:     int32(uint32(w.pollID)),
+		Pad:    int32(uint32(w.pollID >> 32)),
+	}
+	var err error
+	if cerr := w.in.raw.Control(func(fd uintptr) { err = unix.EpollCtl(int(w.pollFD), op, int(fd), &ev) }); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// pollRead runs on a worker when w's descriptor is readable, or bytes
+// are pending: it reads what came, handles every message in it, and arms
+// the descriptor again, or ends the connection.
+func (w *wsConn) pollRead() {
+	if end, stop := w.readReady(); stop {
+		w.endPolled(end)
+		return
+	}
+	w.in.release()
+	w.rest()
+}
+
+// readReady reads what arrived, if nothing is pending yet, and handles
+// every message pending, reading the rest of one that continues.
+func (w *wsConn) readReady() (wsEnd, bool) {
+	in := &w.in
+	if in.buffered() == 0 {
+		in.rawDst, in.rawN, in.rawErr = nil, 0, nil
+		if err := in.raw.Read(w.waitFn); err != nil {
+			return readErrorEnd(err), true
+		}
+		if in.rawErr != nil {
+			return readErrorEnd(in.rawErr), true
+		}
+		in.r, in.w = 0, int32(in.rawN)
+	}
+	for in.buffered() > 0 {
+		if end, stop := w.readMessage(); stop {
+			return end, true
+		}
+	}
+	return wsEnd{}, false
+}
+
+// readOnce is the RawConn callback of readReady: one read, which never
+// waits (it finds nothing if the readiness was spurious).
+func (w *wsConn) readOnce(fd uintptr) bool {
+	w.in.readFD(fd)
+	return true
+}
+
+// rest gives the read side back: the descriptor waits for its next
+// readiness. If the connection closed meanwhile, whoever owns it then
+// ends it.
+func (w *wsConn) rest() {
+	w.poll.Store(pollArmed)
+	if err := w.ctl(unix.EPOLL_CTL_MOD); err != nil && w.poll.CompareAndSwap(pollArmed, pollOwned) {
+		w.endPolled(readErrorEnd(err))
+	}
+}
+
+// endPolled ends reading w, which the caller owns.
+func (w *wsConn) endPolled(end wsEnd) {
+	w.in.release()
+	w.c.srv.poller.remove(w)
+	w.finishReading(end)
+}
+
+// closeConn closes w's connection. If its descriptor was waiting for a
+// readiness that now never comes, the connection's end runs here, on a
+// goroutine of the server's.
+func (w *wsConn) closeConn() {
+	w.nc.Close()
+	if w.poll.CompareAndSwap(pollArmed, pollOwned) {
+		w.c.srv.goroutines.Go(func() { w.endPolled(readErrorEnd(net.ErrClosed)) })
+	}
+}
