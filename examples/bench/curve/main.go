@@ -18,6 +18,8 @@
 //
 //   - connect_s, connect_per_s: the time to connect all N, from the first
 //     dial to the last namespace CONNECT reply, and N over it;
+//     tool_cpu_pct_connect is this tool's own CPU meanwhile, in % of one
+//     core: near 100, the tool, not the server, set the rate;
 //   - rss_per_conn_bytes: (server VmRSS with all N connected - VmRSS
 //     before the first client) / N, from /proc/PID/status;
 //   - peak_rss_per_conn_bytes: the same with the peak (VmHWM, reset
@@ -83,6 +85,9 @@ func main() {
 		*shared = filepath.Join(*repo, "..", "shared", "bench")
 	}
 	warnAffinity(*serverCPU)
+	if *hold < 50*time.Second {
+		fmt.Fprintln(os.Stderr, "curve: warning: a hold under 50 s may see no ping at the default 25 s interval: heartbeat CPU is then idle CPU")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	work, err := os.MkdirTemp("", "curve-")

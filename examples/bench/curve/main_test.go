@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"net"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/envivo/socketio/socket"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -64,6 +68,39 @@ func TestMeasureEnvivo(t *testing.T) {
 	}
 	if tb := table([]result{res}); !strings.Contains(tb, "| envivo | 50 |") {
 		t.Errorf("table:\n%s", tb)
+	}
+}
+
+// TestClientsAnswerPings: the clients answer the server's pings, so a
+// server with a 200 ms ping interval and a 150 ms timeout keeps them all
+// through several pings (a client that did not answer would be dropped
+// for a ping timeout after 350 ms).
+func TestClientsAnswerPings(t *testing.T) {
+	io := socket.NewServer(&socket.Options{EngineOptions: socket.EngineOptions{
+		PingInterval: 200 * time.Millisecond, PingTimeout: 150 * time.Millisecond}})
+	dropped := make(chan socket.DisconnectReason, 10)
+	io.OnConnection(func(s *socket.Socket) {
+		s.OnDisconnect(func(_ *socket.Socket, r socket.DisconnectReason) { dropped <- r })
+	})
+	ts := httptest.NewServer(io)
+	defer ts.Close()
+	const n = 5
+	f := newFleet(n)
+	defer f.close()
+	url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	err := f.connect(context.Background(), url, 2, func(int) net.IP { return net.IPv4(127, 0, 0, 1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-dropped:
+		t.Fatalf("a client was dropped: %s", r)
+	case <-time.After(time.Second):
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := io.Shutdown(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -31,6 +31,7 @@ type result struct {
 	N               int      `json:"n"`
 	ConnectSeconds  float64  `json:"connect_s"`
 	ConnectPerSec   float64  `json:"connect_per_s"`
+	ToolConnectCPU  float64  `json:"tool_cpu_pct_connect"`
 	RSSBeforeKB     int64    `json:"rss_before_kb"`
 	RSSConnectedKB  int64    `json:"rss_connected_kb"`
 	RSSPeakKB       int64    `json:"rss_peak_kb"`
@@ -95,12 +96,15 @@ func connectPhase(ctx context.Context, p *proc, f *fleet, cfg config, res *resul
 	url := fmt.Sprintf("ws://127.0.0.1:%d/socket.io/?EIO=4&transport=websocket", cfg.Port)
 	src := func(i int) net.IP { return net.IPv4(127, byte(1+cfg.Run%250), 0, byte(1+i/10000)) }
 	start := time.Now()
+	tool0, _ := cpuTicks("self")
 	if err := f.connect(ctx, url, cfg.Concurrency, src); err != nil {
 		return err
 	}
 	d := time.Since(start)
+	tool1, _ := cpuTicks("self")
 	res.ConnectSeconds = d.Seconds()
 	res.ConnectPerSec = float64(cfg.N) / d.Seconds()
+	res.ToolConnectCPU = float64(tool1-tool0) / clockTicks() / d.Seconds() * 100
 	if res.RSSConnectedKB, err = p.statusKB("VmRSS"); err != nil {
 		return err
 	}

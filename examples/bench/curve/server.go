@@ -165,8 +165,12 @@ func (p *proc) resetPeak() error {
 }
 
 // cpuTicks returns the server's user plus system time, in clock ticks.
-func (p *proc) cpuTicks() (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid))
+func (p *proc) cpuTicks() (int64, error) { return cpuTicks(strconv.Itoa(p.pid)) }
+
+// cpuTicks returns the user plus system time of process pid ("self" for
+// this one), in clock ticks.
+func cpuTicks(pid string) (int64, error) {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
 	if err != nil {
 		return 0, err
 	}
