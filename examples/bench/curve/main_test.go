@@ -37,7 +37,7 @@ func TestMeasureEnvivo(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 50
-	cfg := config{N: n, Concurrency: 20, Hold: 3 * time.Second, Port: 3499, ServerCPU: -1, Run: 7, Work: work}
+	cfg := config{N: n, Concurrency: 20, Hold: 3 * time.Second, Port: freePort(t), ServerCPU: -1, Run: 7, Work: work}
 	res, err := measureCount(ctx, spec, cfg)
 	if err != nil {
 		t.Fatalf("measureCount: %v\n%+v", err, res)
@@ -69,6 +69,16 @@ func TestMeasureEnvivo(t *testing.T) {
 	if tb := table([]result{res}); !strings.Contains(tb, "| envivo | 50 |") {
 		t.Errorf("table:\n%s", tb)
 	}
+}
+
+// freePort returns a port of 127.0.0.1 that was free a moment ago.
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // TestClientsAnswerPings: the clients answer the server's pings, so a
