@@ -65,19 +65,25 @@ func (p *poller) add(w *wsConn) bool {
 	w.pollID, w.pollFD = p.next, int32(p.epfd)
 	w.readFn, w.waitFn = w.pollRead, w.readOnce
 	p.conns[w.pollID] = w // before arming: the goroutine finds it
-	if w.in.buffered() > 0 {
-		w.poll.Store(pollOwned)
+	// Bytes that came behind the handshake are read at once; the
+	// descriptor is in the set either way, for the worker to arm again.
+	pending := w.in.buffered() > 0
+	state := pollArmed
+	if pending {
+		state = pollOwned
+	}
+	w.poll.Store(state)
+	if w.ctl(unix.EPOLL_CTL_ADD) != nil && w.poll.CompareAndSwap(state, pollNone) {
+		delete(p.conns, w.pollID)
+		w.readFn, w.waitFn = w.readPending, w.waitFD
+		p.stopIfIdleLocked()
+		return false
+	}
+	// Registered, or closeConn took it from armed and ends it.
+	if pending {
 		s.workers.Run(w.readFn)
-		return true
 	}
-	w.poll.Store(pollArmed)
-	if w.ctl(unix.EPOLL_CTL_ADD) == nil || !w.poll.CompareAndSwap(pollArmed, pollNone) {
-		return true // armed, or closeConn took it and ends it
-	}
-	delete(p.conns, w.pollID)
-	w.readFn, w.waitFn = w.readPending, w.waitFD
-	p.stopIfIdleLocked()
-	return false
+	return true
 }
 
 // startLocked makes the epoll set and starts its goroutine.
@@ -161,17 +167,36 @@ func (p *poller) wait(s *Server, epfd, wake int) {
 // (EPOLL_CTL_MOD), for one readiness. It fails once the connection is
 // closed.
 func (w *wsConn) ctl(op int) error {
-	ev := unix.EpollEvent{
+	c := ctlOps.Get().(*ctlOp)
+	defer ctlOps.Put(c)
+	c.epfd, c.op, c.err = int(w.pollFD), op, nil
+	c.ev = unix.EpollEvent{
 		Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT,
 		Fd:     int32(uint32(w.pollID)),
 		Pad:    int32(uint32(w.pollID >> 32)),
 	}
-	var err error
-	if cerr := w.in.raw.Control(func(fd uintptr) { err = unix.EpollCtl(int(w.pollFD), op, int(fd), &ev) }); cerr != nil {
-		return cerr
+	if err := w.in.raw.Control(c.fn); err != nil {
+		return err
 	}
-	return err
+	return c.err
 }
+
+// ctlOp is an epoll_ctl call, pooled with its RawConn callback so that
+// arming a descriptor allocates nothing.
+type ctlOp struct {
+	epfd, op int
+	ev       unix.EpollEvent
+	err      error
+	fn       func(fd uintptr) // do, made once
+}
+
+var ctlOps = sync.Pool{New: func() any {
+	c := new(ctlOp)
+	c.fn = c.do
+	return c
+}}
+
+func (c *ctlOp) do(fd uintptr) { c.err = unix.EpollCtl(c.epfd, c.op, int(fd), &c.ev) }
 
 // pollRead runs on a worker when w's descriptor is readable, or bytes
 // are pending: it reads what came, handles every message in it, and arms
