@@ -169,13 +169,11 @@ func (s *Socket) dispatch(event string, args Args, ack AckFunc) {
 	if !s.Connected() {
 		return
 	}
-	s.mu.Lock()
-	anyHandlers, middleware := s.anyHandlers, s.packetMiddleware
-	s.mu.Unlock()
-	for _, a := range anyHandlers {
+	more := s.listenersOf()
+	for _, a := range more.any {
 		s.safely(event, func() { a.h(s, event, args) })
 	}
-	if !s.runPacketMiddleware(middleware, event, args, ack) {
+	if !s.runPacketMiddleware(more.packetMiddleware, event, args, ack) {
 		return
 	}
 	s.mu.Lock()

@@ -16,6 +16,40 @@ import (
 // goroutine. The lists are replaced, never changed in place, so that an
 // event being delivered finishes with the listeners it started with.
 
+// listeners are a socket's registrations that most sockets never make,
+// kept out of Socket so that it fits a smaller size class: at a few
+// hundred thousand sockets, that is megabytes. They are guarded by the
+// socket's mu; the lists are replaced, never changed in place.
+type listeners struct {
+	any              []*anyListener
+	outgoing         []*anyListener
+	packetMiddleware []PacketMiddleware
+	onError          []func(s *Socket, err error)
+}
+
+// moreLocked returns s's listeners, making them on first use.
+func (s *Socket) moreLocked() *listeners {
+	if s.more == nil {
+		s.more = new(listeners)
+	}
+	return s.more
+}
+
+// listenersOf returns a copy of s's listeners, for a reader that must not
+// hold mu while it calls them (the lists are never changed in place).
+func (s *Socket) listenersOf() listeners {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.more == nil {
+		return listeners{}
+	}
+	return *s.more
+}
+
+// anyList and outgoingList pick a list of catch-all listeners.
+func anyList(l *listeners) *[]*anyListener      { return &l.any }
+func outgoingList(l *listeners) *[]*anyListener { return &l.outgoing }
+
 // anyListener is one registration of an AnyHandler; its address identifies
 // it for removal.
 type anyListener struct{ h AnyHandler }
@@ -24,18 +58,20 @@ type anyListener struct{ h AnyHandler }
 // packet middleware and the event's own handler, after the handlers
 // registered before it. It returns a func that removes h.
 func (s *Socket) OnAny(h AnyHandler) (remove func()) {
-	return s.addListener(&s.anyHandlers, h, false)
+	return s.addListener(anyList, h, false)
 }
 
 // PrependAny is OnAny that puts h before the handlers registered before.
 func (s *Socket) PrependAny(h AnyHandler) (remove func()) {
-	return s.addListener(&s.anyHandlers, h, true)
+	return s.addListener(anyList, h, true)
 }
 
 // OffAny removes every handler registered with OnAny and PrependAny.
 func (s *Socket) OffAny() {
 	s.mu.Lock()
-	s.anyHandlers = nil
+	if s.more != nil {
+		s.more.any = nil
+	}
 	s.mu.Unlock()
 }
 
@@ -46,20 +82,22 @@ func (s *Socket) OffAny() {
 // concurrently with itself when several goroutines emit; it must not
 // block. It returns a func that removes h.
 func (s *Socket) OnAnyOutgoing(h AnyHandler) (remove func()) {
-	return s.addListener(&s.outgoing, h, false)
+	return s.addListener(outgoingList, h, false)
 }
 
 // PrependAnyOutgoing is OnAnyOutgoing that puts h before the handlers
 // registered before.
 func (s *Socket) PrependAnyOutgoing(h AnyHandler) (remove func()) {
-	return s.addListener(&s.outgoing, h, true)
+	return s.addListener(outgoingList, h, true)
 }
 
 // OffAnyOutgoing removes every handler registered with OnAnyOutgoing and
 // PrependAnyOutgoing.
 func (s *Socket) OffAnyOutgoing() {
 	s.mu.Lock()
-	s.outgoing = nil
+	if s.more != nil {
+		s.more.outgoing = nil
+	}
 	s.hasOutgoing.Store(false)
 	s.mu.Unlock()
 }
@@ -79,28 +117,31 @@ func (s *Socket) Off(event string) {
 func (s *Socket) RemoveAllListeners() {
 	s.mu.Lock()
 	s.handlers = nil
-	s.anyHandlers, s.outgoing = nil, nil
+	if s.more != nil {
+		s.more.any, s.more.outgoing, s.more.onError = nil, nil, nil
+	}
 	s.hasOutgoing.Store(false)
-	s.onError = nil
 	s.mu.Unlock()
 }
 
-// addListener adds h to the list *list at its end, or its start when
-// first, and returns the func that removes it.
-func (s *Socket) addListener(list *[]*anyListener, h AnyHandler, first bool) (remove func()) {
+// addListener adds h to the list that pick chooses, at its end, or its
+// start when first, and returns the func that removes it.
+func (s *Socket) addListener(pick func(*listeners) *[]*anyListener, h AnyHandler, first bool) (remove func()) {
 	l := &anyListener{h}
 	s.mu.Lock()
+	list := pick(s.moreLocked())
 	if first {
 		*list = append([]*anyListener{l}, *list...)
 	} else {
 		*list = append(slices.Clip(*list), l)
 	}
-	s.hasOutgoing.Store(len(s.outgoing) > 0)
+	s.hasOutgoing.Store(len(s.more.outgoing) > 0)
 	s.mu.Unlock()
 	return func() {
 		s.mu.Lock()
+		list := pick(s.more)
 		*list = slices.DeleteFunc(slices.Clone(*list), func(x *anyListener) bool { return x == l })
-		s.hasOutgoing.Store(len(s.outgoing) > 0)
+		s.hasOutgoing.Store(len(s.more.outgoing) > 0)
 		s.mu.Unlock()
 	}
 }
@@ -118,10 +159,7 @@ func (s *Socket) notifyOutgoing(data json.RawMessage, attachments [][]byte) {
 	}
 	event := eventName(args.elems[0])
 	args.elems = args.elems[1:]
-	s.mu.Lock()
-	listeners := s.outgoing
-	s.mu.Unlock()
-	for _, l := range listeners {
+	for _, l := range s.listenersOf().outgoing {
 		s.safely("outgoing", func() { l.h(s, event, args) })
 	}
 }

@@ -22,7 +22,8 @@ type PacketMiddleware func(s *Socket, event string, args Args, ack AckFunc) erro
 // panic in a handler does.
 func (s *Socket) Use(m ...PacketMiddleware) {
 	s.mu.Lock()
-	s.packetMiddleware = append(slices.Clip(s.packetMiddleware), m...)
+	more := s.moreLocked()
+	more.packetMiddleware = append(slices.Clip(more.packetMiddleware), m...)
 	s.mu.Unlock()
 }
 
@@ -32,7 +33,8 @@ func (s *Socket) Use(m ...PacketMiddleware) {
 // name, or to the logger at debug level.
 func (s *Socket) OnError(h func(s *Socket, err error)) {
 	s.mu.Lock()
-	s.onError = append(s.onError, h)
+	more := s.moreLocked()
+	more.onError = append(slices.Clip(more.onError), h)
 	s.mu.Unlock()
 }
 
@@ -55,9 +57,7 @@ func (s *Socket) runPacketMiddleware(middleware []PacketMiddleware, event string
 // packetError hands the error of a packet middleware to the socket's
 // OnError handlers, or else to Options.OnError.
 func (s *Socket) packetError(event string, err error) {
-	s.mu.Lock()
-	handlers := s.onError
-	s.mu.Unlock()
+	handlers := s.listenersOf().onError
 	if len(handlers) == 0 {
 		s.reportError(event, err)
 		return

@@ -26,22 +26,19 @@ type Socket struct {
 	state     atomic.Int32 // a socketState
 	pid       string       // private session id; "" unless connection state recovery is on
 
-	ended            bool // guarded by mu (here to fill padding): the context is cancelled, or is born cancelled
-	recovered        bool // set before the connection handlers run (here to fill padding)
-	mu               sync.Mutex
-	ctx              context.Context // made by the first call to Context
-	cancel           context.CancelFunc
-	handlers         eventHandlers
-	anyHandlers      []*anyListener // see listeners.go; replaced, never changed in place
-	outgoing         []*anyListener
-	hasOutgoing      atomic.Bool // len(outgoing) > 0, read without mu by broadcasts
-	packetMiddleware []PacketMiddleware
-	onError          []func(s *Socket, err error)
-	onDisconnecting  []func(s *Socket, reason DisconnectReason)
-	onDisconnect     []func(s *Socket, reason DisconnectReason)
-	data             map[string]any
-	acks             map[int64]pendingAck
-	nextAckID        int64
+	ended           bool // guarded by mu (here to fill padding): the context is cancelled, or is born cancelled
+	recovered       bool // set before the connection handlers run (here to fill padding)
+	mu              sync.Mutex
+	ctx             context.Context // made by the first call to Context
+	cancel          context.CancelFunc
+	handlers        eventHandlers
+	more            *listeners  // see listeners.go; nil until one is registered
+	hasOutgoing     atomic.Bool // more has outgoing listeners, read without mu by broadcasts
+	onDisconnecting []func(s *Socket, reason DisconnectReason)
+	onDisconnect    []func(s *Socket, reason DisconnectReason)
+	data            map[string]any
+	acks            map[int64]pendingAck
+	nextAckID       int64
 }
 
 type socketState int32
