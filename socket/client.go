@@ -3,7 +3,6 @@ package socket
 import (
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/envivo/socketio/internal/engine"
 	"github.com/envivo/socketio/internal/parser"
@@ -20,10 +19,9 @@ type client struct {
 	decoder parser.Decoder // used only on the read loop
 	legacy  bool           // a Socket.IO v2 client (Engine.IO v3): see legacy.go
 
-	mu           sync.Mutex
-	sockets      []*Socket   // connecting or connected, one per namespace
-	connectTimer *time.Timer // nil once a namespace is joined
-	closed       bool
+	mu      sync.Mutex
+	sockets []*Socket // connecting or connected, one per namespace
+	closed  bool
 }
 
 func newClient(srv *Server, conn *engine.Conn) *client {
@@ -33,7 +31,7 @@ func newClient(srv *Server, conn *engine.Conn) *client {
 		decoder: parser.Decoder{MaxAttachments: srv.opts.MaxAttachments},
 		legacy:  conn.Protocol() == 3,
 	}
-	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
+	srv.connecting.add(c, srv.opts.ConnectTimeout)
 	if c.legacy {
 		// A Socket.IO v2 client sends no CONNECT for "/": Node joins it.
 		_ = c.connect(&parser.Packet{Type: parser.Connect, Namespace: "/", ID: parser.NoID})
@@ -69,7 +67,6 @@ func (c *client) HandleMessage(data []byte, binary bool) {
 func (c *client) HandleClose(reason string) {
 	c.mu.Lock()
 	c.closed = true
-	c.stopConnectTimerLocked()
 	c.mu.Unlock()
 	for _, s := range c.socketList() {
 		s.close(DisconnectReason(reason))
@@ -178,24 +175,10 @@ func (c *client) refuse(name string, ce *ConnectError) {
 	}
 }
 
-// connected stops the connect timeout once a namespace is joined.
-func (c *client) connected() {
-	c.mu.Lock()
-	c.stopConnectTimerLocked()
-	c.mu.Unlock()
-}
-
-func (c *client) stopConnectTimerLocked() {
-	if c.connectTimer != nil {
-		c.connectTimer.Stop()
-		c.connectTimer = nil
-	}
-}
-
 // connectTimeout closes a connection that joined no namespace in time.
 func (c *client) connectTimeout() {
 	c.mu.Lock()
-	joined := false
+	joined := c.closed
 	for _, s := range c.sockets {
 		joined = joined || socketState(s.state.Load()) != connecting
 	}

@@ -231,7 +231,6 @@ func (n *Namespace) enter(s *Socket, rooms []string) bool {
 	if a := n.Adapter(); a != nil {
 		a.AddAll(s.id, rooms...)
 	}
-	s.client.connected()
 	_ = s.sendPacket(parser.Connect, parser.NoID, s.client.connectReply(s.id, s.pid), nil)
 	n.server.observeConnect()
 	return true

@@ -175,6 +175,41 @@ func TestProtocolConnectTimeout(t *testing.T) {
 	}
 }
 
+// TestProtocolConnectTimeoutSparesJoined: of clients that arrive one
+// after another, each that never joins is closed once its own time is up,
+// and one that joined stays connected past everyone's deadline.
+func TestProtocolConnectTimeoutSparesJoined(t *testing.T) {
+	t.Parallel()
+	const timeout = 300 * time.Millisecond
+	srv := NewServer(&Options{ConnectTimeout: timeout})
+	srv.OnConnection(func(s *Socket) {
+		s.OnEvent("echo", func(s *Socket, args Args, _ AckFunc) { _ = s.Emit("echo", args.Values()...) })
+	})
+	url := serve(t, srv)
+	first := dialRaw(t, url)
+	joined := dialRaw(t, url)
+	joined.post(`40`)
+	if _, got := joined.get(); !connectReplyRE.MatchString(got[0]) {
+		t.Fatalf("CONNECT reply %q", got)
+	}
+	time.Sleep(timeout / 2)
+	last := dialRaw(t, url)
+	start := time.Now()
+	if !first.closed() {
+		t.Fatal("the first client, which never joined, is still connected")
+	}
+	if !last.closed() {
+		t.Fatal("the last client, which never joined, is still connected")
+	}
+	if d := time.Since(start); d < timeout*3/4 {
+		t.Errorf("the last client was closed %v after it came, before its own deadline", d)
+	}
+	joined.post(`42["echo","still here"]`)
+	if _, got := joined.get(); got[0] != `42["echo","still here"]` {
+		t.Fatalf("the client that joined got %q", got)
+	}
+}
+
 func TestProtocolPanicCostsOneSocket(t *testing.T) {
 	t.Parallel()
 	srv := NewServer(nil)

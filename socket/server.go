@@ -39,13 +39,14 @@ import (
 // concurrent use. The main namespace "/" always exists; Use, OnConnection,
 // To, Emit and the other namespace methods on Server act on it.
 type Server struct {
-	opts    Options
-	logger  *slog.Logger
-	engine  *engine.Server
-	client  *clientFiles  // nil without Options.ClientFiles
-	running workers.Count // sockets' queue drains
-	workers *workers.Pool // run the sockets' queues
-	stats   serverStats   // counters read by Stats; see stats.go
+	opts       Options
+	logger     *slog.Logger
+	engine     *engine.Server
+	client     *clientFiles  // nil without Options.ClientFiles
+	running    workers.Count // sockets' queue drains
+	connecting connectQueue  // connections yet to join a namespace
+	workers    *workers.Pool // run the sockets' queues
+	stats      serverStats   // counters read by Stats; see stats.go
 
 	kidsMu sync.Mutex // admissions to and removals of dynamic children; see dynamic.go
 
@@ -188,6 +189,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	// open keeps its subscriptions and goroutines.
 	defer srv.closeAdapters()
 	err := srv.engine.Shutdown(ctx)
+	srv.connecting.stop()
 	select {
 	case <-srv.running.Idle():
 	case <-ctx.Done():
