@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -243,4 +244,14 @@ func wait[T any](t testing.TB, c <-chan T) T {
 		t.Fatalf("timed out waiting for %T", *new(T))
 		panic("unreachable")
 	}
+}
+
+// servePageMux serves mux on a TCP port of 127.0.0.1 and returns its URL
+// with host localhost, a secure context for the page even over HTTP.
+func servePageMux(t testing.TB, mux http.Handler) string {
+	t.Helper()
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	_, port, _ := net.SplitHostPort(ts.Listener.Addr().String())
+	return "http://localhost:" + port
 }

@@ -67,7 +67,8 @@ func (s *Server) WebTransportTimeout() time.Duration { return s.opts.UpgradeTime
 
 // AdmitWebTransport checks r, the CONNECT request of a WebTransport
 // session, the way ServeHTTP checks a handshake: the transport must be in
-// Options.Transports, EIO must be 4, the Origin allowed by CORS, the
+// Options.Transports, EIO must be 4 if given (socket.io-client sends no
+// query on WebTransport, and Node reads none), the Origin allowed by CORS, the
 // headers within MaxHeaderBytes, AllowRequest must pass, and the server
 // must not be shutting down. When it refuses, it answers w as ServeHTTP
 // would (Node's JSON error), counts the refusal and returns false; the
@@ -78,7 +79,7 @@ func (s *Server) AdmitWebTransport(w http.ResponseWriter, r *http.Request) bool 
 	switch {
 	case !s.transportEnabled(TransportWebTransport):
 		s.refuse(w, r, codeUnknownTransport, "")
-	case s.protocolOf(q.eio) == nil || q.eio != "4":
+	case q.eio != "" && q.eio != "4": // engine.io-client sends no query here
 		s.refuse(w, r, codeUnsupportedProtocol, "")
 	case invalidHeaderValue(origin):
 		s.refuse(w, r, codeBadRequest, "")
