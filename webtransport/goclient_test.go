@@ -7,6 +7,7 @@ package webtransport
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -157,6 +158,9 @@ func TestRefusals(t *testing.T) {
 	if c, status := dial(t, ts, "EIO=3&transport=webtransport"); c != nil || status != http.StatusBadRequest {
 		t.Fatalf("EIO=3: status %d", status)
 	}
+	if c, status := dialWith(t, ts, "/elsewhere/", "", nil); c != nil || status != http.StatusNotFound {
+		t.Fatalf("another path: status %d", status)
+	}
 	rsp, err := http.Get(ts.httpURL + "/socket.io/?EIO=4&transport=webtransport")
 	if err != nil {
 		t.Fatal(err)
@@ -165,5 +169,41 @@ func TestRefusals(t *testing.T) {
 	rsp.Body.Close()
 	if rsp.StatusCode != http.StatusBadRequest || string(body) != `{"code":0,"message":"Transport unknown"}` {
 		t.Fatalf("HTTP GET: %d %s", rsp.StatusCode, body)
+	}
+}
+
+// TestAdmission: the CONNECT goes through CORS and AllowRequest: an origin
+// CORS does not allow and a request AllowRequest refuses get 403 and open
+// no session; an allowed origin connects.
+func TestAdmission(t *testing.T) {
+	opts := withWebTransport()
+	opts.CORS.Origins = []string{"http://good.example"}
+	opts.AllowRequest = func(r *http.Request) error {
+		if r.Header.Get("X-Token") != "ok" {
+			return errors.New("no token")
+		}
+		return nil
+	}
+	srv := socket.NewServer(opts)
+	ts := startServer(t, srv)
+	for _, tc := range []struct {
+		origin, token string
+		want          int
+	}{
+		{"http://evil.example", "ok", http.StatusForbidden},
+		{"http://good.example", "", http.StatusForbidden},
+		{"http://good.example", "ok", http.StatusOK},
+	} {
+		h := http.Header{"Origin": {tc.origin}, "X-Token": {tc.token}}
+		c, status := dialWith(t, ts, "/socket.io/", "", h)
+		if status != tc.want {
+			t.Fatalf("origin %s token %q: status %d, want %d", tc.origin, tc.token, status, tc.want)
+		}
+		if c != nil {
+			c.openSession()
+		}
+	}
+	if n := srv.ClientsCount(); n != 1 {
+		t.Fatalf("%d sessions, want 1", n)
 	}
 }

@@ -134,6 +134,12 @@ type goClient struct {
 // transport=webtransport when empty) and returns the CONNECT's status.
 func dial(t testing.TB, ts *testServer, query string) (*goClient, int) {
 	t.Helper()
+	return dialWith(t, ts, "/socket.io/", query, nil)
+}
+
+// dialWith is dial with a path and request headers.
+func dialWith(t testing.TB, ts *testServer, path, query string, h http.Header) (*goClient, int) {
+	t.Helper()
 	if query == "" {
 		query = "EIO=4&transport=webtransport"
 	}
@@ -144,8 +150,8 @@ func dial(t testing.TB, ts *testServer, query string) (*goClient, int) {
 	t.Cleanup(func() { tr.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	url := "https://127.0.0.1:" + itoa(ts.udpPort) + "/socket.io/?" + query
-	rsp, sess, err := tr.Dial(ctx, url, nil)
+	url := "https://127.0.0.1:" + itoa(ts.udpPort) + path + "?" + query
+	rsp, sess, err := tr.Dial(ctx, url, h)
 	if err != nil {
 		if rsp != nil {
 			return nil, rsp.StatusCode

@@ -22,10 +22,10 @@
 // it upgrades; packets then travel on the stream with engine.io-parser's
 // length-prefixed framing.
 //
-// Like Node, a WebTransport session offers no upgrade, and its Origin is
-// checked against socket.Options.CORS when CORS is set (any origin is
-// accepted otherwise). Unlike Node, the CONNECT request goes through
-// AllowRequest and its headers and address are the socket's handshake.
+// As in Node, a WebTransport session is offered no upgrade. Unlike Node,
+// which checks neither, its CONNECT request goes through
+// socket.Options.AllowRequest and, when CORS is set, its Origin through
+// the CORS origins; its headers and address are the socket's handshake.
 package webtransport
 
 import (
@@ -34,7 +34,9 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"time"
 
+	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
 	wt "github.com/quic-go/webtransport-go"
 
@@ -44,6 +46,10 @@ import (
 )
 
 func init() { engine.LinkWebTransport() }
+
+// keepAlivePeriod is how often an otherwise idle QUIC connection sends a
+// packet.
+const keepAlivePeriod = 15 * time.Second
 
 // Server is the HTTP/3 server of one socket.Server's WebTransport
 // transport. It answers WebTransport sessions (CONNECT requests) under
@@ -66,6 +72,9 @@ func New(io *socket.Server, tlsConf *tls.Config) *Server {
 	h3 := &http3.Server{
 		TLSConfig: http3.ConfigureTLSConfig(tlsConf.Clone()),
 		Handler:   http.HandlerFunc(s.serveHTTP),
+		// QUIC closes a connection idle for 30s: keep it alive even when
+		// PingInterval is longer than that, as a TCP connection would be.
+		QUICConfig: &quic.Config{KeepAlivePeriod: keepAlivePeriod},
 	}
 	s.wts = &wt.Server{
 		H3: h3,
