@@ -107,7 +107,8 @@ type SlowClient struct {
 	Direction Direction
 	// ID is the Engine.IO session id of the connection.
 	ID string
-	// Transport is the connection's transport, Polling or WebSocket.
+	// Transport is the connection's transport, Polling, WebSocket or
+	// WebTransport.
 	Transport string
 	// RemoteAddr is the address of the connection's handshake request.
 	RemoteAddr string

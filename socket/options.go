@@ -11,6 +11,9 @@ import (
 const (
 	Polling   = "polling"
 	WebSocket = "websocket"
+	// WebTransport is served by package webtransport (HTTP/3); a Server
+	// whose Transports name it panics unless that package is linked in.
+	WebTransport = "webtransport"
 )
 
 // Options configures a Server. The zero value is valid: every zero field takes

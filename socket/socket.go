@@ -112,7 +112,7 @@ func (s *Socket) Connected() bool { return socketState(s.state.Load()) == connec
 func (s *Socket) leaving() bool { return socketState(s.state.Load()) >= disconnecting }
 
 // Transport returns the name of the transport the client uses now,
-// Polling or WebSocket.
+// Polling, WebSocket or WebTransport.
 func (s *Socket) Transport() string { return s.client.conn.Transport() }
 
 // Set stores a value on the socket under key, for the application's own

@@ -30,8 +30,9 @@ const (
 
 // Transport names, as they appear in the "transport" query parameter.
 const (
-	TransportPolling   = "polling"
-	TransportWebSocket = "websocket"
+	TransportPolling      = "polling"
+	TransportWebSocket    = "websocket"
+	TransportWebTransport = "webtransport" // served by package webtransport, never by ServeHTTP
 )
 
 // Options are the Engine.IO settings of a server: heartbeat, limits,
@@ -61,9 +62,13 @@ type Options struct {
 	// Default: 1_000_000.
 	MaxPayload int64
 	// Transports lists the transports clients may use: "polling",
-	// "websocket" (socket.Polling, socket.WebSocket). A request for another
-	// transport gets error 0 "Transport unknown".
-	// Default: both.
+	// "websocket" (socket.Polling, socket.WebSocket), and "webtransport"
+	// (socket.WebTransport), which needs the HTTP/3 server of package
+	// github.com/envivo/socketio/webtransport: NewServer panics when the
+	// list names it and that package is not linked into the program. An
+	// HTTP request for another transport, or for "webtransport", gets
+	// error 0 "Transport unknown", as in Node.
+	// Default: polling and websocket.
 	Transports []string
 	// DisableUpgrades, when true, offers polling clients no upgrade to
 	// WebSocket (the handshake says "upgrades":[]).

@@ -79,20 +79,33 @@ type Server struct {
 // handshake request has been validated and before the open packet reaches
 // the client; the Handler it returns receives the session's events (nil
 // means a Handler that ignores them). accept may call Send and Close on the
-// Conn.
+// Conn. It panics when opts.Transports names "webtransport" and package
+// webtransport is not linked (see Options.Transports).
 func NewServer(opts *Options, accept func(c *Conn) Handler) *Server {
 	s := &Server{opts: opts.withDefaults(), accept: accept, workers: workers.New()}
+	if s.transportEnabled(TransportWebTransport) && !webTransportLinked.Load() {
+		panic(errWebTransportUnlinked)
+	}
 	s.heartbeats.fire = (*Conn).onHeartbeat
 	s.batches.fire = (*wsConn).flushBatch
 	s.cors = newCORSPolicy(s.opts.CORS)
-	s.upgrades = "[]"
-	if !s.opts.DisableUpgrades && s.transportEnabled(TransportWebSocket) {
-		s.upgrades = `["websocket"]`
-	}
+	s.upgrades = s.upgradesJSON()
 	s.openFixed = `,"pingInterval":` + strconv.FormatInt(s.opts.PingInterval.Milliseconds(), 10) +
 		`,"pingTimeout":` + strconv.FormatInt(s.opts.PingTimeout.Milliseconds(), 10) +
 		`,"maxPayload":` + strconv.FormatInt(s.opts.MaxPayload, 10) + `}`
 	return s
+}
+
+// upgradesJSON is the JSON array of the transports a polling session may
+// upgrade to, in Node's order.
+func (s *Server) upgradesJSON() string {
+	var names []string
+	for _, t := range []string{TransportWebSocket, TransportWebTransport} {
+		if !s.opts.DisableUpgrades && s.transportEnabled(t) {
+			names = append(names, `"`+t+`"`)
+		}
+	}
+	return "[" + strings.Join(names, ",") + "]"
 }
 
 // Count returns the number of open sessions, those closing included.
@@ -158,7 +171,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // It returns the session the request names, or an error code (-1 if none)
 // and a message overriding the code's ("" to keep it).
 func (s *Server) verify(r *http.Request, q query, upgrade bool) (c *Conn, code int, msg string) {
-	if !s.transportEnabled(q.transport) {
+	if !s.transportEnabled(q.transport) || q.transport == TransportWebTransport {
+		// WebTransport comes through ServeWebTransport, never over HTTP/1 or 2.
 		return nil, codeUnknownTransport, ""
 	}
 	if invalidHeaderValue(r.Header.Get("Origin")) {
@@ -331,7 +345,11 @@ func (s *Server) writeTimeout() time.Duration {
 }
 
 func (s *Server) transportEnabled(t string) bool {
-	return (t == TransportPolling || t == TransportWebSocket) && slices.Contains(s.opts.Transports, t)
+	switch t {
+	case TransportPolling, TransportWebSocket, TransportWebTransport:
+		return slices.Contains(s.opts.Transports, t)
+	}
+	return false
 }
 
 // refuse answers a refused request with code, counts and logs it.

@@ -156,7 +156,8 @@ type Request struct {
 // result is shared and must not be modified.
 func (c *Conn) Request() *Request { return &c.req }
 
-// Transport returns the current transport, "polling" or "websocket".
+// Transport returns the current transport: "polling", "websocket" or
+// "webtransport".
 func (c *Conn) Transport() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()

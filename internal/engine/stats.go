@@ -46,7 +46,8 @@ type TransportStats struct {
 
 // Stats is a snapshot of a Server's counters, all totals since NewServer.
 type Stats struct {
-	// Polling and WebSocket count the traffic of each transport.
+	// Polling and WebSocket count the traffic of each transport;
+	// WebSocket's include WebTransport's.
 	Polling, WebSocket TransportStats
 	// Refused counts refused requests by category (RefusedBadRequest...).
 	Refused map[string]uint64
@@ -109,7 +110,7 @@ func (c *Conn) countOutLocked(batch []*Message) {
 	if n == 0 {
 		return
 	}
-	t := &c.stripe.n[transportIndex(c.tr.name() == TransportWebSocket)]
+	t := &c.stripe.n[transportIndex(c.tr.name() != TransportPolling)]
 	t[1].Add(n)
 	t[3].Add(bytes)
 }

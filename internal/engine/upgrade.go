@@ -10,15 +10,23 @@ import (
 // polling and finish the upgrade (Node's value).
 const upgradeCheckInterval = 100 * time.Millisecond
 
-// upgrade is a WebSocket taking a polling session over. The client sends
-// "2probe" on it, the server answers "3probe" and, every
-// upgradeCheckInterval, releases the pending GET with a noop; the client
-// then sends "5" and the WebSocket becomes the session's transport. Its
-// fields are guarded by the session's mu.
+// upgrade is a WebSocket or a WebTransport stream (the candidate) taking a
+// polling session over. The client sends "2probe" on it, the server
+// answers "3probe" and, every upgradeCheckInterval, releases the pending
+// GET with a noop; the client then sends "5" and the candidate becomes the
+// session's transport. Its fields are guarded by the session's mu.
 type upgrade struct {
-	ws      *wsConn
+	cand    candidate
 	timeout *time.Timer // abandons the upgrade after UpgradeTimeout
 	check   *time.Timer // releases the pending GET; set once probed
+}
+
+// candidate is a transport that can take a polling session over.
+type candidate interface {
+	transport
+	// abandon closes the connection of an upgrade that was dropped; its
+	// read loop then ends. It is called without the session's mu.
+	abandon()
 }
 
 var noopMessage = &Message{typ: typeNoop}
@@ -32,26 +40,34 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Conn, q
 		return
 	}
 	wc.attach(c) // its batch entry too: a broadcast may batch on it once upgraded
-	c.mu.Lock()
-	if c.state != stateOpen || c.tr.name() != TransportPolling || c.upg != nil {
-		c.mu.Unlock()
+	if !c.beginUpgrade(wc, wc.startReading) {
 		_ = wc.writeClose(nil, time.Second)
 		wc.nc.Close()
-		return
 	}
-	u := &upgrade{ws: wc}
-	u.timeout = time.AfterFunc(s.opts.UpgradeTimeout, func() { c.upgradeTimedOut(u) })
-	c.upg = u
-	wc.startReading()
-	c.mu.Unlock()
 }
 
-// upgrading reports whether w is the WebSocket of c's upgrade.
-func (c *Conn) upgradingLocked(w *wsConn) bool { return c.upg != nil && c.upg.ws == w }
+// beginUpgrade makes cand the candidate of c's upgrade and starts reading
+// it with startReading, unless c is not an open polling session of protocol 4 or is
+// already upgrading (then the caller closes cand, as Node does).
+func (c *Conn) beginUpgrade(cand candidate, startReading func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != stateOpen || c.tr.name() != TransportPolling || c.upg != nil {
+		return false
+	}
+	u := &upgrade{cand: cand}
+	u.timeout = time.AfterFunc(c.srv.opts.UpgradeTimeout, func() { c.upgradeTimedOut(u) })
+	c.upg = u
+	startReading()
+	return true
+}
+
+// upgradingLocked reports whether t is the candidate of c's upgrade.
+func (c *Conn) upgradingLocked(t transport) bool { return c.upg != nil && c.upg.cand == t }
 
 // probed records that the client's probe was answered on w, and starts
 // releasing the pending GET.
-func (c *Conn) probed(w *wsConn) {
+func (c *Conn) probed(w transport) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.upgradingLocked(w) || c.upg.check != nil {
@@ -78,7 +94,7 @@ func (c *Conn) upgradeCheck(u *upgrade) {
 
 // completeUpgrade makes w the transport of its session: the polling
 // transport is retired, and what is queued goes out on w.
-func (c *Conn) completeUpgrade(w *wsConn) bool {
+func (c *Conn) completeUpgrade(w transport) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.upgradingLocked(w) || c.state != stateOpen {
@@ -120,10 +136,10 @@ func (c *Conn) dropUpgradeLocked() *upgrade {
 	return u
 }
 
-// abandon closes the WebSocket of a dropped upgrade; its read loop ends.
+// abandon closes the candidate of a dropped upgrade; its read loop ends.
 // A nil upgrade does nothing.
 func (u *upgrade) abandon() {
 	if u != nil {
-		u.ws.closeConn()
+		u.cand.abandon()
 	}
 }

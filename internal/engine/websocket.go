@@ -138,6 +138,8 @@ func (w *wsConn) drainsLocked() bool { return true }
 
 func (w *wsConn) retireLocked() {} // a WebSocket is never upgraded
 
+func (w *wsConn) abandon() { w.closeConn() }
+
 // send gets what a sender queued moving: a lone message is written on the
 // sender's goroutine when nothing else writes; a batched one waits for
 // its batch.
