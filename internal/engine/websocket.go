@@ -22,8 +22,10 @@ var (
 // wsConn is the WebSocket transport: one WebSocket connection, the
 // transport of a session or a candidate upgrading a polling session.
 //
-// Reading: only its read loop reads it, or the worker the loop hands what
-// is pending to. Writing: a flusher on the server's workers writes what the
+// Reading: one reader at a time. On Linux, a descriptor waits in the
+// server's epoll set while idle and a worker reads what arrives
+// (poll_linux.go); otherwise a read loop goroutine waits and hands what is
+// pending to a worker (run, readLoop). Writing: a flusher on the server's workers writes what the
 // session queued, or the sender itself when the socket buffer takes it at
 // once (writeThrough); wmu serializes them with the close frame, and the
 // candidate's own answers while upgrading. The fields under "guarded by
