@@ -13,8 +13,9 @@ import (
 // heap until the heap is next adjusted.
 type connectQueue struct {
 	mu      sync.Mutex
-	pending []connectDeadline // in deadline order
-	timer   *time.Timer       // fires at pending[0].at; nil once stopped
+	pending []connectDeadline // pending[head:] wait, in deadline order
+	head    int
+	timer   *time.Timer // fires at pending[head].at, or a little after
 	stopped bool
 }
 
@@ -22,6 +23,10 @@ type connectDeadline struct {
 	at time.Time
 	c  *client
 }
+
+// connectGranularity is how late a connect timeout may fire, so that the
+// deadlines of a burst of connections share one timer call.
+const connectGranularity = 50 * time.Millisecond
 
 // add gives c until timeout from now to join a namespace.
 func (q *connectQueue) add(c *client, timeout time.Duration) {
@@ -31,14 +36,14 @@ func (q *connectQueue) add(c *client, timeout time.Duration) {
 		return
 	}
 	q.pending = append(q.pending, connectDeadline{time.Now().Add(timeout), c})
-	if len(q.pending) == 1 {
+	if len(q.pending)-q.head == 1 {
 		q.armLocked()
 	}
 }
 
 // armLocked sets the timer for the first deadline.
 func (q *connectQueue) armLocked() {
-	wait := time.Until(q.pending[0].at)
+	wait := max(time.Until(q.pending[q.head].at), connectGranularity)
 	if q.timer == nil {
 		q.timer = time.AfterFunc(wait, q.expire)
 	} else {
@@ -51,17 +56,20 @@ func (q *connectQueue) armLocked() {
 func (q *connectQueue) expire() {
 	q.mu.Lock()
 	now := time.Now()
-	n := 0
-	for n < len(q.pending) && !q.pending[n].at.After(now) {
-		n++
+	var due []*client
+	for q.head < len(q.pending) && !q.pending[q.head].at.After(now) {
+		due = append(due, q.pending[q.head].c)
+		q.pending[q.head] = connectDeadline{} // let the client go
+		q.head++
 	}
-	due := make([]*client, n)
-	for i := range n {
-		due[i] = q.pending[i].c
+	if q.head > len(q.pending)/2 {
+		// Compact in place: each entry moves at most once per halving, so
+		// the cost per connection stays constant.
+		n := copy(q.pending, q.pending[q.head:])
+		clear(q.pending[n:])
+		q.pending, q.head = q.pending[:n], 0
 	}
-	// A fresh slice, so that the expired clients are not kept reachable.
-	q.pending = append([]connectDeadline(nil), q.pending[n:]...)
-	if len(q.pending) > 0 && !q.stopped {
+	if len(q.pending) > q.head && !q.stopped {
 		q.armLocked()
 	}
 	q.mu.Unlock()
@@ -74,7 +82,7 @@ func (q *connectQueue) expire() {
 func (q *connectQueue) stop() {
 	q.mu.Lock()
 	q.stopped = true
-	q.pending = nil
+	q.pending, q.head = nil, 0
 	if q.timer != nil {
 		q.timer.Stop()
 	}

@@ -391,12 +391,14 @@ func (c *Conn) onHeartbeat() {
 		c.fail(ReasonPingTimeout, failOpts{})
 		return
 	}
-	c.srv.opts.Logger.Debug("engine: ping", "sid", c.id)
 	c.awaitingPong = true
 	c.queue = append(c.queue, pingMessage)
-	c.tr.kickLocked()
 	c.armLocked(c.srv.opts.PingTimeout)
+	t := c.tr
 	c.mu.Unlock()
+	// As an ack is: written here when the socket buffer takes it at once,
+	// which saves waking a worker for each ping of an idle connection.
+	t.send(false)
 }
 
 // endLocked moves the session to state st (never backwards). The first
