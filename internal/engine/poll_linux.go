@@ -38,9 +38,10 @@ type poller struct {
 	mu      sync.Mutex
 	running bool // the set exists and its goroutine waits on it
 	epfd    int
-	wake    int // eventfd that wakes the goroutine to see if it must exit
-	conns   map[uint64]*wsConn
-	next    uint64 // the last id given; id 0 is the wake-up
+	wake    int       // eventfd that wakes the goroutine to see if it must exit
+	byFD    []*wsConn // the registered connections by descriptor number
+	count   int       // how many are registered
+	next    uint32    // the last generation given, the high half of an id (never 0)
 }
 
 // startReading starts reading w: in the server's epoll set when w has a
@@ -61,10 +62,20 @@ func (p *poller) add(w *wsConn) bool {
 	if !p.running && !p.startLocked(s) {
 		return false
 	}
-	p.next++
-	w.pollID, w.pollFD = p.next, int32(p.epfd)
+	fd := -1
+	if w.in.raw.Control(func(d uintptr) { fd = int(d) }) != nil {
+		p.stopIfIdleLocked()
+		return false // closed already: the read loop finds out
+	}
+	if p.next++; p.next == 0 {
+		p.next = 1 // id 0 is the wake-up's
+	}
+	// An id is the descriptor and a generation: a readiness that comes
+	// after the descriptor was closed, and its number given to another
+	// connection, finds that connection's id instead, and is dropped.
+	w.pollID, w.pollFD = uint64(uint32(fd))|uint64(p.next)<<32, int32(p.epfd)
 	w.readFn, w.waitFn = w.pollRead, w.readOnce
-	p.conns[w.pollID] = w // before arming: the goroutine finds it
+	p.setLocked(fd, w) // before arming: the goroutine finds it
 	// Bytes that came behind the handshake are read at once; the
 	// descriptor is in the set either way, for the worker to arm again.
 	pending := w.in.buffered() > 0
@@ -74,7 +85,7 @@ func (p *poller) add(w *wsConn) bool {
 	}
 	w.poll.Store(state)
 	if w.ctl(unix.EPOLL_CTL_ADD) != nil && w.poll.CompareAndSwap(state, pollNone) {
-		delete(p.conns, w.pollID)
+		p.unsetLocked(w)
 		w.readFn, w.waitFn = w.readPending, w.waitFD
 		p.stopIfIdleLocked()
 		return false
@@ -106,9 +117,6 @@ func (p *poller) startLocked(s *Server) bool {
 		return false
 	}
 	p.running, p.epfd, p.wake = true, epfd, wake
-	if p.conns == nil {
-		p.conns = make(map[uint64]*wsConn)
-	}
 	s.goroutines.Go(func() { p.wait(s, epfd, wake) })
 	return true
 }
@@ -116,17 +124,48 @@ func (p *poller) startLocked(s *Server) bool {
 // stopIfIdleLocked wakes the goroutine when no connection is left, so
 // that it exits.
 func (p *poller) stopIfIdleLocked() {
-	if len(p.conns) == 0 && p.running {
+	if p.count == 0 && p.running {
 		one := [8]byte{1} // an eventfd takes a uint64; any but zero wakes
 		_, _ = unix.Write(p.wake, one[:])
 	}
+}
+
+// setLocked registers w under descriptor fd. A slice indexed by
+// descriptor costs 8 bytes a connection, a map entry several times that.
+func (p *poller) setLocked(fd int, w *wsConn) {
+	if fd >= len(p.byFD) {
+		p.byFD = append(p.byFD, make([]*wsConn, fd+1-len(p.byFD))...)
+	}
+	p.byFD[fd] = w
+	p.count++
+}
+
+// unsetLocked unregisters w. Its slot may hold another connection already,
+// which got the number of w's closed descriptor: that one stays.
+func (p *poller) unsetLocked(w *wsConn) {
+	if fd := int(uint32(w.pollID)); p.byFD[fd] == w {
+		p.byFD[fd] = nil
+	}
+	p.count--
+}
+
+// lookupLocked returns the connection registered under id, if any.
+func (p *poller) lookupLocked(id uint64) *wsConn {
+	fd := int(uint32(id))
+	if fd >= len(p.byFD) {
+		return nil
+	}
+	if w := p.byFD[fd]; w != nil && w.pollID == id {
+		return w
+	}
+	return nil
 }
 
 // remove unregisters w, which its caller owns: a readiness still in
 // flight for it is ignored.
 func (p *poller) remove(w *wsConn) {
 	p.mu.Lock()
-	delete(p.conns, w.pollID)
+	p.unsetLocked(w)
 	p.stopIfIdleLocked()
 	p.mu.Unlock()
 }
@@ -148,11 +187,11 @@ func (p *poller) wait(s *Server, epfd, wake int) {
 				_, _ = unix.Read(wake, b[:])
 				continue
 			}
-			if w := p.conns[id]; w != nil && w.poll.CompareAndSwap(pollArmed, pollOwned) {
+			if w := p.lookupLocked(id); w != nil && w.poll.CompareAndSwap(pollArmed, pollOwned) {
 				s.workers.Run(w.readFn)
 			}
 		}
-		if len(p.conns) == 0 {
+		if p.count == 0 {
 			p.running = false
 			p.mu.Unlock()
 			unix.Close(epfd)
