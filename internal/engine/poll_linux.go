@@ -5,7 +5,9 @@ package engine
 import (
 	"errors"
 	"net"
+	"os"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,8 +19,8 @@ import (
 // rest of a message that continues), then arms the descriptor again. Bytes
 // that came in between make the new arm fire at once, so none are missed.
 //
-// One goroutine per server waits in epoll_wait while at least one
-// connection is registered, and exits with the last.
+// One goroutine per server waits on the set, through the runtime's poller,
+// while at least one connection is registered, and exits with the last.
 //
 // Ownership of the read side is a CAS on wsConn.poll: armed (the descriptor
 // waits in the set) or owned (a worker reads it, or the connection ends).
@@ -99,26 +101,62 @@ func (p *poller) add(w *wsConn) bool {
 
 // startLocked makes the epoll set and starts its goroutine.
 func (p *poller) startLocked(s *Server) bool {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	set, err := newEpollSet()
 	if err != nil {
-		s.opts.Logger.Warn("engine: epoll_create1 failed; reading on goroutines", "err", err)
+		s.opts.Logger.Warn("engine: no epoll set; reading on goroutines", "err", err)
 		return false
 	}
-	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-	if err == nil {
-		err = unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wake, &unix.EpollEvent{Events: unix.EPOLLIN})
-	}
-	if err != nil {
-		s.opts.Logger.Warn("engine: eventfd failed; reading on goroutines", "err", err)
-		unix.Close(epfd)
-		if wake >= 0 {
-			unix.Close(wake)
-		}
-		return false
-	}
-	p.running, p.epfd, p.wake = true, epfd, wake
-	s.goroutines.Go(func() { p.wait(s, epfd, wake) })
+	p.running, p.epfd, p.wake = true, set.fd, set.wake
+	s.goroutines.Go(func() { p.wait(s, set) })
 	return true
+}
+
+// epollSet is an epoll instance, waited on through the runtime's poller:
+// an epoll descriptor is readable while events are ready, so its goroutine
+// parks like any network read instead of holding a thread in epoll_wait,
+// and runs as soon as the scheduler learns of the readiness (with a thread
+// in epoll_wait, each wake-up had to win a P back first, which cost
+// latency on a busy server).
+type epollSet struct {
+	fd   int
+	file *os.File // fd, registered in the runtime's poller
+	raw  syscall.RawConn
+	wake int // an eventfd in the set, under id 0
+}
+
+func newEpollSet() (*epollSet, error) {
+	fd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	set := &epollSet{fd: fd, wake: -1}
+	if err = unix.SetNonblock(fd, true); err == nil {
+		set.wake, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	}
+	if err == nil {
+		err = unix.EpollCtl(fd, unix.EPOLL_CTL_ADD, set.wake, &unix.EpollEvent{Events: unix.EPOLLIN})
+	}
+	if err == nil {
+		set.file = os.NewFile(uintptr(fd), "epoll")
+		set.raw, err = set.file.SyscallConn()
+	}
+	if err != nil {
+		set.close()
+		return nil, err
+	}
+	return set, nil
+}
+
+// close closes the set and its eventfd.
+func (set *epollSet) close() {
+	if set.file != nil {
+		set.file.Close()
+	} else {
+		unix.Close(set.fd)
+	}
+	if set.wake >= 0 {
+		unix.Close(set.wake)
+	}
 }
 
 // stopIfIdleLocked wakes the goroutine when no connection is left, so
@@ -172,19 +210,27 @@ func (p *poller) remove(w *wsConn) {
 
 // wait is the poller's goroutine: it hands each readiness to a worker,
 // and exits once no connection is registered.
-func (p *poller) wait(s *Server, epfd, wake int) {
+func (p *poller) wait(s *Server, set *epollSet) {
 	events := make([]unix.EpollEvent, 128)
+	var n int
+	var err error
+	// collect takes the ready events without blocking; with none, the
+	// runtime's poller waits until the set is readable.
+	collect := func(fd uintptr) bool {
+		n, err = unix.EpollWait(int(fd), events, 0)
+		return n > 0 || (err != nil && !errors.Is(err, unix.EINTR))
+	}
 	for {
-		n, err := unix.EpollWait(epfd, events, -1)
-		if err != nil && !errors.Is(err, unix.EINTR) {
-			s.opts.Logger.Error("engine: epoll_wait failed", "err", err)
+		if rerr := set.raw.Read(collect); rerr != nil || err != nil {
+			s.opts.Logger.Error("engine: epoll_wait failed", "err", errors.Join(rerr, err))
+			n = 0
 		}
 		p.mu.Lock()
 		for _, ev := range events[:max(n, 0)] {
 			id := uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
 			if id == 0 {
 				var b [8]byte
-				_, _ = unix.Read(wake, b[:])
+				_, _ = unix.Read(set.wake, b[:])
 				continue
 			}
 			if w := p.lookupLocked(id); w != nil && w.poll.CompareAndSwap(pollArmed, pollOwned) {
@@ -194,8 +240,7 @@ func (p *poller) wait(s *Server, epfd, wake int) {
 		if p.count == 0 {
 			p.running = false
 			p.mu.Unlock()
-			unix.Close(epfd)
-			unix.Close(wake)
+			set.close()
 			return
 		}
 		p.mu.Unlock()
