@@ -93,6 +93,7 @@ func (in *wsInput) readFD(fd uintptr) bool {
 		case errors.Is(err, syscall.EINTR):
 			continue
 		case errors.Is(err, syscall.EAGAIN):
+			in.drained = true
 			if in.rawDst == nil {
 				inputPool.Put(in.buf)
 				in.buf = nil
@@ -104,6 +105,7 @@ func (in *wsInput) readFD(fd uintptr) bool {
 			in.rawErr = io.EOF
 		default:
 			in.rawN = n
+			in.drained = n < len(dst)
 		}
 		if in.rawErr != nil && in.rawDst == nil {
 			inputPool.Put(in.buf)

@@ -14,24 +14,28 @@ import (
 
 // The readiness path (Linux): a WebSocket whose descriptor the engine reads
 // holds no goroutine while it is idle. Its descriptor waits in the
-// server's epoll set, armed for one readiness (EPOLLONESHOT, level
-// triggered); when bytes arrive, a worker reads and handles them (and the
-// rest of a message that continues), then arms the descriptor again. Bytes
-// that came in between make the new arm fire at once, so none are missed.
+// server's epoll set, edge triggered (EPOLLET): each arrival of bytes is
+// one readiness, and needs no system call to arm the descriptor again.
+// When bytes arrive, a worker reads and handles them (and the rest of a
+// message that continues) until a read comes back short, which means the
+// socket is drained, then gives the read side back.
 //
 // One goroutine per server waits on the set, through the runtime's poller,
 // while at least one connection is registered, and exits with the last.
 //
-// Ownership of the read side is a CAS on wsConn.poll: armed (the descriptor
-// waits in the set) or owned (a worker reads it, or the connection ends).
-// Whoever takes it from armed (the readiness, or stop after closing the
-// connection) is the only one to read or to end it; closing the descriptor
-// removes it from the set, so an end found nothing armed to wait for.
+// Ownership of the read side is a CAS on wsConn.poll: armed (waiting for
+// a readiness), owned (a worker reads it, or the connection ends), or
+// dirty (owned, and a readiness came meanwhile: the worker reads again
+// before it gives the read side back, as that readiness was for bytes it
+// may not have read). Whoever takes it from armed (a readiness, or
+// closeConn after closing the connection) is the only one to read or to
+// end it.
 
 const (
 	pollNone  int32 = iota // not in the set: its own goroutine reads it
 	pollArmed              // waiting in the set for a readiness
 	pollOwned              // a worker reads it, or the connection ends
+	pollDirty              // owned, and a readiness came: read again
 )
 
 // poller is a server's epoll set of idle WebSockets. The zero value has
@@ -75,7 +79,7 @@ func (p *poller) add(w *wsConn) bool {
 	// An id is the descriptor and a generation: a readiness that comes
 	// after the descriptor was closed, and its number given to another
 	// connection, finds that connection's id instead, and is dropped.
-	w.pollID, w.pollFD = uint64(uint32(fd))|uint64(p.next)<<32, int32(p.epfd)
+	w.pollID = uint64(uint32(fd)) | uint64(p.next)<<32
 	w.readFn, w.waitFn = w.pollRead, w.readOnce
 	p.setLocked(fd, w) // before arming: the goroutine finds it
 	// Bytes that came behind the handshake are read at once; the
@@ -86,7 +90,7 @@ func (p *poller) add(w *wsConn) bool {
 		state = pollOwned
 	}
 	w.poll.Store(state)
-	if w.ctl(unix.EPOLL_CTL_ADD) != nil && w.poll.CompareAndSwap(state, pollNone) {
+	if w.register(p.epfd) != nil && w.poll.CompareAndSwap(state, pollNone) {
 		p.unsetLocked(w)
 		w.readFn, w.waitFn = w.readPending, w.waitFD
 		p.stopIfIdleLocked()
@@ -233,7 +237,7 @@ func (p *poller) wait(s *Server, set *epollSet) {
 				_, _ = unix.Read(set.wake, b[:])
 				continue
 			}
-			if w := p.lookupLocked(id); w != nil && w.poll.CompareAndSwap(pollArmed, pollOwned) {
+			if w := p.lookupLocked(id); w != nil && w.readable() {
 				s.workers.Run(w.readFn)
 			}
 		}
@@ -247,51 +251,61 @@ func (p *poller) wait(s *Server, set *epollSet) {
 	}
 }
 
-// ctl adds w's descriptor to its set (op EPOLL_CTL_ADD), or arms it again
-// (EPOLL_CTL_MOD), for one readiness. It fails once the connection is
-// closed.
-func (w *wsConn) ctl(op int) error {
-	c := ctlOps.Get().(*ctlOp)
-	defer ctlOps.Put(c)
-	c.epfd, c.op, c.err = int(w.pollFD), op, nil
-	c.ev = unix.EpollEvent{
-		Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT,
+// register adds w's descriptor to the set epfd, edge triggered. It fails
+// once the connection is closed. A descriptor that is readable already
+// gets its readiness at once.
+func (w *wsConn) register(epfd int) error {
+	ev := unix.EpollEvent{
+		Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET,
 		Fd:     int32(uint32(w.pollID)),
 		Pad:    int32(uint32(w.pollID >> 32)),
 	}
-	if err := w.in.raw.Control(c.fn); err != nil {
-		return err
+	var err error
+	if cerr := w.in.raw.Control(func(fd uintptr) { err = unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, int(fd), &ev) }); cerr != nil {
+		return cerr
 	}
-	return c.err
+	return err
 }
 
-// ctlOp is an epoll_ctl call, pooled with its RawConn callback so that
-// arming a descriptor allocates nothing.
-type ctlOp struct {
-	epfd, op int
-	ev       unix.EpollEvent
-	err      error
-	fn       func(fd uintptr) // do, made once
+// readable records a readiness of w, and reports whether the caller must
+// start a worker to read it (w was armed); an owner reads again instead.
+func (w *wsConn) readable() bool {
+	for {
+		switch w.poll.Load() {
+		case pollArmed:
+			if w.poll.CompareAndSwap(pollArmed, pollOwned) {
+				return true
+			}
+		case pollOwned:
+			if w.poll.CompareAndSwap(pollOwned, pollDirty) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
 }
-
-var ctlOps = sync.Pool{New: func() any {
-	c := new(ctlOp)
-	c.fn = c.do
-	return c
-}}
-
-func (c *ctlOp) do(fd uintptr) { c.err = unix.EpollCtl(c.epfd, c.op, int(fd), &c.ev) }
 
 // pollRead runs on a worker when w's descriptor is readable, or bytes
-// are pending: it reads what came, handles every message in it, and arms
-// the descriptor again, or ends the connection.
+// are pending: it reads what came and handles every message in it, until
+// the socket is drained, and gives the read side back; or it ends the
+// connection.
 func (w *wsConn) pollRead() {
-	if end, stop := w.readReady(); stop {
-		w.endPolled(end)
-		return
+	for {
+		if end, stop := w.readReady(); stop {
+			w.endPolled(end)
+			return
+		}
+		// A read that filled its buffer may have left bytes whose arrival
+		// made no new readiness: read until one comes back short.
+		if !w.in.drained {
+			continue
+		}
+		w.in.release()
+		if w.rest() {
+			return
+		}
 	}
-	w.in.release()
-	w.rest()
 }
 
 // readReady reads what arrived, if nothing is pending yet, and handles
@@ -323,14 +337,19 @@ func (w *wsConn) readOnce(fd uintptr) bool {
 	return true
 }
 
-// rest gives the read side back: the descriptor waits for its next
-// readiness. If the connection closed meanwhile, whoever owns it then
-// ends it.
-func (w *wsConn) rest() {
-	w.poll.Store(pollArmed)
-	if err := w.ctl(unix.EPOLL_CTL_MOD); err != nil && w.poll.CompareAndSwap(pollArmed, pollOwned) {
-		w.endPolled(readErrorEnd(err))
+// rest gives the read side back, and reports true; it reports false,
+// keeping it, if a readiness came while it was owned: the caller reads
+// again. If the connection was closed meanwhile, rest ends it, unless
+// closeConn did.
+func (w *wsConn) rest() bool {
+	if !w.poll.CompareAndSwap(pollOwned, pollArmed) {
+		w.poll.Store(pollOwned) // it was dirty; only an owner leaves that state
+		return false
 	}
+	if w.closing.Load() && w.poll.CompareAndSwap(pollArmed, pollOwned) {
+		w.endPolled(readErrorEnd(net.ErrClosed))
+	}
+	return true
 }
 
 // endPolled ends reading w, which the caller owns.
@@ -344,6 +363,7 @@ func (w *wsConn) endPolled(end wsEnd) {
 // readiness that now never comes, the connection's end runs here, on a
 // goroutine of the server's.
 func (w *wsConn) closeConn() {
+	w.closing.Store(true) // before the CAS: see rest
 	w.nc.Close()
 	if w.poll.CompareAndSwap(pollArmed, pollOwned) {
 		w.c.srv.goroutines.Go(func() { w.endPolled(readErrorEnd(net.ErrClosed)) })

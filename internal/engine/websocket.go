@@ -50,9 +50,9 @@ type wsConn struct {
 	end     *wsEnd                // set by that worker when reading must stop
 
 	// The readiness path (poll_linux.go).
-	poll   atomic.Int32 // pollNone, pollArmed or pollOwned
-	pollFD int32        // the epoll set it is in
-	pollID uint64       // its key in the set
+	poll    atomic.Int32 // pollNone, pollArmed, pollOwned or pollDirty
+	closing atomic.Bool  // closeConn was called
+	pollID  uint64       // its key in the set
 
 	wmu      sync.Mutex    // serializes writes
 	deadline time.Duration // the write deadline set last, since epoch, under wmu

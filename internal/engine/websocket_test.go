@@ -885,3 +885,30 @@ func TestSendAfterFlushNotStranded(t *testing.T) {
 		c.expectText("4" + want)
 	}
 }
+
+// TestWebSocketBurstFillingTheBuffer: messages that arrive together, the
+// first of them filling the read buffer exactly with whole frames, are
+// all handled. On the edge-triggered path no new readiness comes for the
+// rest, so the reader must see that its read was not short and read on.
+func TestWebSocketBurstFillingTheBuffer(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	c, _ := ts.openWS(t)
+	const frameSize = 64 // a masked client frame: 2 header bytes, 4 of mask, payload
+	var burst bytes.Buffer
+	var want []string
+	for i := range wsReadBufferSize/frameSize + 3 {
+		p := fmt.Sprintf("4%0*d", frameSize-6-1, i)
+		want = append(want, p)
+		_ = ws.WriteFrame(&burst, ws.MaskFrame(ws.NewTextFrame([]byte(p))))
+	}
+	if burst.Len() != len(want)*frameSize {
+		t.Fatalf("frames of %d bytes, want %d", burst.Len()/len(want), frameSize)
+	}
+	if _, err := c.conn.Write(burst.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range want {
+		c.expectText(p)
+	}
+}

@@ -38,10 +38,11 @@ type wsInput struct {
 
 	// The descriptor read of readConn (fd_unix.go), kept here so that the
 	// callback is made once per connection.
-	rawFn  func(fd uintptr) bool
-	rawDst []byte
-	rawN   int
-	rawErr error
+	rawFn   func(fd uintptr) bool
+	rawDst  []byte
+	rawN    int
+	rawErr  error
+	drained bool // the last descriptor read came back short: nothing was left
 }
 
 // init sets in to read nc, after the bytes pre.
