@@ -2,7 +2,10 @@
 
 package engine
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // The portable path: a WebSocket is read and written through its net.Conn
 // only. A connection holds a pooled read buffer while it waits, and every
@@ -11,6 +14,10 @@ import "time"
 
 // useDescriptor does nothing: no descriptor is used.
 func (w *wsConn) useDescriptor() {}
+
+// readRaw is never called on this path, where no connection has a
+// descriptor; it is here for the compiler.
+func (in *wsInput) readRaw() error { return errors.ErrUnsupported }
 
 // wait blocks until at least one byte is pending, or the connection fails.
 func (w *wsConn) wait() error { return w.in.wait() }

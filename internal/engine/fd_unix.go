@@ -30,9 +30,47 @@ func (w *wsConn) useDescriptor() {
 		return
 	}
 	w.in.raw = raw
-	w.in.rawFn = w.in.readFD
-	w.waitFn = w.waitFD
 }
+
+// inputCall is a RawConn callback on a connection's input, pooled with
+// the func that the call takes, so that a read allocates nothing and no
+// connection keeps a func of its own.
+type inputCall struct {
+	in *wsInput
+	fn func(fd uintptr) bool // made once per inputCall, reads c.in
+}
+
+// rawRead calls in.raw.Read with a callback from pool.
+func rawRead(in *wsInput, pool *sync.Pool) error {
+	c := pool.Get().(*inputCall)
+	c.in = in
+	err := in.raw.Read(c.fn)
+	c.in = nil
+	pool.Put(c)
+	return err
+}
+
+// readCalls holds the RawConn callback of readConn, readFD.
+var readCalls = sync.Pool{New: func() any {
+	c := new(inputCall)
+	c.fn = func(fd uintptr) bool { return c.in.readFD(fd) }
+	return c
+}}
+
+// readRaw reads once from the descriptor, as readConn asks (see readFD).
+func (in *wsInput) readRaw() error { return rawRead(in, &readCalls) }
+
+// waitCall is the RawConn callback of wait, waitFD, pooled as inputCall.
+type waitCall struct {
+	w  *wsConn
+	fn func(fd uintptr) bool // made once per waitCall, calls c.w.waitFD
+}
+
+var waitCalls = sync.Pool{New: func() any {
+	c := new(waitCall)
+	c.fn = func(fd uintptr) bool { return c.w.waitFD(fd) }
+	return c
+}}
 
 // wait blocks until bytes are pending that the loop must hand off itself,
 // or a worker that waitFD started still runs, or the connection fails.
@@ -42,7 +80,12 @@ func (w *wsConn) wait() error {
 		return in.wait()
 	}
 	in.rawErr = nil
-	if err := in.raw.Read(w.waitFn); err != nil {
+	c := waitCalls.Get().(*waitCall)
+	c.w = w
+	err := in.raw.Read(c.fn)
+	c.w = nil
+	waitCalls.Put(c)
+	if err != nil {
 		return err
 	}
 	return in.rawErr

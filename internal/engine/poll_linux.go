@@ -80,7 +80,6 @@ func (p *poller) add(w *wsConn) bool {
 	// after the descriptor was closed, and its number given to another
 	// connection, finds that connection's id instead, and is dropped.
 	w.pollID = uint64(uint32(fd)) | uint64(p.next)<<32
-	w.readFn, w.waitFn = w.pollRead, w.readOnce
 	p.setLocked(fd, w) // before arming: the goroutine finds it
 	// Bytes that came behind the handshake are read at once; the
 	// descriptor is in the set either way, for the worker to arm again.
@@ -92,13 +91,12 @@ func (p *poller) add(w *wsConn) bool {
 	w.poll.Store(state)
 	if w.register(p.epfd) != nil && w.poll.CompareAndSwap(state, pollNone) {
 		p.unsetLocked(w)
-		w.readFn, w.waitFn = w.readPending, w.waitFD
 		p.stopIfIdleLocked()
 		return false
 	}
 	// Registered, or closeConn took it from armed and ends it.
 	if pending {
-		s.workers.Run(w.readFn)
+		s.workers.RunTask((*wsPollRead)(w))
 	}
 	return true
 }
@@ -238,7 +236,7 @@ func (p *poller) wait(s *Server, set *epollSet) {
 				continue
 			}
 			if w := p.lookupLocked(id); w != nil && w.readable() {
-				s.workers.Run(w.readFn)
+				s.workers.RunTask((*wsPollRead)(w))
 			}
 		}
 		if p.count == 0 {
@@ -314,7 +312,7 @@ func (w *wsConn) readReady() (wsEnd, bool) {
 	in := &w.in
 	if in.buffered() == 0 {
 		in.rawDst, in.rawN, in.rawErr = nil, 0, nil
-		if err := in.raw.Read(w.waitFn); err != nil {
+		if err := rawRead(in, &readOnceCalls); err != nil {
 			return readErrorEnd(err), true
 		}
 		if in.rawErr != nil {
@@ -330,12 +328,21 @@ func (w *wsConn) readReady() (wsEnd, bool) {
 	return wsEnd{}, false
 }
 
-// readOnce is the RawConn callback of readReady: one read, which never
-// waits (it finds nothing if the readiness was spurious).
-func (w *wsConn) readOnce(fd uintptr) bool {
-	w.in.readFD(fd)
-	return true
-}
+// readOnceCalls holds the RawConn callback of readReady: one read, which
+// never waits (it finds nothing if the readiness was spurious).
+var readOnceCalls = sync.Pool{New: func() any {
+	c := new(inputCall)
+	c.fn = func(fd uintptr) bool {
+		c.in.readFD(fd)
+		return true
+	}
+	return c
+}}
+
+// wsPollRead is pollRead as a worker task (see wsReadPending).
+type wsPollRead wsConn
+
+func (t *wsPollRead) Run() { (*wsConn)(t).pollRead() }
 
 // rest gives the read side back, and reports true; it reports false,
 // keeping it, if a readiness came while it was owned: the caller reads

@@ -249,7 +249,6 @@ func newBenchConn(s *Server, nc net.Conn) *Conn {
 	c := &Conn{srv: s, id: newSID(), handler: nopHandler{}, stripe: s.nextStripe()}
 	c.heartbeat = newTimerEntry(c)
 	w := &wsConn{nc: nc, codec: codec4{}, vectored: true}
-	w.flushFn = w.flushLoop
 	w.attach(c)
 	c.tr = w
 	return c

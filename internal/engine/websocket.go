@@ -43,11 +43,9 @@ type wsConn struct {
 	fragZ    bool      // the fragmented message being read is compressed
 	frag     []byte    // the fragmented message being read
 
-	handing atomic.Bool           // a worker handles what the loop handed it
-	reading sync.WaitGroup        // the worker that reads what is pending
-	readFn  func()                // w.readPending, made once
-	waitFn  func(fd uintptr) bool // w.waitFD, made once (descriptor path)
-	end     *wsEnd                // set by that worker when reading must stop
+	handing atomic.Bool    // a worker handles what the loop handed it
+	reading sync.WaitGroup // the worker that reads what is pending
+	end     *wsEnd         // set by that worker when reading must stop
 
 	// The readiness path (poll_linux.go).
 	poll    atomic.Int32 // pollNone, pollArmed, pollOwned or pollDirty
@@ -58,7 +56,6 @@ type wsConn struct {
 	deadline time.Duration // the write deadline set last, since epoch, under wmu
 
 	// Guarded by the session's mu.
-	flushFn   func()              // w.flushLoop, made once so starting a flusher does not allocate
 	batch     timerEntry[*wsConn] // in srv.batches while batchDue
 	lastFlush time.Duration       // when a flusher last took the queue, since epoch
 	flushing  bool                // a flusher, or a sender writing through, owns writes
@@ -114,8 +111,6 @@ func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, cd code
 	}
 	wc := &wsConn{nc: nc, codec: cd, deflate: deflate}
 	wc.in.init(nc, pre)
-	wc.readFn = wc.readPending
-	wc.flushFn = wc.flushLoop
 	wc.useDescriptor()
 	switch nc.(type) {
 	case *net.TCPConn, *net.UnixConn:
@@ -251,8 +246,19 @@ func (w *wsConn) readLoop() wsEnd {
 // handOff starts a worker on what is pending.
 func (w *wsConn) handOff() {
 	w.reading.Add(1)
-	w.c.srv.workers.Run(w.readFn)
+	w.c.srv.workers.RunTask((*wsReadPending)(w))
 }
+
+// The worker tasks of a WebSocket, as types over wsConn: the pool takes a
+// pointer to one without allocating, where a method value would cost an
+// allocation, or a field of every connection to keep it in.
+type (
+	wsReadPending wsConn // readPending
+	wsFlush       wsConn // flushLoop
+)
+
+func (t *wsReadPending) Run() { (*wsConn)(t).readPending() }
+func (t *wsFlush) Run()       { (*wsConn)(t).flushLoop() }
 
 // readPending reads and handles messages until no byte is pending (a
 // message that has begun is read to its end), then releases the buffer. A

@@ -55,9 +55,8 @@ type wtConn struct {
 	wmu sync.Mutex // serializes writes
 
 	// Guarded by the session's mu.
-	flushFn  func() // w.flushLoop, made once
-	flushing bool   // a flusher runs
-	finSent  bool   // the sending direction was closed, or is being
+	flushing bool // a flusher runs
+	finSent  bool // the sending direction was closed, or is being
 }
 
 // WebTransportTimeout returns Options.UpgradeTimeout, which also bounds
@@ -114,7 +113,6 @@ func (s *Server) AdmitWebTransport(w http.ResponseWriter, r *http.Request) bool 
 // upgrade runs on the server's goroutines, or st is closed.
 func (s *Server) ServeWebTransport(r *http.Request, st WebTransportStream) {
 	w := &wtConn{st: st}
-	w.flushFn = w.flushLoop
 	_ = st.SetReadDeadline(time.Now().Add(s.opts.UpgradeTimeout))
 	p, err := w.readPacket(s.opts.MaxPayload)
 	_ = st.SetReadDeadline(time.Time{})
@@ -288,7 +286,7 @@ func (w *wtConn) startFlushLocked() {
 		return
 	}
 	w.flushing = true
-	c.srv.workers.Run(w.flushFn)
+	c.srv.workers.RunTask((*wtFlush)(w))
 }
 
 // flushLoop writes what is queued, each batch in one write, until the
@@ -338,3 +336,8 @@ func (w *wtConn) write(b []byte, timeout time.Duration) error {
 	_, err := w.st.Write(b)
 	return err
 }
+
+// wtFlush is flushLoop as a worker task (see wsReadPending).
+type wtFlush wtConn
+
+func (t *wtFlush) Run() { (*wtConn)(t).flushLoop() }

@@ -36,9 +36,7 @@ type wsInput struct {
 	buf  *[wsReadBufferSize]byte
 	r, w int32 // buf[r:w] is pending (int32: a connection keeps them for its life)
 
-	// The descriptor read of readConn (fd_unix.go), kept here so that the
-	// callback is made once per connection.
-	rawFn   func(fd uintptr) bool
+	// The descriptor read of readConn (fd_unix.go).
 	rawDst  []byte
 	rawN    int
 	rawErr  error
@@ -127,7 +125,7 @@ func (in *wsInput) readConn(p []byte) (int, error) {
 		return 0, err
 	}
 	in.rawDst, in.rawN, in.rawErr = p, 0, nil
-	if err := in.raw.Read(in.rawFn); err != nil {
+	if err := in.readRaw(); err != nil {
 		return 0, err
 	}
 	n, err := in.rawN, in.rawErr

@@ -22,7 +22,7 @@ func (w *wsConn) startFlushLocked() {
 		return
 	}
 	w.flushing = true
-	c.srv.workers.Run(w.flushFn)
+	c.srv.workers.RunTask((*wsFlush)(w))
 }
 
 // batchFlushLocked gets what SendBatched queued moving: at once if the
@@ -58,7 +58,7 @@ func (w *wsConn) flushBatch() {
 	// first, which must not hold up the batch queue.
 	if w.in.raw == nil || w.deflate {
 		c.mu.Unlock()
-		c.srv.workers.Run(w.flushFn)
+		c.srv.workers.RunTask((*wsFlush)(w))
 		return
 	}
 	batch := w.takeLocked()
@@ -154,7 +154,7 @@ func (w *wsConn) writeThrough(batch []*Message) {
 		c.mu.Unlock()
 	default: // more came meanwhile, or the session is closing
 		c.mu.Unlock()
-		c.srv.workers.Run(w.flushFn)
+		c.srv.workers.RunTask((*wsFlush)(w))
 	}
 }
 

@@ -15,7 +15,7 @@ const MaxIdle = 64
 // methods are safe for concurrent use.
 type Pool struct {
 	mu      sync.Mutex
-	idle    []chan func() // parked workers, the most recently parked last
+	idle    []chan Task // parked workers, the most recently parked last
 	stopped bool
 	quit    chan struct{} // closed by Stop
 	working Count         // workers, parked or not
@@ -24,8 +24,21 @@ type Pool struct {
 // New returns an empty Pool.
 func New() *Pool { return &Pool{quit: make(chan struct{})} }
 
+// Task is work for RunTask: a value whose Run method does it. A pointer
+// type passes as a Task without allocating, where a method value would
+// cost an allocation, or a field to keep it in.
+type Task interface{ Run() }
+
+// funcTask runs a func as a Task.
+type funcTask func()
+
+func (f funcTask) Run() { f() }
+
 // Run runs task on a parked worker, or on a new one if none is parked.
-func (p *Pool) Run(task func()) {
+func (p *Pool) Run(task func()) { p.RunTask(funcTask(task)) }
+
+// RunTask runs task on a parked worker, or on a new one if none is parked.
+func (p *Pool) RunTask(task Task) {
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
 		ch := p.idle[n-1]
@@ -39,11 +52,11 @@ func (p *Pool) Run(task func()) {
 	go p.work(task)
 }
 
-func (p *Pool) work(task func()) {
+func (p *Pool) work(task Task) {
 	defer p.working.Done()
-	tasks := make(chan func(), 1)
+	tasks := make(chan Task, 1)
 	for {
-		task()
+		task.Run()
 		p.mu.Lock()
 		if p.stopped || len(p.idle) >= MaxIdle {
 			p.mu.Unlock()
