@@ -1,6 +1,8 @@
 package redisadapter
 
 import (
+	"fmt"
+
 	"github.com/envivo/socketio/adapter"
 	"github.com/envivo/socketio/socket"
 )
@@ -86,4 +88,35 @@ func (f *clusterFormat) EncodeServerSideEmitAnswer(to, id string, args socket.Ar
 	arg := valueOfArgs(args)
 	data := newObject(len(arg.raw)+48).str("requestId", id, false).raw("packet", arg.raw).bytes()
 	return f.answer(to, msgServerSideEmitResp, data, arg.att)
+}
+
+// onClusterAnswer hands an answer to a request of this node, in Node's
+// ClusterAdapter format (the sharded and the Streams adapters), to the
+// cluster core: typ is the message's type, att its attachments.
+func (n *node) onClusterAnswer(typ int, d *clusterData, att [][]byte) error {
+	id := d.id()
+	switch typ {
+	case msgClientCount:
+		n.OnClientCount(id, d.ClientCount)
+	case msgBroadcastAck, msgServerSideEmitResp:
+		v, err := valueOf(d.Packet, att)
+		if err != nil {
+			return err
+		}
+		if typ == msgBroadcastAck {
+			n.OnAck(id, v.args())
+		} else {
+			n.OnServerSideEmitAnswer(id, v.args())
+		}
+	case msgFetchSocketsResponse:
+		if _, open := n.Pending(id); !open {
+			return nil
+		}
+		sockets, err := decodeSockets(d.Sockets, att, n.nsp)
+		n.OnFetchSocketsAnswer(id, sockets)
+		return err
+	default:
+		return fmt.Errorf("unknown response type %d", typ)
+	}
+	return nil
 }

@@ -218,7 +218,7 @@ func (a *sharded) handle(channel string, payload []byte) {
 	}
 	if err == nil {
 		if channel == a.responseChannel || isResponse(m.Type) {
-			err = a.onResponse(&m, &d, att)
+			err = a.onClusterAnswer(m.Type, &d, att)
 		} else {
 			err = a.onMessage(&m, &d, att)
 		}
@@ -287,34 +287,5 @@ func (a *sharded) onBroadcastRequest(m *clusterMessage, d *clusterData, att [][]
 		return nil
 	}
 	a.OnBroadcast(p, d.Opts.broadcastOptions())
-	return nil
-}
-
-// onResponse handles an answer to a request of this node.
-func (a *sharded) onResponse(m *clusterMessage, d *clusterData, att [][]byte) error {
-	id := d.id()
-	switch m.Type {
-	case msgClientCount:
-		a.OnClientCount(id, d.ClientCount)
-	case msgBroadcastAck, msgServerSideEmitResp:
-		v, err := valueOf(d.Packet, att)
-		if err != nil {
-			return err
-		}
-		if m.Type == msgBroadcastAck {
-			a.OnAck(id, v.args())
-		} else {
-			a.OnServerSideEmitAnswer(id, v.args())
-		}
-	case msgFetchSocketsResponse:
-		if _, open := a.Pending(id); !open {
-			return nil
-		}
-		sockets, err := decodeSockets(d.Sockets, att, a.nsp)
-		a.OnFetchSocketsAnswer(id, sockets)
-		return err
-	default:
-		return fmt.Errorf("unknown response type %d", m.Type)
-	}
 	return nil
 }

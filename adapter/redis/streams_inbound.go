@@ -11,7 +11,7 @@ func (a *streams) handle(channel string, payload []byte) {
 	e, err := decodeClusterMessage(payload)
 	if err == nil {
 		if channel == a.private || isResponse(e.typ) {
-			err = a.onAnswer(e)
+			err = a.onClusterAnswer(e.typ, &e.data, e.att)
 		} else if f, ferr := a.onRequest(e, ""); ferr != nil {
 			err = ferr
 		} else if f != nil {
@@ -57,7 +57,7 @@ func (a *streams) onRequest(e *clusterEntry, offset string) (func(), error) {
 		}
 		return func() { a.OnServerSideEmit(e.uid, d.id(), p) }, nil
 	case msgFetchSocketsResponse, msgServerSideEmitResp, msgClientCount, msgBroadcastAck:
-		return nil, a.onAnswer(e)
+		return nil, a.onClusterAnswer(e.typ, &e.data, e.att)
 	}
 	if d.Opts == nil {
 		return nil, fmt.Errorf("message of type %d has no opts", e.typ)
@@ -98,34 +98,4 @@ func (a *streams) onBroadcastEntry(e *clusterEntry, offset string) error {
 		p = appendOffset(p, offset)
 	}
 	return a.Local().Deliver(p, opts)
-}
-
-// onAnswer handles an answer to a request of this node.
-func (a *streams) onAnswer(e *clusterEntry) error {
-	d := &e.data
-	id := d.id()
-	switch e.typ {
-	case msgClientCount:
-		a.OnClientCount(id, d.ClientCount)
-	case msgBroadcastAck, msgServerSideEmitResp:
-		v, err := valueOf(d.Packet, e.att)
-		if err != nil {
-			return err
-		}
-		if e.typ == msgBroadcastAck {
-			a.OnAck(id, v.args())
-		} else {
-			a.OnServerSideEmitAnswer(id, v.args())
-		}
-	case msgFetchSocketsResponse:
-		if _, open := a.Pending(id); !open {
-			return nil
-		}
-		sockets, err := decodeSockets(d.Sockets, e.att, a.nsp)
-		a.OnFetchSocketsAnswer(id, sockets)
-		return err
-	default:
-		return fmt.Errorf("unknown response type %d", e.typ)
-	}
-	return nil
 }
