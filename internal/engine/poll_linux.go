@@ -41,13 +41,11 @@ const (
 // poller is a server's epoll set of idle WebSockets. The zero value has
 // no set; the first WebSocket makes one.
 type poller struct {
-	mu      sync.Mutex
-	running bool // the set exists and its goroutine waits on it
-	epfd    int
-	wake    int       // eventfd that wakes the goroutine to see if it must exit
-	byFD    []*wsConn // the registered connections by descriptor number
-	count   int       // how many are registered
-	next    uint32    // the last generation given, the high half of an id (never 0)
+	mu    sync.Mutex
+	set   *epollSet // nil while no goroutine waits on one
+	byFD  []*wsConn // the registered connections by descriptor number
+	count int       // how many are registered
+	next  uint32    // the last generation given, the high half of an id (never 0)
 }
 
 // startReading starts reading w: in the server's epoll set when w has a
@@ -65,7 +63,7 @@ func (p *poller) add(w *wsConn) bool {
 	s := w.c.srv
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.running && !p.startLocked(s) {
+	if p.set == nil && !p.startLocked(s) {
 		return false
 	}
 	fd := -1
@@ -89,7 +87,7 @@ func (p *poller) add(w *wsConn) bool {
 		state = pollOwned
 	}
 	w.poll.Store(state)
-	if w.register(p.epfd) != nil && w.poll.CompareAndSwap(state, pollNone) {
+	if w.register(p.set.fd) != nil && w.poll.CompareAndSwap(state, pollNone) {
 		p.unsetLocked(w)
 		p.stopIfIdleLocked()
 		return false
@@ -108,7 +106,7 @@ func (p *poller) startLocked(s *Server) bool {
 		s.opts.Logger.Warn("engine: no epoll set; reading on goroutines", "err", err)
 		return false
 	}
-	p.running, p.epfd, p.wake = true, set.fd, set.wake
+	p.set = set
 	s.goroutines.Go(func() { p.wait(s, set) })
 	return true
 }
@@ -164,9 +162,9 @@ func (set *epollSet) close() {
 // stopIfIdleLocked wakes the goroutine when no connection is left, so
 // that it exits.
 func (p *poller) stopIfIdleLocked() {
-	if p.count == 0 && p.running {
+	if p.count == 0 && p.set != nil {
 		one := [8]byte{1} // an eventfd takes a uint64; any but zero wakes
-		_, _ = unix.Write(p.wake, one[:])
+		_, _ = unix.Write(p.set.wake, one[:])
 	}
 }
 
@@ -240,7 +238,7 @@ func (p *poller) wait(s *Server, set *epollSet) {
 			}
 		}
 		if p.count == 0 {
-			p.running = false
+			p.set = nil
 			p.mu.Unlock()
 			set.close()
 			return

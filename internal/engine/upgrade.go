@@ -62,6 +62,24 @@ func (c *Conn) beginUpgrade(cand candidate, startReading func()) bool {
 	return true
 }
 
+// endTransport ends t's part in c once its reading ended: an upgrade with
+// t as its candidate is dropped and, if t is the session's transport, the
+// session fails for reason and is finished. It reports whether t was the
+// session's transport; if not, the caller closes t itself.
+func (c *Conn) endTransport(t transport, reason string, o failOpts) bool {
+	c.mu.Lock()
+	active := c.tr == t
+	if c.upgradingLocked(t) {
+		c.dropUpgradeLocked() // the caller closes the candidate itself
+	}
+	c.mu.Unlock()
+	if active {
+		c.fail(reason, o)
+		c.finish()
+	}
+	return active
+}
+
 // upgradingLocked reports whether t is the candidate of c's upgrade.
 func (c *Conn) upgradingLocked(t transport) bool { return c.upg != nil && c.upg.cand == t }
 

@@ -195,22 +195,13 @@ func (w *wsConn) run() { w.finishReading(w.readLoop()) }
 // finishReading closes w after its reading ended for end's reason and, if
 // it is a session's transport, finishes the session.
 func (w *wsConn) finishReading(end wsEnd) {
-	c := w.c
-	c.mu.Lock()
-	active := c.tr == transport(w)
-	if c.upgradingLocked(w) {
-		c.dropUpgradeLocked() // this loop closes the connection itself
-	}
-	c.mu.Unlock()
-	if !active {
-		if !end.opts.noFrame {
-			_ = w.writeClose(end.opts.closeBody, time.Second)
-		}
-		w.nc.Close()
+	if w.c.endTransport(w, end.reason, end.opts) {
 		return
 	}
-	c.fail(end.reason, end.opts)
-	c.finish()
+	if !end.opts.noFrame {
+		_ = w.writeClose(end.opts.closeBody, time.Second)
+	}
+	w.nc.Close()
 }
 
 // readLoop reads messages until the connection must end. While the

@@ -206,20 +206,9 @@ func (w *wtConn) startReading() { w.c.srv.goroutines.Go(w.run) }
 // run is the read loop goroutine. When it ends, the stream is closed and,
 // if it is a session's transport, the session is finished.
 func (w *wtConn) run() {
-	reason := w.readLoop()
-	c := w.c
-	c.mu.Lock()
-	active := c.tr == transport(w)
-	if c.upgradingLocked(w) {
-		c.dropUpgradeLocked() // this loop closes the stream itself
-	}
-	c.mu.Unlock()
-	if !active {
+	if !w.c.endTransport(w, w.readLoop(), failOpts{}) {
 		w.st.Close()
-		return
 	}
-	c.fail(reason, failOpts{})
-	c.finish()
 }
 
 // readLoop reads packets until the stream must end, and returns why: a
