@@ -4,6 +4,7 @@ package engine
 
 import (
 	"errors"
+	"net"
 	"time"
 )
 
@@ -22,12 +23,14 @@ func (in *wsInput) readRaw() error { return errors.ErrUnsupported }
 // wait blocks until at least one byte is pending, or the connection fails.
 func (w *wsConn) wait() error { return w.in.wait() }
 
-// writeNow writes frame whole. It is never called on this path, where no
+// writeNow writes frames whole. It is never called on this path, where no
 // connection has a descriptor (writeThrough needs one), and is here for
 // the compiler.
-func (w *wsConn) writeNow(frame []byte, timeout time.Duration) (int, error) {
+func (w *wsConn) writeNow(frames [][]byte, timeout time.Duration) (int, error) {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
 	w.extendDeadline(timeout)
-	return w.nc.Write(frame)
+	bufs := net.Buffers(frames)
+	n, err := bufs.WriteTo(w.nc)
+	return int(n), err
 }

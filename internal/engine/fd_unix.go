@@ -8,6 +8,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // The descriptor fast path: on Unix, a WebSocket over TCP or a Unix socket
@@ -158,32 +159,36 @@ func (in *wsInput) readFD(fd uintptr) bool {
 	}
 }
 
-// writeNow writes as much of frame as the socket buffer takes at once,
-// without blocking; a full buffer is not an error. It moves the write
-// deadline as the flusher does: one that passed would fail the write.
-func (w *wsConn) writeNow(frame []byte, timeout time.Duration) (int, error) {
+// writeNow writes as much of frames, in order, as the socket buffer takes
+// at once, in one system call (writev for several), without blocking; a
+// full buffer is not an error. It returns how many bytes went out. It
+// moves the write deadline as the flusher does: one that passed would fail
+// the write.
+func (w *wsConn) writeNow(frames [][]byte, timeout time.Duration) (int, error) {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
 	w.extendDeadline(timeout)
 	op := nowWrites.Get().(*nowWrite)
 	defer nowWrites.Put(op)
-	op.frame, op.n, op.err = frame, 0, nil
+	op.frames, op.n, op.err = frames, 0, nil
 	err := w.in.raw.Write(op.fn)
 	if err == nil {
 		err = op.err
 	}
 	n := op.n
-	op.frame = nil
+	op.frames = nil
+	clear(op.iov)
 	return n, err
 }
 
 // nowWrite is the descriptor write of writeNow, pooled with its callback
-// so that a write allocates nothing.
+// and its vector so that a write allocates nothing.
 type nowWrite struct {
-	frame []byte
-	n     int
-	err   error
-	fn    func(fd uintptr) bool // write, made once
+	frames [][]byte
+	n      int // bytes written
+	err    error
+	iov    []syscall.Iovec
+	fn     func(fd uintptr) bool // write, made once
 }
 
 var nowWrites = sync.Pool{New: func() any {
@@ -192,22 +197,65 @@ var nowWrites = sync.Pool{New: func() any {
 	return op
 }}
 
-// write is the RawConn callback: it never asks to wait.
+// maxIovecs bounds the vector of one writev (the kernel's IOV_MAX).
+const maxIovecs = 1024
+
+// write is the RawConn callback: it never asks to wait. It stops at the
+// first short write, when the socket buffer is full.
 func (op *nowWrite) write(fd uintptr) bool {
-	for op.n < len(op.frame) {
-		m, err := syscall.Write(int(fd), op.frame[op.n:])
+	for {
+		want := op.vector()
+		if want == 0 {
+			return true
+		}
+		m, err := op.writeVector(fd)
 		switch {
 		case errors.Is(err, syscall.EINTR):
 			continue
-		case errors.Is(err, syscall.EAGAIN):
-			return true
-		case err != nil:
+		case err != nil && !errors.Is(err, syscall.EAGAIN):
 			op.err = err
-			return true
-		case m <= 0:
-			return true
+		case m > 0:
+			op.n += m
+			if m == want {
+				continue // more than one vector's worth
+			}
 		}
-		op.n += m
+		return true
 	}
-	return true
+}
+
+// vector fills op.iov with what follows the op.n bytes written, at most
+// maxIovecs buffers, and returns its length in bytes.
+func (op *nowWrite) vector() int {
+	op.iov = op.iov[:0]
+	skip, want := op.n, 0
+	for _, f := range op.frames {
+		if skip >= len(f) {
+			skip -= len(f)
+			continue
+		}
+		f = f[skip:]
+		skip = 0
+		v := syscall.Iovec{Base: &f[0]}
+		v.SetLen(len(f))
+		op.iov = append(op.iov, v)
+		want += len(f)
+		if len(op.iov) == maxIovecs {
+			break
+		}
+	}
+	return want
+}
+
+// writeVector writes op.iov in one system call.
+func (op *nowWrite) writeVector(fd uintptr) (int, error) {
+	if len(op.iov) == 1 {
+		v := op.iov[0]
+		return syscall.Write(int(fd), unsafe.Slice(v.Base, v.Len))
+	}
+	m, _, errno := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&op.iov[0])), uintptr(len(op.iov)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(m), nil
 }

@@ -616,6 +616,34 @@ func TestWebSocketSendPartialWrite(t *testing.T) {
 	c.expectText("4end")
 }
 
+// TestWebSocketBatchPartialWrite: the batch timer writes several frames
+// in one vectored write to a client that is not reading, more than the
+// socket buffers take; a flusher finishes the rest, from inside a frame
+// and across the frames after it, and every message arrives whole and in
+// order.
+func TestWebSocketBatchPartialWrite(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, &Options{BatchInterval: 20 * time.Millisecond})
+	c, h := ts.openWS(t)
+	if err := c.conn.(*net.TCPConn).SetReadBuffer(32 << 10); err != nil {
+		t.Fatal(err)
+	}
+	const n, size = 8, 1 << 20
+	body := func(i int) string { return strconv.Itoa(i) + strings.Repeat("y", size) }
+	for i := range n {
+		if err := h.c.SendBatched(NewTextMessage([]byte(body(i)))); err != nil {
+			t.Fatalf("SendBatched: %v", err)
+		}
+	}
+	for i := range n {
+		if _, p := c.read(); p != "4"+body(i) {
+			t.Fatalf("message %d: %d bytes starting %.10q", i, len(p), p)
+		}
+	}
+	_ = h.c.Send(NewTextMessage([]byte("end")))
+	c.expectText("4end")
+}
+
 // TestWebSocketConcurrentSends sends from several goroutines at once,
 // small messages and some bigger than the socket buffers, to a client that
 // reads only once all were sent: no Send blocks, and each sender's

@@ -135,20 +135,23 @@ func (w *wsConn) flushLoop() {
 // was queued meanwhile.
 func (w *wsConn) writeThrough(batch []*Message) {
 	c := w.c
-	frame := w.frameOf(batch[0])
-	if len(batch) > 1 {
-		frame = w.joinFrames(batch) // the rest of a partial write outlives this call
+	fb := frameBuffersPool.Get().(*frameBuffers)
+	for _, m := range batch {
+		fb.all = append(fb.all, w.frameOf(m))
 	}
-	n, err := w.writeNow(frame, c.srv.writeTimeout())
+	n, err := w.writeNow(fb.all, c.srv.writeTimeout())
+	rest := fb.after(n) // outlives this call, unlike fb
+	fb.reset()
+	frameBuffersPool.Put(fb)
 	c.mu.Lock()
 	c.recycleLocked(batch)
 	switch {
 	case err != nil:
 		c.mu.Unlock()
 		w.writeFailed(true)
-	case n < len(frame):
+	case rest != nil:
 		c.mu.Unlock()
-		c.srv.workers.Run(func() { w.finishWrite(frame[n:]) })
+		c.srv.workers.Run(func() { w.finishWrite(rest) })
 	case len(c.queue) == 0 && c.state == stateOpen:
 		w.flushing = false
 		c.mu.Unlock()
@@ -158,10 +161,14 @@ func (w *wsConn) writeThrough(batch []*Message) {
 	}
 }
 
-// finishWrite writes the rest of a frame that writeThrough began, then
+// finishWrite writes the rest of the frames that writeThrough began, then
 // goes on as the flusher.
-func (w *wsConn) finishWrite(rest []byte) {
-	if err := w.writeRaw(rest, w.c.srv.writeTimeout()); err != nil {
+func (w *wsConn) finishWrite(rest net.Buffers) {
+	w.wmu.Lock()
+	w.extendDeadline(w.c.srv.writeTimeout())
+	_, err := rest.WriteTo(w.nc)
+	w.wmu.Unlock()
+	if err != nil {
 		w.writeFailed(false)
 		return
 	}
@@ -232,6 +239,25 @@ type frameBuffers struct {
 
 var frameBuffersPool = sync.Pool{New: func() any { return new(frameBuffers) }}
 
+// after returns what follows the first n bytes of fb.all, in buffers of
+// its own, or nil if nothing does.
+func (fb *frameBuffers) after(n int) net.Buffers {
+	for i, f := range fb.all {
+		if n < len(f) {
+			rest := append(net.Buffers{f[n:]}, fb.all[i+1:]...)
+			return rest
+		}
+		n -= len(f)
+	}
+	return nil
+}
+
+// reset empties fb for the pool, keeping no frame alive.
+func (fb *frameBuffers) reset() {
+	clear(fb.all)
+	fb.all, fb.left = fb.all[:0], nil
+}
+
 // writeFrames writes the frames of batch in one system call where the
 // connection allows it (writev on TCP), copying no payload.
 func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
@@ -254,8 +280,7 @@ func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
 	}
 	fb.left = fb.all
 	_, err := fb.left.WriteTo(w.nc)
-	clear(fb.all)
-	fb.all, fb.left = fb.all[:0], nil
+	fb.reset()
 	return err
 }
 
