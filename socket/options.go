@@ -134,7 +134,7 @@ type Options struct {
 //     handshake's headers;
 //   - WriteQueueSize (1024): how far a client may fall behind before it
 //     is disconnected;
-//   - BatchInterval (25ms; negative turns it off): the shortest time
+//   - BatchInterval (50ms; negative turns it off): the shortest time
 //     between two writes of broadcasts to one WebSocket client;
 //   - HTTPCompressionThreshold (1024 bytes; negative turns it off): polling
 //     answers from this size on are compressed with gzip or deflate, as

@@ -199,7 +199,7 @@ func TestOptionsDefaults(t *testing.T) {
 		srv := NewServer(opts)
 		o := srv.opts
 		if o.Path != "/socket.io/" || o.ConnectTimeout != 45*time.Second || o.Adapter == nil ||
-			o.PingInterval != 25*time.Second || o.BatchInterval != 25*time.Millisecond ||
+			o.PingInterval != 25*time.Second || o.BatchInterval != 50*time.Millisecond ||
 			o.WriteQueueSize != 1024 || o.Logger == nil || !slices.Equal(o.Transports, []string{Polling, WebSocket}) {
 			t.Errorf("NewServer(%v) options = %+v", opts, o)
 		}

@@ -14,7 +14,7 @@ func TestOptionsDefaults(t *testing.T) {
 		o := in.withDefaults()
 		if o.PingInterval != 25*time.Second || o.PingTimeout != 20*time.Second ||
 			o.UpgradeTimeout != 10*time.Second || o.MaxPayload != 1_000_000 ||
-			o.WriteQueueSize != 1024 || o.BatchInterval != 25*time.Millisecond || o.Logger == nil ||
+			o.WriteQueueSize != 1024 || o.BatchInterval != 50*time.Millisecond || o.Logger == nil ||
 			o.HTTPCompressionThreshold != 1024 || o.PerMessageDeflate || o.PerMessageDeflateThreshold != 1024 ||
 			!slices.Equal(o.Transports, []string{"polling", "websocket"}) {
 			t.Fatalf("defaults = %+v", o)
