@@ -30,6 +30,13 @@ func (w *wsConn) writeNow(frames [][]byte, timeout time.Duration) (int, error) {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
 	w.extendDeadline(timeout)
+	if answer := w.takeAnswerLocked(); answer != nil {
+		// Written first, whole: a socket buffer takes it on a fresh
+		// connection, and a frame cannot follow part of it.
+		if _, err := w.nc.Write(answer); err != nil {
+			return 0, err
+		}
+	}
 	bufs := net.Buffers(frames)
 	n, err := bufs.WriteTo(w.nc)
 	return int(n), err

@@ -35,7 +35,7 @@ var noopMessage = &Message{typ: typeNoop}
 // for. A session that is not on polling, or is already upgrading, gets the
 // WebSocket closed at once, as Node does.
 func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Conn, q query) {
-	wc := s.acceptWebSocket(w, r, c.proto.codec(q))
+	wc := s.acceptWebSocket(w, r, c.proto.codec(q), false)
 	if wc == nil {
 		return
 	}

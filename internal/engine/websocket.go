@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"net"
@@ -54,6 +55,7 @@ type wsConn struct {
 
 	wmu      sync.Mutex    // serializes writes
 	deadline time.Duration // the write deadline set last, since epoch, under wmu
+	answer   *heldAnswer   // the handshake's answer, not yet written; under wmu
 
 	// Guarded by the session's mu.
 	batch     timerEntry[*wsConn] // in srv.batches while batchDue
@@ -67,7 +69,7 @@ type wsConn struct {
 // handshakeWebSocket opens a session speaking proto whose first transport
 // is WebSocket, with codec cd.
 func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request, cd codec, proto protocol) {
-	wc := s.acceptWebSocket(w, r, cd)
+	wc := s.acceptWebSocket(w, r, cd, true)
 	if wc == nil {
 		return
 	}
@@ -88,15 +90,28 @@ func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request, cd c
 // codec cd, negotiating permessage-deflate when Options.PerMessageDeflate is
 // set and cd allows it (wsdeflate.go; otherwise it is declined). It returns
 // nil if the handshake failed; the client then got gobwas/ws's error answer.
-func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, cd codec) *wsConn {
+// With hold, the handshake's answer is written with the connection's first
+// frames, in the same system call and TCP segment: a new session's open
+// packet follows at once. An upgrade's candidate is answered at once, since
+// its client speaks first.
+func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, cd codec, hold bool) *wsConn {
 	var deflate bool
 	u := s.upgraderFor(&deflate, cd.deflates())
 	u.Header = s.upgradeHeaders(r)
+	var answer *heldAnswer
+	if hold {
+		answer = &heldAnswer{ResponseWriter: w}
+		w = answer
+	}
 	nc, rw, _, err := u.Upgrade(r, w)
 	if err != nil {
 		s.opts.Logger.Debug("engine: websocket handshake failed", "err", err, "remote", r.RemoteAddr)
 		s.observeRefused(r, codeBadRequest, err.Error(), RefusedBadRequest)
 		if nc != nil {
+			if answer != nil && len(answer.b) > 0 {
+				_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
+				_, _ = nc.Write(answer.b) // the error answer
+			}
 			nc.Close()
 		}
 		return nil
@@ -109,7 +124,7 @@ func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, cd code
 		b, _ := rw.Reader.Peek(rw.Reader.Buffered())
 		pre = bytes.Clone(b)
 	}
-	wc := &wsConn{nc: nc, codec: cd, deflate: deflate}
+	wc := &wsConn{nc: nc, codec: cd, deflate: deflate, answer: answer}
 	wc.in.init(nc, pre)
 	wc.useDescriptor()
 	switch nc.(type) {
@@ -117,6 +132,42 @@ func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, cd code
 		wc.vectored = true
 	}
 	return wc
+}
+
+// heldAnswer holds the answer to a WebSocket handshake for the first
+// write (acceptWebSocket): it hijacks the connection for gobwas/ws with
+// its buffered writer aimed at b instead of the connection.
+type heldAnswer struct {
+	http.ResponseWriter
+	b answerBytes
+}
+
+// answerBytes keeps what is written to it.
+type answerBytes []byte
+
+func (b *answerBytes) Write(p []byte) (int, error) {
+	*b = append(*b, p...)
+	return len(p), nil
+}
+
+// Hijack hijacks the connection, keeping what is written to its writer.
+func (h *heldAnswer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err == nil {
+		rw.Writer.Reset(&h.b)
+	}
+	return nc, rw, err
+}
+
+// takeAnswerLocked returns the handshake's answer if it is still to be
+// written, for the caller to write before anything else; w.wmu is held.
+func (w *wsConn) takeAnswerLocked() []byte {
+	if w.answer == nil {
+		return nil
+	}
+	b := w.answer.b
+	w.answer = nil
+	return b
 }
 
 // attach makes w a connection of session c.

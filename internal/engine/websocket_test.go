@@ -268,6 +268,47 @@ func TestWebSocketNoCompression(t *testing.T) {
 	c.expectText("4early")
 }
 
+// TestWebSocketAnswerWithOpenPacket: the handshake's answer and the open
+// packet go out in one write, so the client's first read has both; a
+// handshake that fails still gets its error answer.
+func TestWebSocketAnswerWithOpenPacket(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	request := func(version string) (net.Conn, string) {
+		conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		_, err = conn.Write([]byte("GET /?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" +
+			"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: " + version + "\r\n\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(waitTimeout))
+		b := make([]byte, 4096)
+		n, err := conn.Read(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn, string(b[:n])
+	}
+
+	_, first := request("13")
+	head, frame, ok := strings.Cut(first, "\r\n\r\n")
+	if !ok || !strings.HasPrefix(head, "HTTP/1.1 101 ") || !strings.HasPrefix(frame, "\x81") || !strings.Contains(frame, `0{"sid":`) {
+		t.Fatalf("first read: %q", first)
+	}
+
+	conn, answer := request("12")
+	if !strings.HasPrefix(answer, "HTTP/1.1 426 ") {
+		t.Fatalf("a bad version got %q", answer)
+	}
+	if _, err := conn.Read(make([]byte, 1)); err == nil {
+		t.Fatal("the connection of a failed handshake stays open")
+	}
+}
+
 func TestWebSocketPingFrame(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)

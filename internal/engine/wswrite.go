@@ -199,6 +199,11 @@ func (w *wsConn) writeRaw(frame []byte, timeout time.Duration) error {
 // writeRawLocked is writeRaw with w.wmu held.
 func (w *wsConn) writeRawLocked(frame []byte, timeout time.Duration) error {
 	w.setDeadline(time.Since(epoch) + timeout)
+	if answer := w.takeAnswerLocked(); answer != nil {
+		bufs := net.Buffers{answer, frame}
+		_, err := bufs.WriteTo(w.nc)
+		return err
+	}
 	_, err := w.nc.Write(frame)
 	return err
 }
@@ -264,17 +269,21 @@ func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
 	w.extendDeadline(timeout)
-	if len(batch) == 1 {
+	answer := w.takeAnswerLocked()
+	if len(batch) == 1 && answer == nil {
 		_, err := w.nc.Write(w.frameOf(batch[0]))
 		return err
 	}
 	if !w.vectored {
 		// TLS and the like write each buffer as a record: join them first.
-		_, err := w.nc.Write(w.joinFrames(batch))
+		_, err := w.nc.Write(append(answer, w.joinFrames(batch)...))
 		return err
 	}
 	fb := frameBuffersPool.Get().(*frameBuffers)
 	defer frameBuffersPool.Put(fb)
+	if answer != nil {
+		fb.all = append(fb.all, answer)
+	}
 	for _, m := range batch {
 		fb.all = append(fb.all, w.frameOf(m))
 	}
