@@ -58,9 +58,17 @@ func (q *serialQueue) appendLocked(t task) {
 	q.mu.Unlock()
 	if start {
 		q.srv.running.Start()
-		q.srv.workers.Run(q.drain)
+		q.srv.workers.RunTask(q)
 	}
 }
+
+// Run drains q: the worker pool's Task, which a method value passed as a
+// func would cost an allocation per start.
+func (q *serialQueue) Run() { q.drain() }
+
+// keptTasks is the largest backing array an idle queue keeps: one event
+// at a time then costs no allocation, and a burst's array is dropped.
+const keptTasks = 2
 
 func (q *serialQueue) drain() {
 	defer q.srv.running.Done()
@@ -76,13 +84,18 @@ func (q *serialQueue) drain() {
 		}
 		if len(q.tasks) == 0 {
 			q.running = false
-			q.tasks = nil // let an idle socket drop its backing array
+			if cap(q.tasks) > keptTasks {
+				q.tasks = nil // let an idle socket drop a burst's backing array
+			}
 			q.mu.Unlock()
 			return
 		}
+		// Shift rather than reslice, so that the backing array is reused
+		// by the next event instead of allocated anew.
 		last = q.tasks[0]
-		q.tasks[0] = task{}
-		q.tasks = q.tasks[1:]
+		n := copy(q.tasks, q.tasks[1:])
+		q.tasks[n] = task{}
+		q.tasks = q.tasks[:n]
 		q.mu.Unlock()
 		last.run()
 	}
