@@ -190,13 +190,14 @@ func (w *wsConn) abandon() { w.closeConn() }
 
 // send gets what a sender queued moving: a lone message is written on the
 // sender's goroutine when nothing else writes; a batched one waits for
-// its batch.
+// its batch, unless it is due at once. A broadcast to many quiet
+// connections is thus written by the broadcasting goroutines themselves,
+// without a flusher started for each connection.
 func (w *wsConn) send(batched bool) {
 	c := w.c
 	c.mu.Lock()
 	switch {
-	case batched:
-		w.batchFlushLocked()
+	case batched && w.batchWaitsLocked():
 	case w.canWriteThroughLocked():
 		w.flushing = true // the sender is the flusher for now
 		batch := w.takeLocked()

@@ -936,6 +936,35 @@ func TestWebSocketSendBatched(t *testing.T) {
 	c.expectText("4q")
 }
 
+// TestSendBatchedDueWritesThrough: a batched message that is due at once
+// (a quiet connection) is written by the sender, as a direct send is,
+// rather than by a flusher started for it: a broadcast to many quiet
+// connections starts no goroutine per connection.
+func TestSendBatchedDueWritesThrough(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, &Options{BatchInterval: 10 * time.Millisecond})
+	c, h := ts.openWS(t)
+	if h.c.tr.(*wsConn).in.raw == nil {
+		t.Skip("no descriptor (the portable path): every write goes through a flusher")
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for i := 0; ; i++ {
+		time.Sleep(20 * time.Millisecond) // quiet for longer than BatchInterval
+		_ = h.c.SendBatched(NewTextMessage([]byte("q")))
+		h.c.mu.Lock()
+		w := h.c.tr.(*wsConn)
+		written := !w.flushing && !w.batchDue && len(h.c.queue) == 0
+		h.c.mu.Unlock()
+		c.expectText("4q")
+		if written {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %d quiet batched sends, none was written by its sender", i+1)
+		}
+	}
+}
+
 // TestSendAfterFlushNotStranded sends one message at a time, each once the
 // client has the one before, so that a send often comes while the
 // flusher that wrote the previous one is about to stop. A flusher used to

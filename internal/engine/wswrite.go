@@ -25,19 +25,21 @@ func (w *wsConn) startFlushLocked() {
 	c.srv.workers.RunTask((*wsFlush)(w))
 }
 
-// batchFlushLocked gets what SendBatched queued moving: at once if the
-// last flush is older than BatchInterval, else when it will be.
-func (w *wsConn) batchFlushLocked() {
+// batchWaitsLocked reports whether what SendBatched queued waits: for
+// the running flusher or the batch queue to take it, or, once armed here,
+// for the batch timer, when the last flush is younger than BatchInterval.
+// Otherwise it is due at once.
+func (w *wsConn) batchWaitsLocked() bool {
 	if w.flushing || w.batchDue {
-		return // the running flusher, or the batch queue, takes the queue
+		return true
 	}
 	srv := w.c.srv
 	due := w.lastFlush + srv.opts.BatchInterval
 	if w.lastFlush == 0 || due <= time.Since(epoch) || !srv.batches.armAt(&w.batch, due) {
-		w.startFlushLocked()
-		return
+		return false
 	}
 	w.batchDue = true
+	return true
 }
 
 // flushBatch writes what waited for the batch interval, unless a flusher
