@@ -382,21 +382,34 @@ func (a *memoryAdapter) Sockets(opts BroadcastOptions) []*Socket {
 // forEach calls f for each local socket opts selects, under the read lock:
 // f must not join or leave rooms.
 func (a *memoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
-	a.walk(opts, false, f)
-}
-
-// fanOutEach is forEach for a delivery: a large selection of a whole room
-// or the whole namespace is walked by several goroutines (see fanOut), so
-// f must be safe for concurrent use on different sockets.
-func (a *memoryAdapter) fanOutEach(opts BroadcastOptions, f func(s *Socket)) {
-	a.walk(opts, true, f)
-}
-
-// walk calls f for each local socket opts selects, under the read lock,
-// on several goroutines if parallel and the selection is large.
-func (a *memoryAdapter) walk(opts BroadcastOptions, parallel bool, f func(s *Socket)) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
+	a.walkLocked(opts, f)
+}
+
+// fanOutEach is forEach for a delivery. It takes the selection under the
+// read lock and calls f outside it, so that the writes a delivery may do
+// (to quiet connections, at once) do not hold up joins and leaves; a
+// large selection is walked by several goroutines (see fanOut), so f must
+// be safe for concurrent use on different sockets. A socket that leaves
+// while f runs may still get the delivery, as it may when it leaves just
+// after.
+func (a *memoryAdapter) fanOutEach(opts BroadcastOptions, f func(s *Socket)) {
+	list := recipientLists.Get().(*[]*Socket)
+	a.mu.RLock()
+	a.walkLocked(opts, func(s *Socket) { *list = append(*list, s) })
+	a.mu.RUnlock()
+	fanOut(*list, f)
+	clear(*list)
+	*list = (*list)[:0]
+	recipientLists.Put(list)
+}
+
+// recipientLists holds the selections of fanOutEach.
+var recipientLists = sync.Pool{New: func() any { return new([]*Socket) }}
+
+// walkLocked calls f for each local socket opts selects; a.mu is held.
+func (a *memoryAdapter) walkLocked(opts BroadcastOptions, f func(s *Socket)) {
 	except := a.exceptLocked(opts.Except)
 	visit := func(s *Socket) {
 		if !except.has(s) {
@@ -405,20 +418,11 @@ func (a *memoryAdapter) walk(opts BroadcastOptions, parallel bool, f func(s *Soc
 	}
 	switch len(opts.Rooms) {
 	case 0:
-		if parallel && len(a.members) >= 2*fanOutChunk {
-			fanOut(a.allLocked(), visit)
-			return
-		}
 		for _, m := range a.members {
 			visit(m.socket)
 		}
 	case 1:
-		r := a.roomLocked(opts.Rooms[0])
-		if parallel && r.set != nil {
-			fanOut(r.set.list, visit)
-			r.set = nil
-		}
-		r.each(visit)
+		a.roomLocked(opts.Rooms[0]).each(visit)
 	default:
 		seen := make(map[*Socket]struct{})
 		for _, room := range opts.Rooms {
@@ -430,15 +434,6 @@ func (a *memoryAdapter) walk(opts BroadcastOptions, parallel bool, f func(s *Soc
 			})
 		}
 	}
-}
-
-// allLocked returns every socket of the namespace.
-func (a *memoryAdapter) allLocked() []*Socket {
-	list := make([]*Socket, 0, len(a.members))
-	for _, m := range a.members {
-		list = append(list, m.socket)
-	}
-	return list
 }
 
 // roomMembers is the sockets of one room or more: a stored set, or a set
