@@ -397,7 +397,7 @@ func (a *memoryAdapter) forEach(opts BroadcastOptions, f func(s *Socket)) {
 func (a *memoryAdapter) fanOutEach(opts BroadcastOptions, f func(s *Socket)) {
 	list := recipientLists.Get().(*[]*Socket)
 	a.mu.RLock()
-	a.walkLocked(opts, func(s *Socket) { *list = append(*list, s) })
+	*list = a.selectLocked(opts, *list)
 	a.mu.RUnlock()
 	fanOut(*list, f)
 	clear(*list)
@@ -407,6 +407,23 @@ func (a *memoryAdapter) fanOutEach(opts BroadcastOptions, f func(s *Socket)) {
 
 // recipientLists holds the selections of fanOutEach.
 var recipientLists = sync.Pool{New: func() any { return new([]*Socket) }}
+
+// selectLocked appends the local sockets opts selects to list; a.mu is
+// held. A room with no exceptions, the common broadcast, is one copy.
+func (a *memoryAdapter) selectLocked(opts BroadcastOptions, list []*Socket) []*Socket {
+	if len(opts.Rooms) == 1 && len(opts.Except) == 0 {
+		r := a.roomLocked(opts.Rooms[0])
+		if r.set != nil {
+			list = append(list, r.set.list...)
+		}
+		if r.owner != nil {
+			list = append(list, r.owner)
+		}
+		return list
+	}
+	a.walkLocked(opts, func(s *Socket) { list = append(list, s) })
+	return list
+}
 
 // walkLocked calls f for each local socket opts selects; a.mu is held.
 func (a *memoryAdapter) walkLocked(opts BroadcastOptions, f func(s *Socket)) {
