@@ -143,6 +143,8 @@ func TestInteropRecoveryNotStored(t *testing.T) {
 	d.Connect("c", url, map[string]any{"transports": []string{WebSocket}})
 	d.Wait(match{"ev": "connect"}, waitFor)
 	wait(t, arrivals)
+	// A volatile emit is dropped while the CONNECT reply's write is in flight.
+	eventually(t, "the connection writable", func() bool { return cur.Load().client.conn.Writable() })
 	if err := srv.Volatile().Emit("v", 1); err != nil {
 		t.Fatal(err)
 	}
