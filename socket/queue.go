@@ -66,8 +66,9 @@ func (q *serialQueue) appendLocked(t task) {
 // func would cost an allocation per start.
 func (q *serialQueue) Run() { q.drain() }
 
-// keptTasks is the largest backing array an idle queue keeps: one event
-// at a time then costs no allocation, and a burst's array is dropped.
+// keptTasks is the largest backing array an idle queue keeps after an
+// event: one event at a time then costs no allocation, and a burst's
+// array is dropped.
 const keptTasks = 2
 
 func (q *serialQueue) drain() {
@@ -84,8 +85,11 @@ func (q *serialQueue) drain() {
 		}
 		if len(q.tasks) == 0 {
 			q.running = false
-			if cap(q.tasks) > keptTasks {
-				q.tasks = nil // let an idle socket drop a burst's backing array
+			if cap(q.tasks) > keptTasks || !last.event {
+				// An idle socket drops a burst's backing array, and one
+				// that only ran the server's tasks (its connect) keeps
+				// none: only sockets whose client sends events keep one.
+				q.tasks = nil
 			}
 			q.mu.Unlock()
 			return

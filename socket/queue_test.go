@@ -60,3 +60,47 @@ func TestQueueBoundsClientEventsOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueKeepsArrayAfterEvents: an idle queue keeps its small array
+// after a client event, so that the next one allocates none, and keeps
+// none after only the server's tasks (a socket that never hears from its
+// client) or after a burst.
+func TestQueueKeepsArrayAfterEvents(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(nil)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	q := &serialQueue{srv: srv}
+	idleCap := func() int {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			q.mu.Lock()
+			running, c := q.running, cap(q.tasks)
+			q.mu.Unlock()
+			if !running {
+				return c
+			}
+		}
+		t.Fatal("the queue never went idle")
+		return 0
+	}
+	q.push(func() {})
+	if c := idleCap(); c != 0 {
+		t.Fatalf("after a server task the idle queue keeps an array of %d", c)
+	}
+	_ = q.pushEvent(func() {}, 0)
+	if c := idleCap(); c == 0 || c > keptTasks {
+		t.Fatalf("after an event the idle queue keeps an array of %d, want 1 to %d", c, keptTasks)
+	}
+	release := make(chan struct{})
+	_ = q.pushEvent(func() { <-release }, 0)
+	for range 10 {
+		_ = q.pushEvent(func() {}, 0)
+	}
+	close(release)
+	if c := idleCap(); c != 0 {
+		t.Fatalf("after a burst the idle queue keeps an array of %d", c)
+	}
+}
