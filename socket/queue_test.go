@@ -12,13 +12,7 @@ import (
 // bound of zero or less bounds nothing.
 func TestQueueBoundsClientEventsOnly(t *testing.T) {
 	t.Parallel()
-	srv := NewServer(nil)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	q := &serialQueue{srv: srv}
+	q := newTestQueue(t)
 	release := make(chan struct{})
 	ran := make(chan int, 2000)
 	task := func(i int) func() { return func() { <-release; ran <- i } }
@@ -67,24 +61,16 @@ func TestQueueBoundsClientEventsOnly(t *testing.T) {
 // client) or after a burst.
 func TestQueueKeepsArrayAfterEvents(t *testing.T) {
 	t.Parallel()
-	srv := NewServer(nil)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	q := &serialQueue{srv: srv}
+	q := newTestQueue(t)
 	idleCap := func() int {
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		eventually(t, "the queue is idle", func() bool {
 			q.mu.Lock()
-			running, c := q.running, cap(q.tasks)
-			q.mu.Unlock()
-			if !running {
-				return c
-			}
-		}
-		t.Fatal("the queue never went idle")
-		return 0
+			defer q.mu.Unlock()
+			return !q.running
+		})
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return cap(q.tasks)
 	}
 	q.push(func() {})
 	if c := idleCap(); c != 0 {
@@ -103,4 +89,16 @@ func TestQueueKeepsArrayAfterEvents(t *testing.T) {
 	if c := idleCap(); c != 0 {
 		t.Fatalf("after a burst the idle queue keeps an array of %d", c)
 	}
+}
+
+// newTestQueue returns a queue on a server of its own, shut down when the
+// test ends.
+func newTestQueue(t *testing.T) *serialQueue {
+	srv := NewServer(nil)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return &serialQueue{srv: srv}
 }
