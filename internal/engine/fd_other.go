@@ -41,3 +41,10 @@ func (w *wsConn) writeNow(frames [][]byte, timeout time.Duration) (int, error) {
 	n, err := bufs.WriteTo(w.nc)
 	return int(n), err
 }
+
+// writeBuffers writes bufs whole, in order, with w.wmu held.
+func (w *wsConn) writeBuffers(bufs [][]byte) error {
+	b := net.Buffers(bufs)
+	_, err := b.WriteTo(w.nc)
+	return err
+}

@@ -168,7 +168,7 @@ func (w *wsConn) writeThrough(batch []*Message) {
 func (w *wsConn) finishWrite(rest net.Buffers) {
 	w.wmu.Lock()
 	w.extendDeadline(w.c.srv.writeTimeout())
-	_, err := rest.WriteTo(w.nc)
+	err := w.writeBuffers(rest)
 	w.wmu.Unlock()
 	if err != nil {
 		w.writeFailed(false)
@@ -202,9 +202,7 @@ func (w *wsConn) writeRaw(frame []byte, timeout time.Duration) error {
 func (w *wsConn) writeRawLocked(frame []byte, timeout time.Duration) error {
 	w.setDeadline(time.Since(epoch) + timeout)
 	if answer := w.takeAnswerLocked(); answer != nil {
-		bufs := net.Buffers{answer, frame}
-		_, err := bufs.WriteTo(w.nc)
-		return err
+		return w.writeBuffers([][]byte{answer, frame})
 	}
 	_, err := w.nc.Write(frame)
 	return err
@@ -240,8 +238,7 @@ func (w *wsConn) setDeadline(d time.Duration) {
 
 // frameBuffers is scratch for one vectored write.
 type frameBuffers struct {
-	all  net.Buffers
-	left net.Buffers // consumed by WriteTo
+	all net.Buffers
 }
 
 var frameBuffersPool = sync.Pool{New: func() any { return new(frameBuffers) }}
@@ -262,7 +259,7 @@ func (fb *frameBuffers) after(n int) net.Buffers {
 // reset empties fb for the pool, keeping no frame alive.
 func (fb *frameBuffers) reset() {
 	clear(fb.all)
-	fb.all, fb.left = fb.all[:0], nil
+	fb.all = fb.all[:0]
 }
 
 // writeFrames writes the frames of batch in one system call where the
@@ -289,8 +286,7 @@ func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
 	for _, m := range batch {
 		fb.all = append(fb.all, w.frameOf(m))
 	}
-	fb.left = fb.all
-	_, err := fb.left.WriteTo(w.nc)
+	err := w.writeBuffers(fb.all)
 	fb.reset()
 	return err
 }
