@@ -91,8 +91,7 @@ type Conn struct {
 	queue     []*Message        // what waits to be sent, in order
 	spare     []*Message        // a drained queue kept for reuse
 	heartbeat timerEntry[*Conn] // in srv.heartbeats: the next ping, the pong's deadline, or a close's
-	done      chan struct{}     // made by Done, closed when the session stops being open
-	reason    string
+	end       *sessionEnd       // made by Done, or when the session stops being open
 
 	state        connState
 	dispatching  bool // HandleMessage (or accept) is running: HandleClose waits for it
@@ -128,10 +127,20 @@ func (c *Conn) Done() <-chan struct{} {
 	if c.state != stateOpen {
 		return closedChan
 	}
-	if c.done == nil {
-		c.done = make(chan struct{})
+	if c.end == nil {
+		c.end = new(sessionEnd)
 	}
-	return c.done
+	if c.end.done == nil {
+		c.end.done = make(chan struct{})
+	}
+	return c.end.done
+}
+
+// sessionEnd holds what only a session that ended, or whose Handler waits
+// on Done, needs: an open session does not carry it.
+type sessionEnd struct {
+	done   chan struct{} // returned by Done, closed when the session stops being open
+	reason string        // why it stopped: HandleClose's argument
 }
 
 // closedChan is the Done of every session that has ended.
@@ -412,10 +421,12 @@ func (c *Conn) endLocked(reason string, st connState) bool {
 	if !wasOpen {
 		return false
 	}
-	if c.done != nil {
-		close(c.done)
+	if c.end == nil {
+		c.end = new(sessionEnd)
+	} else if c.end.done != nil {
+		close(c.end.done)
 	}
-	c.reason = reason
+	c.end.reason = reason
 	if c.dispatching {
 		return false
 	}
@@ -439,7 +450,10 @@ func (c *Conn) callClose() {
 		}
 	}()
 	c.mu.Lock()
-	reason := c.reason
+	var reason string
+	if c.end != nil { // set when the session stopped being open
+		reason = c.end.reason
+	}
 	c.mu.Unlock()
 	c.handler.HandleClose(reason)
 }
