@@ -23,17 +23,18 @@ type Socket struct {
 	client    *client
 	handshake Handshake
 	queue     serialQueue
-	state     atomic.Int32 // a socketState
 	pid       string       // private session id; "" unless connection state recovery is on
+	state     atomic.Int32 // a socketState
+	// The small fields sit together, so that a Socket fits a smaller size
+	// class of the allocator: every connection has one.
+	hasOutgoing atomic.Bool // more has outgoing listeners, read without mu by broadcasts
+	mu          sync.Mutex
+	ended       bool // guarded by mu: the context is cancelled, or is born cancelled
+	recovered   bool // set before the connection handlers run
 
-	ended           bool // guarded by mu (here to fill padding): the context is cancelled, or is born cancelled
-	recovered       bool // set before the connection handlers run (here to fill padding)
-	mu              sync.Mutex
-	ctx             context.Context // made by the first call to Context
-	cancel          context.CancelFunc
+	ctx             *socketContext // made by the first call to Context
 	handlers        eventHandlers
-	more            *listeners  // see listeners.go; nil until one is registered
-	hasOutgoing     atomic.Bool // more has outgoing listeners, read without mu by broadcasts
+	more            *listeners // see listeners.go; nil until one is registered
 	onDisconnecting []func(s *Socket, reason DisconnectReason)
 	onDisconnect    []func(s *Socket, reason DisconnectReason)
 	data            map[string]any
@@ -87,20 +88,28 @@ func (s *Socket) Context() context.Context {
 	defer s.mu.Unlock()
 	if s.ctx == nil {
 		// Made on demand: most sockets never need one.
-		s.ctx, s.cancel = context.WithCancel(context.Background())
+		ctx, cancel := context.WithCancel(context.Background())
+		s.ctx = &socketContext{ctx, cancel}
 		if s.ended {
-			s.cancel()
+			cancel()
 		}
 	}
-	return s.ctx
+	return s.ctx.ctx
+}
+
+// socketContext is a socket's context and its cancel func, apart from the
+// Socket, which then carries one pointer for them rather than three words.
+type socketContext struct {
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // endContext cancels the socket's context, now or when it is made.
 func (s *Socket) endContext() {
 	s.mu.Lock()
 	s.ended = true
-	if s.cancel != nil {
-		s.cancel()
+	if s.ctx != nil {
+		s.ctx.cancel()
 	}
 	s.mu.Unlock()
 }
