@@ -19,10 +19,16 @@ type connectQueue struct {
 	stopped bool
 }
 
+// connectDeadline is a client's deadline, in 16 bytes rather than the 32
+// that a time.Time beside the pointer would take: a burst of connections
+// holds one each until its deadline passes.
 type connectDeadline struct {
-	at time.Time
+	at time.Duration // since connectEpoch, on the monotonic clock
 	c  *client
 }
+
+// connectEpoch is the origin of connectDeadline.at.
+var connectEpoch = time.Now()
 
 // connectGranularity is how late a connect timeout may fire, so that the
 // deadlines of a burst of connections share one timer call.
@@ -35,7 +41,7 @@ func (q *connectQueue) add(c *client, timeout time.Duration) {
 	if q.stopped {
 		return
 	}
-	q.pending = append(q.pending, connectDeadline{time.Now().Add(timeout), c})
+	q.pending = append(q.pending, connectDeadline{time.Since(connectEpoch) + timeout, c})
 	if len(q.pending)-q.head == 1 {
 		q.armLocked()
 	}
@@ -43,7 +49,7 @@ func (q *connectQueue) add(c *client, timeout time.Duration) {
 
 // armLocked sets the timer for the first deadline.
 func (q *connectQueue) armLocked() {
-	wait := max(time.Until(q.pending[q.head].at), connectGranularity)
+	wait := max(q.pending[q.head].at-time.Since(connectEpoch), connectGranularity)
 	if q.timer == nil {
 		q.timer = time.AfterFunc(wait, q.expire)
 	} else {
@@ -55,14 +61,17 @@ func (q *connectQueue) armLocked() {
 // timer for the next one.
 func (q *connectQueue) expire() {
 	q.mu.Lock()
-	now := time.Now()
+	now := time.Since(connectEpoch)
 	var due []*client
-	for q.head < len(q.pending) && !q.pending[q.head].at.After(now) {
+	for q.head < len(q.pending) && q.pending[q.head].at <= now {
 		due = append(due, q.pending[q.head].c)
 		q.pending[q.head] = connectDeadline{} // let the client go
 		q.head++
 	}
-	if q.head > len(q.pending)/2 {
+	if q.head == len(q.pending) {
+		// Drop the array: a burst's would otherwise stay for good.
+		q.pending, q.head = nil, 0
+	} else if q.head > len(q.pending)/2 {
 		// Compact in place: each entry moves at most once per halving, so
 		// the cost per connection stays constant.
 		n := copy(q.pending, q.pending[q.head:])
