@@ -18,7 +18,7 @@ func (w *wsConn) useDescriptor() {}
 
 // readRaw is never called on this path, where no connection has a
 // descriptor; it is here for the compiler.
-func (in *wsInput) readRaw() error { return errors.ErrUnsupported }
+func (in *wsInput) readRaw(p []byte) (int, error) { return 0, errors.ErrUnsupported }
 
 // wait blocks until at least one byte is pending, or the connection fails.
 func (w *wsConn) wait() error { return w.in.wait() }
@@ -33,18 +33,18 @@ func (w *wsConn) writeNow(frames [][]byte, timeout time.Duration) (int, error) {
 	if answer := w.takeAnswerLocked(); answer != nil {
 		// Written first, whole: a socket buffer takes it on a fresh
 		// connection, and a frame cannot follow part of it.
-		if _, err := w.nc.Write(answer); err != nil {
+		if _, err := w.in.nc.Write(answer); err != nil {
 			return 0, err
 		}
 	}
 	bufs := net.Buffers(frames)
-	n, err := bufs.WriteTo(w.nc)
+	n, err := bufs.WriteTo(w.in.nc)
 	return int(n), err
 }
 
 // writeBuffers writes bufs whole, in order, with w.wmu held.
 func (w *wsConn) writeBuffers(bufs [][]byte) error {
 	b := net.Buffers(bufs)
-	_, err := b.WriteTo(w.nc)
+	_, err := b.WriteTo(w.in.nc)
 	return err
 }

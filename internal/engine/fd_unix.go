@@ -23,7 +23,7 @@ import (
 // useDescriptor sets w up to use its connection's descriptor, if it has
 // one.
 func (w *wsConn) useDescriptor() {
-	sc, ok := w.nc.(syscall.Conn)
+	sc, ok := w.in.nc.(syscall.Conn)
 	if !ok {
 		return
 	}
@@ -34,43 +34,59 @@ func (w *wsConn) useDescriptor() {
 	w.in.raw = raw
 }
 
-// inputCall is a RawConn callback on a connection's input, pooled with
-// the func that the call takes, so that a read allocates nothing and no
-// connection keeps a func of its own.
-type inputCall struct {
-	in *wsInput
-	fn func(fd uintptr) bool // made once per inputCall, reads c.in
+// descriptorRead is one read of a connection's input through its
+// descriptor, and what came back. It is pooled with the RawConn callback
+// that does it, so that a read allocates nothing and no connection carries
+// a callback or its results while idle.
+type descriptorRead struct {
+	in   *wsInput
+	dst  []byte // where to read; nil: into the input's pooled buffer
+	once bool   // never wait: a read that would block finds nothing
+	n    int
+	err  error
+	fn   func(fd uintptr) bool // made once per descriptorRead
 }
 
-// rawRead calls in.raw.Read with a callback from pool.
-func rawRead(in *wsInput, pool *sync.Pool) error {
-	c := pool.Get().(*inputCall)
-	c.in = in
-	err := in.raw.Read(c.fn)
-	c.in = nil
-	pool.Put(c)
-	return err
-}
-
-// readCalls holds the RawConn callback of readConn, readFD.
-var readCalls = sync.Pool{New: func() any {
-	c := new(inputCall)
-	c.fn = func(fd uintptr) bool { return c.in.readFD(fd) }
-	return c
+var descriptorReads = sync.Pool{New: func() any {
+	op := new(descriptorRead)
+	op.fn = func(fd uintptr) bool {
+		var done bool
+		op.n, done, op.err = op.in.readFD(fd, op.dst)
+		return done || op.once
+	}
+	return op
 }}
 
-// readRaw reads once from the descriptor, as readConn asks (see readFD).
-func (in *wsInput) readRaw() error { return rawRead(in, &readCalls) }
+// readDescriptor reads once from the descriptor into p (nil: into the
+// pooled buffer, which it keeps only if bytes came); with once, it does
+// not wait for bytes to come.
+func (in *wsInput) readDescriptor(p []byte, once bool) (int, error) {
+	op := descriptorReads.Get().(*descriptorRead)
+	op.in, op.dst, op.once, op.n, op.err = in, p, once, 0, nil
+	err := in.raw.Read(op.fn)
+	n := op.n
+	if err == nil {
+		err = op.err
+	}
+	op.in, op.dst, op.err = nil, nil, nil
+	descriptorReads.Put(op)
+	return n, err
+}
 
-// waitCall is the RawConn callback of wait, waitFD, pooled as inputCall.
+// readRaw reads once from the descriptor, as readConn asks (see readFD).
+func (in *wsInput) readRaw(p []byte) (int, error) { return in.readDescriptor(p, false) }
+
+// waitCall is the RawConn callback of wait, waitFD, pooled as
+// descriptorRead is.
 type waitCall struct {
-	w  *wsConn
-	fn func(fd uintptr) bool // made once per waitCall, calls c.w.waitFD
+	w   *wsConn
+	err error
+	fn  func(fd uintptr) bool // made once per waitCall, calls c.waitFD
 }
 
 var waitCalls = sync.Pool{New: func() any {
 	c := new(waitCall)
-	c.fn = func(fd uintptr) bool { return c.w.waitFD(fd) }
+	c.fn = c.waitFD
 	return c
 }}
 
@@ -81,16 +97,15 @@ func (w *wsConn) wait() error {
 	if in.raw == nil || in.buffered() > 0 {
 		return in.wait()
 	}
-	in.rawErr = nil
 	c := waitCalls.Get().(*waitCall)
-	c.w = w
+	c.w, c.err = w, nil
 	err := in.raw.Read(c.fn)
-	c.w = nil
-	waitCalls.Put(c)
-	if err != nil {
-		return err
+	if err == nil {
+		err = c.err
 	}
-	return in.rawErr
+	c.w, c.err = nil, nil
+	waitCalls.Put(c)
+	return err
 }
 
 // waitFD is the RawConn callback of wait. It reads what has arrived; when
@@ -100,19 +115,20 @@ func (w *wsConn) wait() error {
 // arrival after it. It returns true, leaving the wait, when the read found
 // a frame or message that continues, or filled the buffer, or failed, or
 // when the previous worker still holds the buffer.
-func (w *wsConn) waitFD(fd uintptr) bool {
+func (c *waitCall) waitFD(fd uintptr) bool {
+	w := c.w
 	in := &w.in
 	if w.handing.Load() {
 		return true
 	}
-	in.rawDst, in.rawN = nil, 0 // read into a pooled buffer, as fill does
-	if !in.readFD(fd) {
+	n, done, err := in.readFD(fd, nil) // into a pooled buffer, as fill does
+	if !done {
 		return false // nothing came: wait
 	}
-	if in.rawErr != nil {
+	if err != nil {
+		c.err = err
 		return true
 	}
-	n := in.rawN
 	in.r, in.w = 0, int32(n)
 	if n == len(in.buf) || !wholeMessages(in.buf[:n]) {
 		return true
@@ -122,41 +138,41 @@ func (w *wsConn) waitFD(fd uintptr) bool {
 	return false
 }
 
-// readFD is the RawConn callback of readConn: it reports false (wait for
-// the descriptor to be readable) while the read would block.
-func (in *wsInput) readFD(fd uintptr) bool {
-	dst := in.rawDst
-	if dst == nil {
+// readFD reads once from descriptor fd into dst or, with dst nil, into
+// in.buf, which it takes from the pool and gives back unless bytes came.
+// It reports done false, with nothing read, while the read would block;
+// an empty read is io.EOF.
+func (in *wsInput) readFD(fd uintptr, dst []byte) (n int, done bool, err error) {
+	pooled := dst == nil
+	if pooled {
 		if in.buf == nil {
 			in.buf = inputPool.Get().(*[wsReadBufferSize]byte)
 		}
 		dst = in.buf[:]
 	}
 	for {
-		n, err := syscall.Read(int(fd), dst)
+		n, err = syscall.Read(int(fd), dst)
 		switch {
 		case errors.Is(err, syscall.EINTR):
 			continue
 		case errors.Is(err, syscall.EAGAIN):
 			in.drained = true
-			if in.rawDst == nil {
+			if pooled {
 				inputPool.Put(in.buf)
 				in.buf = nil
 			}
-			return false
-		case err != nil:
-			in.rawErr = err
-		case n == 0:
-			in.rawErr = io.EOF
-		default:
-			in.rawN = n
+			return 0, false, nil
+		case err == nil && n == 0:
+			err = io.EOF
+		case err == nil:
 			in.drained = n < len(dst)
+			return n, true, nil
 		}
-		if in.rawErr != nil && in.rawDst == nil {
+		if pooled {
 			inputPool.Put(in.buf)
 			in.buf = nil
 		}
-		return true
+		return 0, true, err
 	}
 }
 
@@ -172,7 +188,7 @@ func (w *wsConn) writeNow(frames [][]byte, timeout time.Duration) (int, error) {
 	if answer := w.takeAnswerLocked(); answer != nil {
 		// Written first, whole: a socket buffer takes it on a fresh
 		// connection, and a frame cannot follow part of it.
-		if _, err := w.nc.Write(answer); err != nil {
+		if _, err := w.in.nc.Write(answer); err != nil {
 			return 0, err
 		}
 	}
@@ -197,7 +213,7 @@ func (w *wsConn) writeNow(frames [][]byte, timeout time.Duration) (int, error) {
 func (w *wsConn) writeBuffers(bufs [][]byte) error {
 	if w.in.raw == nil {
 		b := net.Buffers(bufs)
-		_, err := b.WriteTo(w.nc)
+		_, err := b.WriteTo(w.in.nc)
 		return err
 	}
 	op := nowWrites.Get().(*nowWrite)

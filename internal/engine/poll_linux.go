@@ -41,6 +41,10 @@ const (
 // poller is a server's epoll set of idle WebSockets. The zero value has
 // no set; the first WebSocket makes one.
 type poller struct {
+	// off makes every WebSocket read on a goroutine of its own, as on the
+	// other Unix systems; tests set it before the server starts.
+	off bool
+
 	mu    sync.Mutex
 	set   *epollSet // nil while no goroutine waits on one
 	byFD  []*wsConn // the registered connections by descriptor number
@@ -51,7 +55,7 @@ type poller struct {
 // startReading starts reading w: in the server's epoll set when w has a
 // descriptor, or on a goroutine of its own (TLS, or if epoll fails).
 func (w *wsConn) startReading() {
-	if w.in.raw == nil || !w.c.srv.poller.add(w) {
+	if p := &w.c.srv.poller; w.in.raw == nil || p.off || !p.add(w) {
 		w.c.srv.goroutines.Go(w.run)
 	}
 }
@@ -309,14 +313,13 @@ func (w *wsConn) pollRead() {
 func (w *wsConn) readReady() (wsEnd, bool) {
 	in := &w.in
 	if in.buffered() == 0 {
-		in.rawDst, in.rawN, in.rawErr = nil, 0, nil
-		if err := rawRead(in, &readOnceCalls); err != nil {
+		// One read, which never waits: it finds nothing if the readiness
+		// was spurious.
+		n, err := in.readDescriptor(nil, true)
+		if err != nil {
 			return readErrorEnd(err), true
 		}
-		if in.rawErr != nil {
-			return readErrorEnd(in.rawErr), true
-		}
-		in.r, in.w = 0, int32(in.rawN)
+		in.r, in.w = 0, int32(n)
 	}
 	for in.buffered() > 0 {
 		if end, stop := w.readMessage(); stop {
@@ -325,17 +328,6 @@ func (w *wsConn) readReady() (wsEnd, bool) {
 	}
 	return wsEnd{}, false
 }
-
-// readOnceCalls holds the RawConn callback of readReady: one read, which
-// never waits (it finds nothing if the readiness was spurious).
-var readOnceCalls = sync.Pool{New: func() any {
-	c := new(inputCall)
-	c.fn = func(fd uintptr) bool {
-		c.in.readFD(fd)
-		return true
-	}
-	return c
-}}
 
 // wsPollRead is pollRead as a worker task (see wsReadPending).
 type wsPollRead wsConn
@@ -369,7 +361,7 @@ func (w *wsConn) endPolled(end wsEnd) {
 // goroutine of the server's.
 func (w *wsConn) closeConn() {
 	w.closing.Store(true) // before the CAS: see rest
-	w.nc.Close()
+	w.in.nc.Close()
 	if w.poll.CompareAndSwap(pollArmed, pollOwned) {
 		w.c.srv.goroutines.Go(func() { w.endPolled(readErrorEnd(net.ErrClosed)) })
 	}

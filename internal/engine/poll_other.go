@@ -13,4 +13,4 @@ type poller struct{}
 func (w *wsConn) startReading() { w.c.srv.goroutines.Go(w.run) }
 
 // closeConn closes w's connection; its read loop then ends.
-func (w *wsConn) closeConn() { w.nc.Close() }
+func (w *wsConn) closeConn() { w.in.nc.Close() }

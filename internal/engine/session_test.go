@@ -248,7 +248,8 @@ func newBenchConns(s *Server, n int) []*Conn {
 func newBenchConn(s *Server, nc net.Conn) *Conn {
 	c := &Conn{srv: s, id: newSID(), handler: nopHandler{}, stripe: s.nextStripe()}
 	c.heartbeat = newTimerEntry(c)
-	w := &wsConn{nc: nc, codec: codec4{}, vectored: true}
+	w := &wsConn{codec: codec4{}, vectored: true}
+	w.in.nc = nc
 	w.attach(c)
 	c.tr = w
 	return c
@@ -321,7 +322,7 @@ func benchmarkBroadcast(b *testing.B, k int) {
 	}
 	var writes int64
 	for _, c := range conns {
-		writes += c.tr.(*wsConn).nc.(*discardConn).writes.Load()
+		writes += c.tr.(*wsConn).in.nc.(*discardConn).writes.Load()
 	}
 	n := float64(b.N * len(conns) * k)
 	b.ReportMetric(float64(cpuTime()-cpu0)/n, "cpu-ns/msg")

@@ -16,7 +16,7 @@ func TestSizeof(t *testing.T) {
 		size, want uintptr
 	}{
 		{"Conn", unsafe.Sizeof(Conn{}), 256},
-		{"wsConn", unsafe.Sizeof(wsConn{}), 320},
+		{"wsConn", unsafe.Sizeof(wsConn{}), 256},
 	} {
 		if c.size > c.want {
 			t.Errorf("%s is %d bytes, over its size class of %d", c.name, c.size, c.want)

@@ -42,7 +42,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Conn, q
 	wc.attach(c) // its batch entry too: a broadcast may batch on it once upgraded
 	if !c.beginUpgrade(wc, wc.startReading) {
 		_ = wc.writeClose(nil, time.Second)
-		wc.nc.Close()
+		wc.in.nc.Close()
 	}
 }
 

@@ -34,9 +34,8 @@ var (
 // held.
 type wsConn struct {
 	c        *Conn
-	nc       net.Conn
-	codec    codec // the session's protocol, as this connection's client asked for it
-	in       wsInput
+	codec    codec   // the session's protocol, as this connection's client asked for it
+	in       wsInput // in.nc is the connection, read and written
 	hdr      [ws.MaxHeaderSize - 2]byte
 	vectored bool      // nc takes net.Buffers in one writev
 	deflate  bool      // permessage-deflate was negotiated (wsdeflate.go)
@@ -79,7 +78,7 @@ func (s *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request, cd c
 	if !s.register(c) {
 		s.observeRefused(r, codeBadRequest, shutdownMessage, RefusedShutdown)
 		_ = wc.writeClose(nil, time.Second)
-		wc.nc.Close()
+		wc.in.nc.Close()
 		return
 	}
 	c.start()
@@ -124,7 +123,7 @@ func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, cd code
 		b, _ := rw.Reader.Peek(rw.Reader.Buffered())
 		pre = bytes.Clone(b)
 	}
-	wc := &wsConn{nc: nc, codec: cd, deflate: deflate, answer: answer}
+	wc := &wsConn{codec: cd, deflate: deflate, answer: answer}
 	wc.in.init(nc, pre)
 	wc.useDescriptor()
 	switch nc.(type) {
@@ -226,7 +225,7 @@ func (w *wsConn) stopLocked(o failOpts) {
 // after what it wrote.
 func (w *wsConn) stop(o failOpts) {
 	if w.farewell {
-		_ = w.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		_ = w.in.nc.SetWriteDeadline(time.Now().Add(time.Second))
 		w.wmu.Lock()
 		_ = w.writeCloseLocked(o.closeBody, time.Second)
 		w.wmu.Unlock()
@@ -253,7 +252,7 @@ func (w *wsConn) finishReading(end wsEnd) {
 	if !end.opts.noFrame {
 		_ = w.writeClose(end.opts.closeBody, time.Second)
 	}
-	w.nc.Close()
+	w.in.nc.Close()
 }
 
 // readLoop reads messages until the connection must end. While the
@@ -312,7 +311,7 @@ func (w *wsConn) readPending() {
 		end, stop := w.readMessage()
 		if stop {
 			w.end = &end
-			_ = w.nc.SetReadDeadline(aLongTimeAgo)
+			_ = w.in.nc.SetReadDeadline(aLongTimeAgo)
 		}
 		if stop || w.in.buffered() == 0 {
 			w.in.release()

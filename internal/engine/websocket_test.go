@@ -846,6 +846,14 @@ func TestWebSocketOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	echoSizes(t, conn, br)
+}
+
+// echoSizes checks, on a connection just dialled to a recording server,
+// that small, medium and large messages are echoed, and two frames that
+// come in one write, and a frame that comes in two.
+func echoSizes(t *testing.T, conn net.Conn, br *bufio.Reader) {
+	t.Helper()
 	c := &wsClient{t: t, conn: conn, r: conn}
 	if br != nil {
 		c.r = br
@@ -866,6 +874,15 @@ func TestWebSocketOverTLS(t *testing.T) {
 	}
 	c.expectText("4one")
 	c.expectText("4two")
+	var split bytes.Buffer // one frame in two writes
+	_ = wsutil.WriteClientText(&split, []byte("4split"))
+	for _, part := range [][]byte{split.Bytes()[:4], split.Bytes()[4:]} {
+		if _, err := conn.Write(part); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond) // for the server to read the first part alone
+	}
+	c.expectText("4split")
 }
 
 // quietFor checks that no byte arrives within d.

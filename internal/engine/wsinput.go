@@ -30,17 +30,12 @@ var inputPool = sync.Pool{New: func() any { return new([wsReadBufferSize]byte) }
 // taken once bytes have arrived; on others (TLS) a buffer is held while
 // waiting. Only one goroutine at a time may use it.
 type wsInput struct {
-	nc   net.Conn
-	raw  syscall.RawConn // nc's descriptor, if it has one
-	pre  []byte          // bytes that came behind the handshake request
-	buf  *[wsReadBufferSize]byte
-	r, w int32 // buf[r:w] is pending (int32: a connection keeps them for its life)
-
-	// The descriptor read of readConn (fd_unix.go).
-	rawDst  []byte
-	rawN    int
-	rawErr  error
-	drained bool // the last descriptor read came back short: nothing was left
+	nc      net.Conn        // the WebSocket's connection, which wsConn writes to too
+	raw     syscall.RawConn // nc's descriptor, if it has one
+	pre     []byte          // bytes that came behind the handshake request
+	buf     *[wsReadBufferSize]byte
+	r, w    int32 // buf[r:w] is pending (int32: a connection keeps them for its life)
+	drained bool  // the last descriptor read came back short: nothing was left
 }
 
 // init sets in to read nc, after the bytes pre.
@@ -124,13 +119,7 @@ func (in *wsInput) readConn(p []byte) (int, error) {
 		}
 		return 0, err
 	}
-	in.rawDst, in.rawN, in.rawErr = p, 0, nil
-	if err := in.readRaw(); err != nil {
-		return 0, err
-	}
-	n, err := in.rawN, in.rawErr
-	in.rawDst = nil
-	return n, err
+	return in.readRaw(p)
 }
 
 // wholeMessages reports whether b holds whole frames only, the last of

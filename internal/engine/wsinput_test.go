@@ -104,7 +104,7 @@ func fuzzRead(t *testing.T, data []byte, buffered, deflate bool) {
 		_, _ = client.Write(data)
 		client.Close()
 	}()
-	w := &wsConn{nc: nc, codec: codec4{}, deflate: deflate}
+	w := &wsConn{codec: codec4{}, deflate: deflate}
 	w.attach(&Conn{srv: srv, stripe: srv.nextStripe()})
 	w.in.init(nc, nil)
 	for {

@@ -204,7 +204,7 @@ func (w *wsConn) writeRawLocked(frame []byte, timeout time.Duration) error {
 	if answer := w.takeAnswerLocked(); answer != nil {
 		return w.writeBuffers([][]byte{answer, frame})
 	}
-	_, err := w.nc.Write(frame)
+	_, err := w.in.nc.Write(frame)
 	return err
 }
 
@@ -233,7 +233,7 @@ func (w *wsConn) extendDeadline(timeout time.Duration) {
 // setDeadline sets the write deadline to d after epoch.
 func (w *wsConn) setDeadline(d time.Duration) {
 	w.deadline = d
-	_ = w.nc.SetWriteDeadline(epoch.Add(d))
+	_ = w.in.nc.SetWriteDeadline(epoch.Add(d))
 }
 
 // frameBuffers is scratch for one vectored write.
@@ -270,12 +270,12 @@ func (w *wsConn) writeFrames(batch []*Message, timeout time.Duration) error {
 	w.extendDeadline(timeout)
 	answer := w.takeAnswerLocked()
 	if len(batch) == 1 && answer == nil {
-		_, err := w.nc.Write(w.frameOf(batch[0]))
+		_, err := w.in.nc.Write(w.frameOf(batch[0]))
 		return err
 	}
 	if !w.vectored {
 		// TLS and the like write each buffer as a record: join them first.
-		_, err := w.nc.Write(append(answer, w.joinFrames(batch)...))
+		_, err := w.in.nc.Write(append(answer, w.joinFrames(batch)...))
 		return err
 	}
 	fb := frameBuffersPool.Get().(*frameBuffers)
