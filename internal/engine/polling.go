@@ -153,6 +153,13 @@ func (c *Conn) servePoll(w http.ResponseWriter, r *http.Request) {
 				_ = rc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))
 			}
 			p.write(w, r, batch, trailer)
+			if batch != nil {
+				// Its array becomes the next queue's, as a WebSocket's
+				// does: steady long-polling then grows no queue.
+				c.mu.Lock()
+				c.recycleLocked(batch)
+				c.mu.Unlock()
+			}
 			if final {
 				c.finish()
 			}

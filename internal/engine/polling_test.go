@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // waitPolling waits until session sid has a GET pending.
@@ -70,6 +71,31 @@ func TestPollingBatch(t *testing.T) {
 	}
 	if ct := res.header.Get("Content-Type"); ct != "text/plain; charset=UTF-8" {
 		t.Fatalf("Content-Type %q", ct)
+	}
+}
+
+// TestPollingReusesQueue: the array a GET took goes back to the session
+// once the answer is written, and later messages queue in it, as on a
+// WebSocket: steady long-polling allocates no queue. (The session keeps two
+// arrays in turn: one queues while the other is being written.)
+func TestPollingReusesQueue(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	sid, h := ts.handshake(t)
+	var arrays []**Message // each round's queue array
+	for round := range 4 {
+		if err := h.c.Send(NewTextMessage([]byte("a")), NewTextMessage([]byte("b"))); err != nil {
+			t.Fatal(err)
+		}
+		h.c.mu.Lock()
+		arrays = append(arrays, unsafe.SliceData(h.c.queue))
+		h.c.mu.Unlock()
+		if res := ts.do(t, "GET", pollQuery(sid), ""); res.body != "4a\x1e4b" {
+			t.Fatalf("GET = %q", res.body)
+		}
+		if round >= 2 && arrays[round] != arrays[round-2] {
+			t.Fatalf("round %d queued in a new array", round)
+		}
 	}
 }
 
