@@ -2,14 +2,7 @@
 
 package engine
 
-import (
-	"context"
-	"net/http/httptest"
-	"strings"
-	"testing"
-
-	"github.com/gobwas/ws"
-)
+import "testing"
 
 // What idle WebSockets cost in goroutines on the readiness path.
 const (
@@ -24,20 +17,8 @@ func TestWebSocketReadLoopOnDescriptor(t *testing.T) {
 	t.Parallel()
 	eng, _ := newRecordingServer(nil)
 	eng.poller.off = true
-	srv := httptest.NewServer(eng)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-		defer cancel()
-		_ = eng.Shutdown(ctx)
-		srv.Close()
-	})
-	d := ws.Dialer{Timeout: waitTimeout}
-	conn, br, _, err := d.Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http")+"/?EIO=4&transport=websocket")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	echoSizes(t, conn, br)
+	ts := newTestServerWith(t, eng)
+	echoSizes(ts.dialWS(t, "EIO=4&transport=websocket", nil))
 	eng.poller.mu.Lock()
 	n := eng.poller.count
 	eng.poller.mu.Unlock()

@@ -846,18 +846,19 @@ func TestWebSocketOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	echoSizes(t, conn, br)
-}
-
-// echoSizes checks, on a connection just dialled to a recording server,
-// that small, medium and large messages are echoed, and two frames that
-// come in one write, and a frame that comes in two.
-func echoSizes(t *testing.T, conn net.Conn, br *bufio.Reader) {
-	t.Helper()
 	c := &wsClient{t: t, conn: conn, r: conn}
 	if br != nil {
 		c.r = br
 	}
+	echoSizes(c)
+}
+
+// echoSizes checks, on a client just connected to a recording server,
+// that small, medium and large messages are echoed, and two frames that
+// come in one write, and a frame that comes in two.
+func echoSizes(c *wsClient) {
+	t, conn := c.t, c.conn
+	t.Helper()
 	if _, p := c.read(); !openRE.MatchString(p) {
 		t.Fatalf("open packet %q", p)
 	}
