@@ -17,12 +17,11 @@ type Pool struct {
 	mu      sync.Mutex
 	idle    []chan Task // parked workers, the most recently parked last
 	stopped bool
-	quit    chan struct{} // closed by Stop
-	working Count         // workers, parked or not
+	working Count // workers, parked or not
 }
 
 // New returns an empty Pool.
-func New() *Pool { return &Pool{quit: make(chan struct{})} }
+func New() *Pool { return &Pool{} }
 
 // Task is work for RunTask: a value whose Run method does it. A pointer
 // type passes as a Task without allocating, where a method value would
@@ -52,10 +51,15 @@ func (p *Pool) RunTask(task Task) {
 	go p.work(task)
 }
 
+// work runs task, then parks on its own channel for the next one. A
+// parked worker waits on that channel alone, not in a select with a quit
+// channel: a select costs a waiter on every case and the locks of both
+// channels, on every hand-off. Stop wakes parked workers with a nil task
+// instead.
 func (p *Pool) work(task Task) {
 	defer p.working.Done()
 	tasks := make(chan Task, 1)
-	for {
+	for task != nil {
 		task.Run()
 		p.mu.Lock()
 		if p.stopped || len(p.idle) >= MaxIdle {
@@ -64,21 +68,7 @@ func (p *Pool) work(task Task) {
 		}
 		p.idle = append(p.idle, tasks)
 		p.mu.Unlock()
-		select {
-		case task = <-tasks:
-		case <-p.quit:
-			// A task handed over just before Stop is still run.
-			p.mu.Lock()
-			select {
-			case task = <-tasks:
-			default:
-				task = nil
-			}
-			p.mu.Unlock()
-			if task == nil {
-				return
-			}
-		}
+		task = <-tasks
 	}
 }
 
@@ -89,8 +79,10 @@ func (p *Pool) Stop(wait bool) {
 	p.mu.Lock()
 	if !p.stopped {
 		p.stopped = true
+		for _, tasks := range p.idle {
+			tasks <- nil // never blocks: a parked worker's channel is empty
+		}
 		p.idle = nil
-		close(p.quit)
 	}
 	p.mu.Unlock()
 	if wait {

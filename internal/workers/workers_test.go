@@ -38,3 +38,21 @@ func TestPool(t *testing.T) {
 	}
 	p.Stop(true) // returns once every worker has ended (TestMain checks for leaks)
 }
+
+// pingTask answers on done, from the worker that runs it.
+type pingTask chan struct{}
+
+func (t pingTask) Run() { t <- struct{}{} }
+
+// BenchmarkRunTask measures a hand-off to a parked worker and back: the
+// path of every WebSocket read and every socket event.
+func BenchmarkRunTask(b *testing.B) {
+	p := New()
+	defer p.Stop(true)
+	done := make(pingTask)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.RunTask(done)
+		<-done
+	}
+}
