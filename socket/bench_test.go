@@ -124,6 +124,43 @@ func BenchmarkDispatchTyped(b *testing.B) {
 	_ = session
 }
 
+// BenchmarkEventAck measures the round of the bench server's echo: an
+// event with an ack id from its text packet, through the socket's queue
+// to an untyped handler, and its ack encoded and queued for the client.
+func BenchmarkEventAck(b *testing.B) {
+	const batch = 256 // acks between drains, below WriteQueueSize
+	srv := NewServer(nil)
+	var handled sync.WaitGroup
+	ready := make(chan *Socket, 1)
+	srv.OnConnection(func(s *Socket) {
+		s.OnEvent("echo", func(s *Socket, args Args, ack AckFunc) {
+			_ = ack(args.Values()...)
+			handled.Done()
+		})
+		ready <- s
+	})
+	defer srv.Shutdown(context.Background())
+	session := openSession(b, srv)
+	s := <-ready
+	session.drain() // the CONNECT reply
+	packet := []byte(`21["echo","` + strings.Repeat("x", 64) + `"]`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		msg := make([]byte, len(packet)) // the engine hands over a fresh buffer
+		copy(msg, packet)
+		handled.Add(1)
+		s.client.HandleMessage(msg, false)
+		if (i+1)%batch == 0 {
+			handled.Wait()
+			b.StopTimer()
+			session.drain()
+			b.StartTimer()
+		}
+	}
+	handled.Wait()
+}
+
 // BenchmarkJoinLeave100k joins and leaves a room while 100,000 sockets are
 // in rooms of their own.
 func BenchmarkJoinLeave100k(b *testing.B) {
