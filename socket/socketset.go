@@ -1,9 +1,6 @@
 package socket
 
-import (
-	"runtime"
-	"sync"
-)
+import "github.com/envivo/socketio/internal/workers"
 
 // socketSet is the members of one room. They are kept in a slice, so that
 // a broadcast walks them without iterating a map and can split them
@@ -64,26 +61,4 @@ const fanOutChunk = 1024
 // caller's among them. Since it returns only once all is done, the
 // broadcasts of one goroutine still reach each socket in order, and a
 // direct emit after a broadcast comes after it.
-func fanOut(list []*Socket, f func(*Socket)) {
-	parts := min(runtime.GOMAXPROCS(0), len(list)/fanOutChunk)
-	if parts <= 1 {
-		for _, s := range list {
-			f(s)
-		}
-		return
-	}
-	size := (len(list) + parts - 1) / parts
-	var wg sync.WaitGroup
-	for start := size; start < len(list); start += size {
-		part := list[start:min(start+size, len(list))]
-		wg.Go(func() {
-			for _, s := range part {
-				f(s)
-			}
-		})
-	}
-	for _, s := range list[:size] {
-		f(s)
-	}
-	wg.Wait()
-}
+func fanOut(list []*Socket, f func(*Socket)) { workers.Each(list, fanOutChunk, f) }

@@ -3,6 +3,7 @@ package workers
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -54,5 +55,25 @@ func BenchmarkRunTask(b *testing.B) {
 	for b.Loop() {
 		p.RunTask(done)
 		<-done
+	}
+}
+
+// TestEach checks that Each calls f once for each element, whether the
+// list is split or not, and returns only when every call has.
+func TestEach(t *testing.T) {
+	for _, n := range []int{0, 1, 63, 64, 65, 129, 1000} {
+		for _, minPart := range []int{0, 1, 64} {
+			calls := make([]atomic.Int32, n)
+			list := make([]int, n)
+			for i := range list {
+				list[i] = i
+			}
+			Each(list, minPart, func(i int) { calls[i].Add(1) })
+			for i := range calls {
+				if k := calls[i].Load(); k != 1 {
+					t.Fatalf("n=%d minPart=%d: element %d had %d calls", n, minPart, i, k)
+				}
+			}
+		}
 	}
 }
