@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"sync"
 	"time"
+
+	"github.com/envivo/socketio/internal/workers"
 )
 
 // timerQueue calls fire for each session whose time has come, with one
@@ -16,10 +18,11 @@ import (
 // A server has two: the sessions' heartbeats (with the bound of a graceful
 // close) and the WebSockets' batched writes.
 type timerQueue[T any] struct {
-	fire func(owner T) // called outside mu, on the timer's goroutine
+	fire func(owner T) // called outside mu, by run (concurrently when many are due)
 
 	mu      sync.Mutex // guards everything below and every entry's due and index
 	heap    entryHeap[T]
+	spare   []T         // the owners a run fired last, kept for the next run's
 	timer   *time.Timer // set for heap[0]'s due time; made on first use
 	stopped bool        // stop was called: nothing is armed any more
 	firing  sync.WaitGroup
@@ -105,8 +108,17 @@ func (q *timerQueue[T]) resetLocked() {
 	q.timer.Reset(wait)
 }
 
-// run calls fire for each entry that is due, those that come due meanwhile
-// included, then sets the timer for the next one.
+// fireSplit is the fewest due entries a goroutine of a run fires: a fire
+// costs about a system call (a batched write, a ping), several
+// microseconds, against about one to start a goroutine.
+const fireSplit = 64
+
+// run fires every entry that is due, those that come due meanwhile
+// included, then sets the timer for the next one. The entries due at one
+// time fire on every core (workers.Each): a busy room's batched writes,
+// or the pings of sessions that connected together, would otherwise all
+// be written by this one goroutine. Entries that fire together may fire
+// concurrently, in no set order.
 func (q *timerQueue[T]) run() {
 	q.mu.Lock()
 	if q.stopped {
@@ -115,19 +127,35 @@ func (q *timerQueue[T]) run() {
 	}
 	q.firing.Add(1)
 	defer q.firing.Done()
-	for len(q.heap) > 0 {
-		e := q.heap[0]
-		if e.due > time.Since(epoch) {
-			q.resetLocked()
+	due := q.spare
+	q.spare = nil
+	for {
+		due = q.takeDueLocked(due[:0])
+		if len(due) == 0 {
 			break
 		}
-		heap.Pop(&q.heap)
-		e.index = entryFired
 		q.mu.Unlock()
-		q.fire(e.owner)
+		workers.Each(due, fireSplit, q.fire)
+		clear(due)
 		q.mu.Lock()
 	}
+	if len(q.heap) > 0 {
+		q.resetLocked()
+	}
+	q.spare = due
 	q.mu.Unlock()
+}
+
+// takeDueLocked takes the entries that are due off the heap, marks them
+// fired, and appends their owners to due.
+func (q *timerQueue[T]) takeDueLocked(due []T) []T {
+	now := time.Since(epoch)
+	for len(q.heap) > 0 && q.heap[0].due <= now {
+		e := heap.Pop(&q.heap).(*timerEntry[T])
+		e.index = entryFired
+		due = append(due, e.owner)
+	}
+	return due
 }
 
 // stop empties the queue for good and waits for a run in progress.

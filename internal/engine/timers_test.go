@@ -3,8 +3,11 @@ package engine
 import (
 	"container/heap"
 	"math/rand/v2"
+	"net"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -116,5 +119,133 @@ func TestTimerQueue(t *testing.T) {
 		if k > 0 && entries[fired[k-1]].due > entries[i].due {
 			t.Errorf("entry %d (due %v) fired after entry %d (due %v)", i, entries[i].due, fired[k-1], entries[fired[k-1]].due)
 		}
+	}
+}
+
+// TestTimerQueueFiresTogetherOnEveryCore arms many entries for one time
+// and checks that each fires once, and that they fire on more than one
+// goroutine: the first fire waits for a second to start beside it.
+func TestTimerQueueFiresTogetherOnEveryCore(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("GOMAXPROCS is 1: a run fires its entries on one goroutine")
+	}
+	const n = 4 * fireSplit
+	var q timerQueue[int]
+	entries := make([]timerEntry[int], n)
+	fired := make([]atomic.Int32, n)
+	var total, active atomic.Int32
+	var overlapped atomic.Bool
+	both, all := make(chan struct{}), make(chan struct{})
+	var bothOnce sync.Once
+	q.fire = func(i int) {
+		if !q.take(&entries[i]) {
+			return
+		}
+		if active.Add(1) >= 2 {
+			overlapped.Store(true)
+			bothOnce.Do(func() { close(both) })
+		}
+		select {
+		case <-both:
+		case <-time.After(2 * time.Second): // one at a time: let the rest through
+			bothOnce.Do(func() { close(both) })
+		}
+		active.Add(-1)
+		fired[i].Add(1)
+		if total.Add(1) == n {
+			close(all)
+		}
+	}
+	defer q.stop()
+	due := time.Since(epoch) + 20*time.Millisecond
+	for i := range entries {
+		entries[i] = newTimerEntry(i)
+		q.armAt(&entries[i], due)
+	}
+	select {
+	case <-all:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%d of %d entries fired", total.Load(), n)
+	}
+	for i := range fired {
+		if k := fired[i].Load(); k != 1 {
+			t.Errorf("entry %d fired %d times", i, k)
+		}
+	}
+	if !overlapped.Load() {
+		t.Error("the entries due together fired one at a time")
+	}
+}
+
+// BenchmarkBatchedFlush fires the batched writes of 1,000 WebSockets over
+// loopback TCP that came due together, as a busy room's do every batch
+// interval: one write each, on every core. Run it with -cpu 1,2.
+func BenchmarkBatchedFlush(b *testing.B) {
+	const n = 1000
+	s := NewServer(nil, nil)
+	defer s.workers.Stop(true)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	conns := make([]*wsConn, n)
+	clients := make([]net.Conn, n)
+	for i := range conns {
+		if clients[i], err = net.Dial("tcp", ln.Addr().String()); err != nil {
+			b.Fatal(err)
+		}
+		defer clients[i].Close()
+		server, err := ln.Accept()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer server.Close()
+		w := newBenchConn(s, server).tr.(*wsConn)
+		w.useDescriptor()
+		conns[i] = w
+	}
+	if conns[0].in.raw == nil {
+		b.Skip("no descriptor (the portable path): a due batch goes to a flusher")
+	}
+	m := NewTextMessage([]byte(`2["msg",{"t":1700000000000000,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}]`))
+	buf := make([]byte, 64<<10)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		if i%32 == 0 { // the clients read what came, far below the socket buffers
+			for _, client := range clients {
+				_ = client.SetReadDeadline(time.Now().Add(time.Millisecond))
+				for {
+					if _, err := client.Read(buf); err != nil {
+						break
+					}
+				}
+			}
+		}
+		// Each connection has a broadcast queued and its batch due, as
+		// SendBatched leaves it; the run takes them all, without the timer.
+		q := &s.batches
+		for _, w := range conns {
+			w.c.mu.Lock()
+			w.c.queueLocked(m)
+			w.batchDue = true
+			w.c.mu.Unlock()
+			q.mu.Lock()
+			w.batch.due = 0
+			heap.Push(&q.heap, &w.batch)
+			q.mu.Unlock()
+		}
+		b.StartTimer()
+		q.run()
+	}
+	b.StopTimer()
+	for _, w := range conns {
+		w.c.mu.Lock()
+		if len(w.c.queue) > 0 || w.flushing {
+			b.Fatal("a batch was not written at once")
+		}
+		w.c.mu.Unlock()
 	}
 }
