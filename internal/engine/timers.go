@@ -22,7 +22,7 @@ type timerQueue[T any] struct {
 
 	mu      sync.Mutex // guards everything below and every entry's due and index
 	heap    entryHeap[T]
-	spare   []T         // the owners a run fired last, kept for the next run's
+	spare   []T         // the array of the owners a run fired, kept for the next run
 	timer   *time.Timer // set for heap[0]'s due time; made on first use
 	stopped bool        // stop was called: nothing is armed any more
 	firing  sync.WaitGroup
@@ -142,9 +142,16 @@ func (q *timerQueue[T]) run() {
 	if len(q.heap) > 0 {
 		q.resetLocked()
 	}
-	q.spare = due
+	if cap(due) <= keptDue {
+		q.spare = due // a burst's larger array is dropped
+	}
 	q.mu.Unlock()
 }
+
+// keptDue is the largest array of due owners a queue keeps between runs:
+// enough for a busy room's batches, while the pings of a burst of
+// connections leave nothing behind.
+const keptDue = 4096
 
 // takeDueLocked takes the entries that are due off the heap, marks them
 // fired, and appends their owners to due.
