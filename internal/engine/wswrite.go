@@ -43,9 +43,10 @@ func (w *wsConn) batchWaitsLocked() bool {
 }
 
 // flushBatch writes what waited for the batch interval, unless a flusher
-// took it meanwhile. It runs on the batch queue's goroutine, so it writes
-// only what the socket buffer takes at once and leaves the rest (or, with
-// permessage-deflate, everything) to a flusher.
+// took it meanwhile. It runs in the batch queue's run, beside the other
+// batches due with it, so it writes only what the socket buffer takes at
+// once and leaves the rest (or, with permessage-deflate, everything) to a
+// flusher.
 func (w *wsConn) flushBatch() {
 	c := w.c
 	c.mu.Lock()
