@@ -40,8 +40,7 @@ func (p *polling) kickLocked() {
 	}
 }
 
-func (p *polling) send(bool) {
-	p.c.mu.Lock()
+func (p *polling) sendLocked(bool) {
 	p.signalLocked()
 	p.c.mu.Unlock()
 }

@@ -213,9 +213,7 @@ func (c *Conn) send(msgs []*Message, batched bool) error {
 		c.fail(ReasonTransportError, failOpts{async: true, noFrame: true})
 		return ErrQueueFull
 	}
-	t := c.tr
-	c.mu.Unlock()
-	t.send(batched)
+	c.tr.sendLocked(batched)
 	return nil
 }
 
@@ -403,11 +401,9 @@ func (c *Conn) onHeartbeat() {
 	c.awaitingPong = true
 	c.queue = append(c.queue, pingMessage)
 	c.armLocked(c.srv.opts.PingTimeout)
-	t := c.tr
-	c.mu.Unlock()
 	// As an ack is: written here when the socket buffer takes it at once,
 	// which saves waking a worker for each ping of an idle connection.
-	t.send(false)
+	c.tr.sendLocked(false)
 }
 
 // endLocked moves the session to state st (never backwards). The first

@@ -22,11 +22,13 @@ type transport interface {
 	// session, the transport sends what is queued, then the close.
 	kickLocked()
 
-	// send gets what a sender just queued moving. batched means the new
-	// messages may wait to share a write (SendBatched). It never blocks,
-	// but may write what the network takes at once on the caller's
-	// goroutine.
-	send(batched bool)
+	// sendLocked gets what a sender just queued moving. batched means the
+	// new messages may wait to share a write (SendBatched). It is called
+	// with the session's mu held and releases it: the queueing and the
+	// decision to write take one lock, which a broadcast pays per
+	// recipient. It never blocks, but may write what the network takes at
+	// once on the caller's goroutine, after releasing mu.
+	sendLocked(batched bool)
 
 	// drainsLocked reports whether the transport delivers what is queued,
 	// and a close, without waiting for the client to ask: false for

@@ -187,14 +187,14 @@ func (w *wsConn) retireLocked() {} // a WebSocket is never upgraded
 
 func (w *wsConn) abandon() { w.closeConn() }
 
-// send gets what a sender queued moving: a lone message is written on the
-// sender's goroutine when nothing else writes; a batched one waits for
-// its batch, unless it is due at once. A broadcast to many quiet
-// connections is thus written by the broadcasting goroutines themselves,
-// without a flusher started for each connection.
-func (w *wsConn) send(batched bool) {
+// sendLocked gets what a sender queued moving, and releases the session's
+// mu: a lone message is written on the sender's goroutine when nothing
+// else writes; a batched one waits for its batch, unless it is due at
+// once. A broadcast to many quiet connections is thus written by the
+// broadcasting goroutines themselves, without a flusher started for each
+// connection.
+func (w *wsConn) sendLocked(batched bool) {
 	c := w.c
-	c.mu.Lock()
 	switch {
 	case batched && w.batchWaitsLocked():
 	case w.canWriteThroughLocked():

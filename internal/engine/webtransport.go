@@ -182,8 +182,7 @@ func (w *wtConn) writableLocked() bool { return !w.flushing }
 
 func (w *wtConn) kickLocked() { w.startFlushLocked() }
 
-func (w *wtConn) send(bool) {
-	w.c.mu.Lock()
+func (w *wtConn) sendLocked(bool) {
 	w.startFlushLocked()
 	w.c.mu.Unlock()
 }
