@@ -238,7 +238,7 @@ func (a *memoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
 	var mu sync.Mutex     // guards watched: several goroutines may deliver
 	var watched []*Socket // with OnAnyOutgoing handlers, told outside the lock
 	a.fanOutEach(opts, func(s *Socket) {
-		if volatile && !s.client.conn.Writable() {
+		if volatile && !s.conn.Writable() {
 			return
 		}
 		if s.hasOutgoing.Load() {

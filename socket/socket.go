@@ -21,6 +21,7 @@ type Socket struct {
 	id        string
 	nsp       *Namespace
 	client    *client
+	conn      *engine.Conn // client.conn, kept here: a broadcast reaches it with one pointer less to follow per recipient
 	handshake Handshake
 	queue     serialQueue
 	pid       string       // private session id; "" unless connection state recovery is on
@@ -54,7 +55,7 @@ const (
 // newSocket returns a connecting socket; its id and handshake are set by
 // the first task on its queue, before anything else reads them.
 func newSocket(nsp *Namespace, c *client) *Socket {
-	s := &Socket{nsp: nsp, client: c}
+	s := &Socket{nsp: nsp, client: c, conn: c.conn}
 	s.queue.srv = nsp.server
 	return s
 }
@@ -319,13 +320,13 @@ func (s *Socket) sendPacket(t parser.Type, id int64, data json.RawMessage, attac
 // send queues engine messages for the client; it fails once the socket has
 // disconnected.
 func (s *Socket) send(msgs []*engine.Message) error {
-	return s.sendVia(s.client.conn.Send, msgs)
+	return s.sendVia(s.conn.Send, msgs)
 }
 
 // sendBatched is send for a broadcast: the messages may wait up to
 // Options.BatchInterval to be written together with the next ones.
 func (s *Socket) sendBatched(msgs []*engine.Message) error {
-	return s.sendVia(s.client.conn.SendBatched, msgs)
+	return s.sendVia(s.conn.SendBatched, msgs)
 }
 
 func (s *Socket) sendVia(send func(...*engine.Message) error, msgs []*engine.Message) error {
