@@ -255,6 +255,33 @@ func newBenchConn(s *Server, nc net.Conn) *Conn {
 	return c
 }
 
+// loopbackPairs returns n connected pairs of loopback TCP connections,
+// which are closed when the test ends.
+func loopbackPairs(tb testing.TB, n int) (clients, servers []net.Conn) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	clients, servers = make([]net.Conn, n), make([]net.Conn, n)
+	tb.Cleanup(func() {
+		for _, c := range append(clients, servers...) {
+			if c != nil {
+				c.Close()
+			}
+		}
+	})
+	for i := range n {
+		if clients[i], err = net.Dial("tcp", ln.Addr().String()); err != nil {
+			tb.Fatal(err)
+		}
+		if servers[i], err = ln.Accept(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return clients, servers
+}
+
 // waitFlushed waits until no flusher runs on conns.
 func waitFlushed(conns []*Conn) {
 	for _, c := range conns {
@@ -360,28 +387,14 @@ func BenchmarkBroadcastTCP(b *testing.B) {
 
 func benchmarkBroadcastTCP(b *testing.B, n, k int) {
 	s := NewServer(nil, nil)
-	defer s.workers.Stop(true)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
+	b.Cleanup(func() { s.workers.Stop(true) })
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	b.Cleanup(wg.Wait) // after the connections close: cleanups run last first
+	clients, servers := loopbackPairs(b, n)
 	conns := make([]*Conn, n)
 	for i := range conns {
-		client, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			b.Fatal(err)
-		}
-		server, err := ln.Accept()
-		if err != nil {
-			b.Fatal(err)
-		}
-		wg.Go(func() { _, _ = io.Copy(io.Discard, client) })
-		defer client.Close()
-		defer server.Close()
-		conns[i] = newBenchConn(s, server)
+		wg.Go(func() { _, _ = io.Copy(io.Discard, clients[i]) })
+		conns[i] = newBenchConn(s, servers[i])
 	}
 	data := []byte(`2["news",{"title":"something happened","id":12345}]`)
 	b.ReportAllocs()

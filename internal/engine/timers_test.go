@@ -3,7 +3,6 @@ package engine
 import (
 	"container/heap"
 	"math/rand/v2"
-	"net"
 	"runtime"
 	"slices"
 	"sync"
@@ -183,24 +182,10 @@ func TestTimerQueueFiresTogetherOnEveryCore(t *testing.T) {
 func BenchmarkBatchedFlush(b *testing.B) {
 	const n = 1000
 	s := NewServer(nil, nil)
-	defer s.workers.Stop(true)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
+	b.Cleanup(func() { s.workers.Stop(true) })
+	clients, servers := loopbackPairs(b, n)
 	conns := make([]*wsConn, n)
-	clients := make([]net.Conn, n)
-	for i := range conns {
-		if clients[i], err = net.Dial("tcp", ln.Addr().String()); err != nil {
-			b.Fatal(err)
-		}
-		defer clients[i].Close()
-		server, err := ln.Accept()
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer server.Close()
+	for i, server := range servers {
 		w := newBenchConn(s, server).tr.(*wsConn)
 		w.useDescriptor()
 		conns[i] = w
