@@ -245,7 +245,7 @@ func (s *Socket) queueEvent(run func()) {
 		}
 		select {
 		case <-room:
-		case <-s.client.conn.Done():
+		case <-s.conn.Done():
 			return
 		case <-s.Context().Done():
 			return

@@ -148,7 +148,7 @@ func (srv *Server) observeRefused(s *Socket, nsp string, reason RefusalReason, m
 func (srv *Server) observeInboundFull(s *Socket) {
 	srv.stats.inboundFull.Add(1)
 	if f := srv.opts.Hooks.OnSlowClient; f != nil {
-		c := s.client.conn
+		c := s.conn
 		f(&SlowClient{Direction: Inbound, ID: c.ID(), Transport: c.Transport(),
 			RemoteAddr: c.Request().RemoteAddr, Socket: s})
 	}

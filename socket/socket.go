@@ -70,7 +70,7 @@ func (s *Socket) ID() string { return s.id }
 // socket.conn.id), which the client's sockets in other namespaces share.
 // It is the session id of its polling requests: show it only to whom may
 // see them.
-func (s *Socket) ConnID() string { return s.client.conn.ID() }
+func (s *Socket) ConnID() string { return s.conn.ID() }
 
 // Namespace returns the namespace the socket belongs to. For a child of a
 // dynamic namespace, middleware may see a provisional namespace of the same
@@ -123,7 +123,7 @@ func (s *Socket) leaving() bool { return socketState(s.state.Load()) >= disconne
 
 // Transport returns the name of the transport the client uses now,
 // Polling, WebSocket or WebTransport.
-func (s *Socket) Transport() string { return s.client.conn.Transport() }
+func (s *Socket) Transport() string { return s.conn.Transport() }
 
 // Set stores a value on the socket under key, for the application's own
 // use (the auth package keeps the verified identity here). Values should
