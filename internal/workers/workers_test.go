@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestPool checks that tasks run, that a parked worker is reused rather
@@ -60,6 +61,34 @@ func BenchmarkRunTask(b *testing.B) {
 
 // TestEach checks that Each calls f once for each element, whether the
 // list is split or not, and returns only when every call has.
+// TestEachShares: a goroutine held up in one element does not hold up
+// the rest of the list, which the others claim. With a fixed part per
+// goroutine, the elements after the blocked one would wait for it, and
+// it waits for them.
+func TestEachShares(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	const n = 64
+	list := make([]int, n)
+	for i := range list {
+		list[i] = i
+	}
+	var done atomic.Int32
+	rest := make(chan struct{}) // closed once every element but 0 was called
+	Each(list, 4, func(i int) {
+		if i == 0 {
+			select {
+			case <-rest:
+			case <-time.After(10 * time.Second):
+				t.Error("the other elements were not called while element 0 waited for them")
+			}
+			return
+		}
+		if done.Add(1) == n-1 {
+			close(rest)
+		}
+	})
+}
+
 func TestEach(t *testing.T) {
 	for _, n := range []int{0, 1, 63, 64, 65, 129, 1000} {
 		for _, minPart := range []int{0, 1, 64} {
