@@ -18,20 +18,22 @@ import (
 // its events wait, the server stops reading the client's connection until
 // there is room.
 type Socket struct {
-	id        string
-	nsp       *Namespace
-	client    *client
-	conn      *engine.Conn // client.conn, kept here: a broadcast reaches it with one pointer less to follow per recipient
-	handshake Handshake
-	queue     serialQueue
-	pid       string       // private session id; "" unless connection state recovery is on
-	state     atomic.Int32 // a socketState
-	// The small fields sit together, so that a Socket fits a smaller size
-	// class of the allocator: every connection has one.
-	hasOutgoing atomic.Bool // more has outgoing listeners, read without mu by broadcasts
-	mu          sync.Mutex
-	ended       bool // guarded by mu: the context is cancelled, or is born cancelled
-	recovered   bool // set before the connection handlers run
+	id     string
+	nsp    *Namespace
+	client *client
+	conn   *engine.Conn // client.conn, kept here: a broadcast reaches it with one pointer less to follow per recipient
+	// What a broadcast reads of each recipient sits together, next to conn.
+	state       atomic.Int32 // a socketState
+	hasOutgoing atomic.Bool  // more has outgoing listeners, read without mu by broadcasts
+	handshake   Handshake
+	queue       serialQueue
+	pid         string // private session id; "" unless connection state recovery is on
+	// The small fields sit together (state and hasOutgoing above, these
+	// below), so that a Socket fits a smaller size class of the allocator:
+	// every connection has one.
+	mu        sync.Mutex
+	ended     bool // guarded by mu: the context is cancelled, or is born cancelled
+	recovered bool // set before the connection handlers run
 
 	ctx             *socketContext // made by the first call to Context
 	handlers        eventHandlers

@@ -76,7 +76,26 @@ const (
 // taken with mu held. A transport's own state is guarded by its session's
 // mu unless its file says otherwise.
 type Conn struct {
-	srv     *Server
+	srv *Server
+
+	// mu guards the fields from here to the next blank line. Those a send
+	// reads come first: with srv they fill the first cache line, the one
+	// line of each recipient's Conn that a broadcast to a large room
+	// touches.
+	mu           sync.Mutex
+	tr           transport  // the current transport
+	queue        []*Message // what waits to be sent, in order
+	state        connState
+	dispatching  bool              // HandleMessage (or accept) is running: HandleClose waits for it
+	notified     bool              // HandleClose was called or is due
+	finished     bool              // removed from the server
+	awaitingPong bool              // the next heartbeat is a timeout: a ping is out (v4), or the client's is due (v3)
+	overflowed   bool              // the write queue overflowed: the failure that follows is a slow client's
+	upg          *upgrade          // a WebSocket taking over from polling, if any
+	spare        []*Message        // a drained queue kept for reuse
+	heartbeat    timerEntry[*Conn] // in srv.heartbeats: the next ping, the pong's deadline, or a close's
+	end          *sessionEnd       // made by Done, or when the session stops being open
+
 	id      string
 	req     Request
 	proto   protocol // the Engine.IO revision the client speaks
@@ -84,21 +103,6 @@ type Conn struct {
 	stripe  *trafficStripe // where the session counts its traffic (stats.go)
 
 	dispatchMu sync.Mutex // held while HandleMessage runs
-
-	mu        sync.Mutex        // guards everything below
-	tr        transport         // the current transport
-	upg       *upgrade          // a WebSocket taking over from polling, if any
-	queue     []*Message        // what waits to be sent, in order
-	spare     []*Message        // a drained queue kept for reuse
-	heartbeat timerEntry[*Conn] // in srv.heartbeats: the next ping, the pong's deadline, or a close's
-	end       *sessionEnd       // made by Done, or when the session stops being open
-
-	state        connState
-	dispatching  bool // HandleMessage (or accept) is running: HandleClose waits for it
-	notified     bool // HandleClose was called or is due
-	finished     bool // removed from the server
-	awaitingPong bool // the next heartbeat is a timeout: a ping is out (v4), or the client's is due (v3)
-	overflowed   bool // the write queue overflowed: the failure that follows is a slow client's
 }
 
 // newConn returns a session speaking proto for the handshake request r.

@@ -23,3 +23,29 @@ func TestSizeof(t *testing.T) {
 		}
 	}
 }
+
+// TestSendFieldsShareALine keeps what a send reads of a Conn in its first
+// 64 bytes. A Conn is allocated in the 256-byte class, whose objects start
+// on a cache line, so a broadcast touches one line of each recipient's
+// Conn, not three.
+func TestSendFieldsShareALine(t *testing.T) {
+	var c Conn
+	for _, f := range []struct {
+		name        string
+		offset, len uintptr
+	}{
+		{"srv", unsafe.Offsetof(c.srv), unsafe.Sizeof(c.srv)},
+		{"mu", unsafe.Offsetof(c.mu), unsafe.Sizeof(c.mu)},
+		{"tr", unsafe.Offsetof(c.tr), unsafe.Sizeof(c.tr)},
+		{"queue", unsafe.Offsetof(c.queue), unsafe.Sizeof(c.queue)},
+		{"state", unsafe.Offsetof(c.state), unsafe.Sizeof(c.state)},
+		{"overflowed", unsafe.Offsetof(c.overflowed), unsafe.Sizeof(c.overflowed)},
+	} {
+		if f.offset+f.len > 64 {
+			t.Errorf("Conn.%s ends at byte %d, past the first cache line", f.name, f.offset+f.len)
+		}
+	}
+	if unsafe.Sizeof(c) <= 128 || unsafe.Sizeof(c) > 256 {
+		t.Errorf("Conn is %d bytes: no longer in the 256-byte class, whose objects start on a line", unsafe.Sizeof(c))
+	}
+}
