@@ -3,6 +3,8 @@ package socket
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -11,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
 )
 
 // pollingSession opens an Engine.IO polling session in process, without a
@@ -231,4 +236,59 @@ func BenchmarkRecoveryStoreRestore(b *testing.B) {
 			b.Fatalf("restored %d packets, want 50", missed)
 		}
 	}
+}
+
+// BenchmarkConnectWebSocket is one client's whole visit over loopback TCP,
+// as compare's connect load makes it: the WebSocket upgrade and the open
+// packet, CONNECT to "/" and its reply, then the close handshake. The
+// client (gobwas/ws) runs in the same process, so the figures include its
+// work; allocs/op is what a change to the connect path moves.
+func BenchmarkConnectWebSocket(b *testing.B) {
+	srv := NewServer(nil)
+	srv.OnConnection(func(s *Socket) {
+		s.OnEvent("echo", func(s *Socket, args Args, ack AckFunc) {})
+	})
+	ts := httptest.NewServer(srv)
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		ts.Close()
+	})
+	url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := visit(url); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// visit connects a WebSocket client to "/" at url and leaves with a
+// close handshake.
+func visit(url string) error {
+	conn, br, _, err := ws.Dial(context.Background(), url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var rw io.ReadWriter = conn
+	if br != nil { // frames that arrived with the upgrade response
+		rw = bufferedConn{conn, br}
+	}
+	if open, err := wsutil.ReadServerText(rw); err != nil || !strings.HasPrefix(string(open), "0{") {
+		return fmt.Errorf("open packet %q: %v", open, err)
+	}
+	if err := wsutil.WriteClientText(conn, []byte("40")); err != nil {
+		return err
+	}
+	if reply, err := wsutil.ReadServerText(rw); err != nil || !strings.HasPrefix(string(reply), "40{") {
+		return fmt.Errorf("CONNECT reply %q: %v", reply, err)
+	}
+	if err := ws.WriteFrame(conn, ws.MaskFrame(ws.NewCloseFrame(ws.NewCloseFrameBody(ws.StatusNormalClosure, "")))); err != nil {
+		return err
+	}
+	// The server answers the close frame and closes the connection.
+	_, err = io.Copy(io.Discard, rw)
+	return err
 }
