@@ -71,7 +71,9 @@ func (c *client) HandleClose(reason string) {
 	for _, s := range c.socketList() {
 		s.close(DisconnectReason(reason))
 	}
-	c.server.logger.Debug("socket: connection closed", "sid", c.conn.ID(), "reason", reason)
+	if c.server.debugging() {
+		c.server.logger.Debug("socket: connection closed", "sid", c.conn.ID(), "reason", reason)
+	}
 }
 
 // route hands a decoded packet to its socket. An error closes the

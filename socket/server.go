@@ -82,6 +82,13 @@ func NewServer(opts *Options) *Server {
 // server.
 func (srv *Server) Logger() *slog.Logger { return srv.logger }
 
+// debugging reports whether the logger takes debug records. Call sites on
+// every connection's path check it first: the arguments of a Debug call
+// are boxed, which allocates, even when the record is then dropped.
+func (srv *Server) debugging() bool {
+	return srv.logger.Enabled(context.Background(), slog.LevelDebug)
+}
+
 // ServeHTTP answers Engine.IO requests under Options.Path, the client
 // bundle's files there when Options.ClientFiles is set, and 404 elsewhere.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -387,7 +387,9 @@ func (s *Socket) finishClose(reason DisconnectReason) {
 			s.safely("disconnect", func() { h(s, reason) })
 		}
 		s.nsp.server.observeDisconnect(s, reason)
-		s.nsp.server.logger.Debug("socket disconnected", "nsp", s.nsp.name, "id", s.id, "reason", reason)
+		if s.nsp.server.debugging() {
+			s.nsp.server.logger.Debug("socket disconnected", "nsp", s.nsp.name, "id", s.id, "reason", reason)
+		}
 		s.nsp.server.release(s.nsp)
 	}
 }

@@ -216,6 +216,34 @@ func TestHandlerErrorLoggedAtWarning(t *testing.T) {
 	}
 }
 
+// TestDisconnectLoggedAtDebug: with a logger that takes debug records, a
+// client's leaving is logged twice, for its socket and for its connection,
+// with who left and why.
+func TestDisconnectLoggedAtDebug(t *testing.T) {
+	t.Parallel()
+	logs := &levelRecorder{records: make(chan slog.Record, 16)}
+	srv := NewServer(&Options{EngineOptions: EngineOptions{Logger: slog.New(logs)}})
+	ids := make(chan string, 1)
+	srv.OnConnection(func(s *Socket) { ids <- s.ID() })
+	c := dialWS(t, serve(t, srv), 0)
+	id := wait(t, ids)
+	c.conn.Close()
+	want := map[string]string{"socket disconnected": id, "socket: connection closed": ""}
+	for len(want) > 0 {
+		r := wait(t, logs.records)
+		wantID, ok := want[r.Message]
+		if !ok {
+			continue
+		}
+		attrs := map[string]string{}
+		r.Attrs(func(a slog.Attr) bool { attrs[a.Key] = a.Value.String(); return true })
+		if r.Level != slog.LevelDebug || attrs["reason"] != string(ReasonTransportClose) || (wantID != "" && attrs["id"] != wantID) {
+			t.Fatalf("%q at %v with %v", r.Message, r.Level, attrs)
+		}
+		delete(want, r.Message)
+	}
+}
+
 // levelRecorder is a slog.Handler that passes on every record.
 type levelRecorder struct{ records chan slog.Record }
 
