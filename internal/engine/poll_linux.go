@@ -70,19 +70,6 @@ func (p *poller) add(w *wsConn) bool {
 	if p.set == nil && !p.startLocked(s) {
 		return false
 	}
-	fd := -1
-	if w.in.raw.Control(func(d uintptr) { fd = int(d) }) != nil {
-		p.stopIfIdleLocked()
-		return false // closed already: the read loop finds out
-	}
-	if p.next++; p.next == 0 {
-		p.next = 1 // id 0 is the wake-up's
-	}
-	// An id is the descriptor and a generation: a readiness that comes
-	// after the descriptor was closed, and its number given to another
-	// connection, finds that connection's id instead, and is dropped.
-	w.pollID = uint64(uint32(fd)) | uint64(p.next)<<32
-	p.setLocked(fd, w) // before arming: the goroutine finds it
 	// Bytes that came behind the handshake are read at once; the
 	// descriptor is in the set either way, for the worker to arm again.
 	pending := w.in.buffered() > 0
@@ -90,8 +77,12 @@ func (p *poller) add(w *wsConn) bool {
 	if pending {
 		state = pollOwned
 	}
-	w.poll.Store(state)
-	if w.register(p.set.fd) != nil && w.poll.CompareAndSwap(state, pollNone) {
+	var err error
+	if w.in.raw.Control(func(fd uintptr) { err = p.registerLocked(w, int(fd), state) }) != nil {
+		p.stopIfIdleLocked()
+		return false // closed already: the read loop finds out
+	}
+	if err != nil && w.poll.CompareAndSwap(state, pollNone) {
 		p.unsetLocked(w)
 		p.stopIfIdleLocked()
 		return false
@@ -251,20 +242,26 @@ func (p *poller) wait(s *Server, set *epollSet) {
 	}
 }
 
-// register adds w's descriptor to the set epfd, edge triggered. It fails
-// once the connection is closed. A descriptor that is readable already
-// gets its readiness at once.
-func (w *wsConn) register(epfd int) error {
+// registerLocked gives w an id, records it under descriptor fd, puts it in
+// state and adds fd to the set, edge triggered; p.mu is held, and fd is
+// valid (the caller runs in w's Control). A descriptor that is readable
+// already gets its readiness at once.
+func (p *poller) registerLocked(w *wsConn, fd int, state int32) error {
+	if p.next++; p.next == 0 {
+		p.next = 1 // id 0 is the wake-up's
+	}
+	// An id is the descriptor and a generation: a readiness that comes
+	// after the descriptor was closed, and its number given to another
+	// connection, finds that connection's id instead, and is dropped.
+	w.pollID = uint64(uint32(fd)) | uint64(p.next)<<32
+	p.setLocked(fd, w) // before arming: the goroutine finds it
+	w.poll.Store(state)
 	ev := unix.EpollEvent{
 		Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET,
 		Fd:     int32(uint32(w.pollID)),
 		Pad:    int32(uint32(w.pollID >> 32)),
 	}
-	var err error
-	if cerr := w.in.raw.Control(func(fd uintptr) { err = unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, int(fd), &ev) }); cerr != nil {
-		return cerr
-	}
-	return err
+	return unix.EpollCtl(p.set.fd, unix.EPOLL_CTL_ADD, fd, &ev)
 }
 
 // readable records a readiness of w, and reports whether the caller must
