@@ -423,3 +423,60 @@ func TestDynamicConcurrentAdmissions(t *testing.T) {
 		t.Errorf("%d times two adapters were open for %s at once", log.overlaps, name)
 	}
 }
+
+// TestDynamicChildChain: a dynamic child runs its parent's middleware and
+// connection handlers first, then its own, including those registered on
+// it after its first socket joined, and the parent's list is not changed
+// by the child's.
+func TestDynamicChildChain(t *testing.T) {
+	srv := NewServer(nil)
+	var mu sync.Mutex
+	var ran []string
+	record := func(what string) {
+		mu.Lock()
+		ran = append(ran, what)
+		mu.Unlock()
+	}
+	parent := srv.OfFunc(func(name string, _ json.RawMessage) bool { return strings.HasPrefix(name, "/dyn-") })
+	parent.Use(func(context.Context, *Socket) error { record("parent middleware"); return nil })
+	joined := make(chan *Socket, 2)
+	parent.OnConnection(func(s *Socket) { record("parent handler"); joined <- s })
+	url := serve(t, srv)
+
+	c1 := dialWS(t, url, 0)
+	c1.send(t, "40/dyn-a,")
+	c1.read(t)
+	child := wait(t, joined).Namespace()
+	child.Use(func(context.Context, *Socket) error { record("child middleware"); return nil })
+	child.OnConnection(func(s *Socket) { record("child handler") })
+	mu.Lock()
+	first := strings.Join(ran, ", ")
+	ran = nil
+	mu.Unlock()
+
+	c2 := dialWS(t, url, 0)
+	c2.send(t, "40/dyn-a,")
+	c2.read(t)
+	wait(t, joined)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		second := strings.Join(ran, ", ")
+		mu.Unlock()
+		want := "parent middleware, child middleware, parent handler, child handler"
+		if second == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("second socket ran %q, want %q", second, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if want := "parent middleware, parent handler"; first != want {
+		t.Errorf("first socket ran %q, want %q", first, want)
+	}
+	mw, handlers := parent.chain()
+	if len(mw) != 1 || len(handlers) != 1 {
+		t.Errorf("parent chain has %d middleware and %d handlers, want 1 and 1", len(mw), len(handlers))
+	}
+}

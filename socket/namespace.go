@@ -174,16 +174,20 @@ func (n *Namespace) children() []*Namespace {
 }
 
 // chain returns the middleware and connection handlers that apply: a
-// parent's first, then the namespace's own.
+// parent's first, then the namespace's own. The slices are read-only
+// snapshots, capped at their length: one registered later is appended
+// past them, and combining a parent's with a child's copies both, so that
+// a root namespace's connect copies nothing.
 func (n *Namespace) chain() ([]Middleware, []func(*Socket)) {
-	var mw []Middleware
-	var handlers []func(*Socket)
-	if n.parent != nil {
-		mw, handlers = n.parent.chain()
-	}
 	n.mu.RLock()
-	defer n.mu.RUnlock()
-	return append(mw, n.middleware...), append(handlers, n.onConnection...)
+	mw := n.middleware[:len(n.middleware):len(n.middleware)]
+	handlers := n.onConnection[:len(n.onConnection):len(n.onConnection)]
+	n.mu.RUnlock()
+	if n.parent == nil {
+		return mw, handlers
+	}
+	parentMW, parentHandlers := n.parent.chain()
+	return append(parentMW, mw...), append(parentHandlers, handlers...)
 }
 
 // connect runs on s's queue: the middleware, then, if they accept, the
