@@ -13,10 +13,11 @@ import (
 // is called concurrently for different elements, in no set order, and
 // must be safe for that.
 //
-// The goroutines claim the list in chunks of minPart/4 elements rather
-// than in fixed parts: a goroutine that starts late, because its core was
-// asleep, takes fewer chunks instead of holding up the end. On a
-// virtual machine, waking an idle core can take longer than the work.
+// The goroutines claim the list in chunks of minPart/4 elements (at
+// least one) rather than in fixed parts: a goroutine that starts late,
+// because its core was asleep, takes fewer chunks instead of holding up
+// the end. On a virtual machine, waking an idle core can take longer than
+// the work.
 func Each[E any](list []E, minPart int, f func(E)) {
 	parts := min(runtime.GOMAXPROCS(0), len(list)/max(minPart, 1))
 	if parts <= 1 {

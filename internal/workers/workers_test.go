@@ -59,8 +59,6 @@ func BenchmarkRunTask(b *testing.B) {
 	}
 }
 
-// TestEach checks that Each calls f once for each element, whether the
-// list is split or not, and returns only when every call has.
 // TestEachShares: a goroutine held up in one element does not hold up
 // the rest of the list, which the others claim. With a fixed part per
 // goroutine, the elements after the blocked one would wait for it, and
@@ -89,6 +87,8 @@ func TestEachShares(t *testing.T) {
 	})
 }
 
+// TestEach checks that Each calls f once for each element, whether the
+// list is split or not, and returns only when every call has.
 func TestEach(t *testing.T) {
 	for _, n := range []int{0, 1, 63, 64, 65, 129, 1000} {
 		for _, minPart := range []int{0, 1, 64} {
