@@ -272,6 +272,7 @@ func visit(url string) error {
 		return err
 	}
 	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second)) // a server that hangs fails the benchmark
 	var rw io.ReadWriter = conn
 	if br != nil { // frames that arrived with the upgrade response
 		rw = bufferedConn{conn, br}
