@@ -248,14 +248,7 @@ func BenchmarkConnectWebSocket(b *testing.B) {
 	srv.OnConnection(func(s *Socket) {
 		s.OnEvent("echo", func(s *Socket, args Args, ack AckFunc) {})
 	})
-	ts := httptest.NewServer(srv)
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		ts.Close()
-	})
-	url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	url := "ws" + strings.TrimPrefix(serve(b, srv), "http") + "/socket.io/?EIO=4&transport=websocket"
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := visit(url); err != nil {
