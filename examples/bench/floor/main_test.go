@@ -15,7 +15,9 @@ import (
 func TestEchoWithSocketIOClient(t *testing.T) {
 	peer := nodepeer.Require(t)
 	ts := httptest.NewServer(newServer())
-	defer ts.Close()
+	// Closed after the client, whose exit ends its pending long-poll GET:
+	// Close waits for that request, and floor answers it only with data.
+	t.Cleanup(ts.Close)
 	d := peer.Client(t)
 	d.Connect("c1", ts.URL+"/", map[string]any{"transports": []string{"polling"}})
 	d.Wait(nodepeer.Match{"ev": "connect", "client": "c1"}, 10*time.Second)
